@@ -1,0 +1,275 @@
+"""The product catalog: load CSV / JSONL / Parquet, validate rows, resolve images safely.
+
+Bad rows are reported with their 1-based data row number and dropped; the catalog loads
+without them unless none is left (CONTRACTS §1).
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from PIL import Image
+
+from .images import ImageError, open_image
+
+REQUIRED = ("item_id", "title", "image")
+KNOWN = ("item_id", "title", "image", "description", "category", "price", "color")
+# Reading every image header is cheap for a demo catalog and slow for a million rows;
+# above this size unreadable images are found (and reported) while indexing instead.
+VERIFY_IMAGES_UP_TO = 20_000
+
+
+class CatalogError(ValueError):
+    """The catalog cannot be used at all (missing file, no valid rows, missing columns)."""
+
+
+@dataclass
+class RowIssue:
+    row: int  # 1-based data row (header excluded), as a spreadsheet user counts
+    item_id: str
+    message: str
+
+    def __str__(self) -> str:
+        ident = f" ({self.item_id})" if self.item_id else ""
+        return f"row {self.row}{ident}: {self.message}"
+
+
+@dataclass
+class Catalog:
+    path: Path
+    items: pd.DataFrame  # one row per valid item, index 0..n-1, image resolved to path or URL
+    issues: list[RowIssue] = field(default_factory=list)
+    catalog_id: str = ""
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    @property
+    def root(self) -> Path:
+        return self.path.parent
+
+    @property
+    def ids(self) -> list[str]:
+        return self.items["item_id"].tolist()
+
+    @property
+    def attributes(self) -> list[str]:
+        """Columns beyond item_id/title/image: shown and searchable."""
+        return [c for c in self.items.columns if c not in ("item_id", "title", "image") and not c.startswith("_")]
+
+    def position(self, item_id: str) -> int:
+        return int(self._positions[item_id])
+
+    @property
+    def _positions(self) -> dict[str, int]:
+        if not hasattr(self, "_pos_cache"):
+            self._pos_cache = {iid: i for i, iid in enumerate(self.items["item_id"])}
+        return self._pos_cache
+
+    def item(self, i: int) -> dict:
+        row = self.items.iloc[i]
+        return {k: _plain(v) for k, v in row.items() if not str(k).startswith("_")}
+
+    def item_text(self, i: int) -> str:
+        return self.items["_text"].iat[i]
+
+    def texts(self) -> list[str]:
+        return self.items["_text"].tolist()
+
+    def row_keys(self) -> list[str]:
+        """A content hash per row (text + image reference) so a changed row re-embeds."""
+        return self.items["_key"].tolist()
+
+    def load_image(self, i: int) -> Image.Image:
+        return open_image(self.items["image"].iat[i])
+
+    def image_bytes(self, i: int) -> bytes:
+        ref = self.items["image"].iat[i]
+        if _is_url(ref):
+            from .images import fetch_url
+
+            return fetch_url(ref)
+        return Path(ref).read_bytes()
+
+
+def _plain(v):
+    if isinstance(v, (np.generic,)):
+        return v.item()
+    if isinstance(v, float) and math.isnan(v):
+        return None
+    return v
+
+
+def _is_url(s: str) -> bool:
+    return s.startswith("http://") or s.startswith("https://")
+
+
+def item_text(row: dict, attributes: list[str]) -> str:
+    """The text an encoder sees for an item: title, description, then attributes."""
+    parts = [str(row["title"]).strip()]
+    desc = row.get("description")
+    if isinstance(desc, str) and desc.strip():
+        parts.append(desc.strip())
+    attrs = []
+    for col in attributes:
+        if col in ("description", "price"):
+            continue
+        v = row.get(col)
+        if v is None or (isinstance(v, float) and math.isnan(v)) or str(v).strip() == "":
+            continue
+        attrs.append(f"{col}: {v}")
+    if attrs:
+        parts.append("; ".join(attrs))
+    return ". ".join(parts)
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            # keep ids as strings: "007" must stay "007"
+            return pd.read_csv(path, dtype=str, keep_default_na=False)
+        if suffix in (".jsonl", ".ndjson"):
+            return pd.read_json(path, lines=True, dtype=False)
+        if suffix == ".parquet":
+            return pd.read_parquet(path)
+    except (ValueError, pd.errors.ParserError, UnicodeDecodeError, OSError) as e:
+        raise CatalogError(f"{path}: cannot read as {suffix[1:]}: {str(e).splitlines()[0]}") from e
+    raise CatalogError(f"{path}: unknown catalog format {suffix!r} (use .csv, .jsonl or .parquet)")
+
+
+def resolve_image(ref: str, root: Path, *, allow_outside: bool = False) -> str:
+    """Resolve an image reference to an absolute path (inside root unless allowed) or a URL."""
+    ref = ref.strip()
+    if _is_url(ref):
+        return ref
+    if "\x00" in ref:
+        raise ImageError("image path contains a NUL byte")
+    p = Path(ref)
+    if p.is_absolute() and not allow_outside:
+        raise ImageError("absolute image paths are not allowed (use --allow-outside-images)")
+    full = (root / p).resolve()  # resolves symlinks too
+    root_real = root.resolve()
+    if not allow_outside and full != root_real and root_real not in full.parents:
+        raise ImageError(f"image path {ref!r} leaves the catalog folder")
+    if not full.is_file():
+        raise ImageError(f"image file not found: {ref}")
+    return str(full)
+
+
+def load_catalog(
+    path: str | Path,
+    *,
+    verify_images: bool | None = None,
+    allow_outside: bool | None = None,
+) -> Catalog:
+    """Load and validate a catalog; raise CatalogError if nothing usable is left."""
+    path = Path(path)
+    if not path.is_file():
+        raise CatalogError(f"catalog not found: {path}")
+    if allow_outside is None:
+        allow_outside = os.environ.get("MMCREC_ALLOW_OUTSIDE_IMAGES", "") not in ("", "0", "false")
+    df = read_table(path)
+    df.columns = [str(c).strip() for c in df.columns]
+    missing = [c for c in REQUIRED if c not in df.columns]
+    if missing:
+        raise CatalogError(f"{path}: missing required column(s): {', '.join(missing)}")
+    if verify_images is None:
+        verify_images = len(df) <= VERIFY_IMAGES_UP_TO
+
+    root = path.parent
+    attributes = [c for c in df.columns if c not in REQUIRED]
+    issues: list[RowIssue] = []
+    seen: set[str] = set()
+    rows: list[dict] = []
+    for n, rec in enumerate(df.to_dict("records"), start=1):
+        iid = _text(rec.get("item_id"))
+        title = _text(rec.get("title"))
+        img = _text(rec.get("image"))
+
+        def bad(msg: str) -> None:
+            issues.append(RowIssue(n, iid, msg))
+
+        if not iid:
+            bad("missing item_id")
+            continue
+        if iid in seen:
+            bad(f"duplicate item_id {iid!r}")
+            continue
+        if not title:
+            bad("missing title")
+            continue
+        if not img:
+            bad("missing image")
+            continue
+        price = rec.get("price")
+        if "price" in df.columns and _text(price) != "":
+            try:
+                price = float(price)
+            except (TypeError, ValueError):
+                bad(f"price is not a number: {price!r}")
+                continue
+            if not math.isfinite(price) or price < 0:
+                bad(f"price must be a number ≥ 0, got {price}")
+                continue
+        else:
+            price = float("nan")
+        try:
+            resolved = resolve_image(img, root, allow_outside=allow_outside)
+            if verify_images and not _is_url(resolved):
+                open_image(resolved, verify_only=True)
+        except ImageError as e:
+            bad(f"unreadable image: {e}")
+            continue
+        row = {k: (_text(v) if k not in ("price",) else v) for k, v in rec.items()}
+        row.update(item_id=iid, title=title, image=resolved, price=price)
+        for col in ("description", "category", "color"):
+            row[col] = _text(rec.get(col)) if col in rec else ""
+        row["category"] = row["category"].lower()
+        row["color"] = row["color"].lower()
+        seen.add(iid)
+        rows.append(row)
+
+    if not rows:
+        detail = "; ".join(str(i) for i in issues[:5])
+        raise CatalogError(f"{path}: no valid rows left ({len(issues)} bad: {detail})")
+    items = pd.DataFrame(rows)
+    attrs = [c for c in items.columns if c not in REQUIRED]
+    texts = [item_text(r, attrs) for r in rows]
+    items["_text"] = texts
+    items["_key"] = [
+        hashlib.sha1(f"{t}\x1f{_image_stamp(r['image'], verify_images)}".encode()).hexdigest()[:20]
+        for t, r in zip(texts, rows)
+    ]
+    catalog_id = hashlib.sha1("\n".join(items["_key"]).encode()).hexdigest()[:12]
+    return Catalog(path=path.resolve(), items=items, issues=issues, catalog_id=catalog_id)
+
+
+def _image_stamp(ref: str, by_content: bool) -> str:
+    """Identifies an image: its bytes' hash for catalogs we read anyway, else size + mtime."""
+    if _is_url(ref):
+        return ref
+    if by_content:
+        return hashlib.sha1(Path(ref).read_bytes()).hexdigest()
+    st = os.stat(ref)
+    return f"{ref}:{st.st_size}:{st.st_mtime_ns}"
+
+
+def _text(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float) and math.isnan(v):
+        return ""
+    return str(v).strip()
+
+
+def issues_report(cat: Catalog) -> str:
+    if not cat.issues:
+        return ""
+    lines = [f"{len(cat.issues)} catalog row(s) skipped:"] + [f"  {i}" for i in cat.issues]
+    return "\n".join(lines)

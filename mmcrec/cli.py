@@ -1,0 +1,277 @@
+"""`mmcrec` command line (CONTRACTS §5). Bad arguments or input: one line on stderr, exit 2."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+DEMO_CATALOG = Path(__file__).resolve().parent.parent / "assets" / "catalog.csv"
+
+
+class UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, exit 2, as for bad input
+        print(f"mmcrec: error: {message}", file=sys.stderr)
+        sys.exit(2)
+
+
+def _add_catalog(p, required=True):
+    p.add_argument("--catalog", required=required, default=None if required else str(DEMO_CATALOG),
+                   help="catalog file (.csv, .jsonl, .parquet)")
+    p.add_argument("--encoder", default=None, help="offline | openclip:ARCH/TAG | openclip:ARCH/PATH (env MMCREC_ENCODER)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = _Parser(prog="mmcrec", description="Multimodal conversational recommendation")
+    sub = ap.add_subparsers(dest="cmd", required=True, parser_class=_Parser)
+
+    p = sub.add_parser("serve", help="run the Gradio app")
+    _add_catalog(p, required=False)
+    p.add_argument("--model", default=None, help="model directory to serve (default: newest promoted)")
+    p.add_argument("--feedback-db", default=None, help="labels database (env MMCREC_FEEDBACK_DB)")
+    p.add_argument("--host", default=None, help="default 127.0.0.1 or GRADIO_SERVER_NAME")
+    p.add_argument("--port", type=int, default=None, help="default 7860 or GRADIO_SERVER_PORT")
+
+    p = sub.add_parser("index", help="compute and cache item embeddings")
+    _add_catalog(p)
+
+    p = sub.add_parser("recommend", help="one recommendation, with its explanation")
+    _add_catalog(p)
+    p.add_argument("--turn", action="append", default=[], help="a dialogue turn (repeat for several)")
+    p.add_argument("--image", default=None, help="an image that goes with the first turn")
+    p.add_argument("--k", type=int, default=10)
+    p.add_argument("--alpha", type=float, default=None, help="override α (0..1)")
+    p.add_argument("--model", default=None)
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("eval", help="NDCG@k, Recall@k, MRR on labelled queries")
+    _add_catalog(p)
+    p.add_argument("--queries", required=True)
+    p.add_argument("--model", default=None)
+    p.add_argument("--k", type=int, default=10)
+    p.add_argument("--run-out", default=None, help="write the ranked lists (run file) here")
+    p.add_argument("--system", default="model", choices=["model", "semantic", "bm25", "all"],
+                   help="the full model (default), a baseline, or all three side by side")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("feedback", help="labels: export, import, stats")
+    fsub = p.add_subparsers(dest="fcmd", required=True, parser_class=_Parser)
+    q = fsub.add_parser("export")
+    q.add_argument("--db", default=None)
+    q.add_argument("--format", choices=["jsonl", "csv", "parquet"], default=None)
+    q.add_argument("--out", required=True)
+    q = fsub.add_parser("import")
+    q.add_argument("--db", default=None)
+    q.add_argument("--from", dest="src", required=True)
+    q = fsub.add_parser("stats")
+    q.add_argument("--db", default=None)
+    q.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("train", help="train the next model from labels")
+    g = p.add_mutually_exclusive_group(required=True)
+    g.add_argument("--db", default=None)
+    g.add_argument("--labels", default=None)
+    _add_catalog(p)
+    p.add_argument("--out", required=True, help="models directory (a new version is created inside)")
+    p.add_argument("--queries", default=None, help="labelled queries to report on too")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--model", default=None, help="current model (default: newest promoted in --out)")
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    try:
+        return COMMANDS[args.cmd](args) or 0
+    except KeyboardInterrupt:
+        print("mmcrec: interrupted", file=sys.stderr)
+        return 130
+    except Exception as e:  # noqa: BLE001 — user-facing errors become one line and exit 2
+        if _is_user_error(e):
+            msg = str(e).splitlines()[0] if str(e) else type(e).__name__
+            print(f"mmcrec: error: {msg}", file=sys.stderr)
+            return 2
+        raise
+
+
+def _is_user_error(e: Exception) -> bool:
+    from .catalog import CatalogError
+    from .evaluate import QueryFileError
+    from .images import ImageError
+
+    user = (UsageError, CatalogError, ImageError, QueryFileError, FileNotFoundError)
+    try:
+        from .feedback import FeedbackError
+
+        user += (FeedbackError,)
+    except ImportError:
+        pass
+    try:
+        from .train import TrainError
+
+        user += (TrainError,)
+    except ImportError:
+        pass
+    return isinstance(e, user) or (isinstance(e, ValueError) and "encoder" in str(e))
+
+
+def _report_issues(rec) -> None:
+    issues = list(rec.catalog.issues) + list(getattr(rec, "index_issues", []))
+    if issues:
+        print(f"{len(issues)} catalog row(s) skipped:", file=sys.stderr)
+        for i in issues:
+            print(f"  {i}", file=sys.stderr)
+
+
+def _load(args, progress=None):
+    from .model import load_recommender
+
+    model_dir = getattr(args, "model", None)
+    return load_recommender(args.catalog, args.encoder, model_dir, progress=progress)
+
+
+def cmd_serve(args) -> int:
+    from .ui import serve
+
+    serve(catalog=args.catalog, encoder=args.encoder, model_dir=args.model, feedback_db=args.feedback_db,
+          host=args.host, port=args.port)
+    return 0
+
+
+def cmd_index(args) -> int:
+    from .catalog import load_catalog
+    from .encoders import create_encoder
+    from .index import build_index, tqdm_progress
+
+    cat = load_catalog(args.catalog)
+    enc = create_encoder(args.encoder)
+    ix = build_index(cat, enc, progress=tqdm_progress())
+    issues = cat.issues + ix.issues
+    for i in issues:
+        print(f"  skipped {i}", file=sys.stderr)
+    s = ix.stats
+    print(f"indexed {s['items']} items with {enc.name}: {s['embedded']} embedded, {s['reused']} reused "
+          f"from cache, {s['seconds']:.1f}s; cache: {s.get('cache_dir', '-')}")
+    return 0
+
+
+def cmd_recommend(args) -> int:
+    from .dialogue import DialogueState, Turn
+    from .images import open_image
+    from .reply import plain_reply
+
+    turns = [t for t in args.turn]
+    if not any(t.strip() for t in turns) and not args.image:
+        raise UsageError("empty query: give at least one --turn with text, or an --image")
+    if args.k < 1:
+        raise UsageError("--k must be at least 1")
+    if args.alpha is not None and not 0 <= args.alpha <= 1:
+        raise UsageError("--alpha must be between 0 and 1")
+    img = open_image(args.image) if args.image else None
+    rec = _load(args)
+    _report_issues(rec)
+    state = DialogueState()
+    if not turns:
+        turns = [""]
+    result = None
+    for j, text in enumerate(turns):
+        state.shown_prices = [it["price"] for it in (result.items[:5] if result else []) if it["price"] is not None]
+        state.add(Turn(text, img if j == 0 else None, "cli-image" if (j == 0 and img is not None) else ""), rec.vocab)
+        result = rec.recommend(state, k=args.k, alpha=args.alpha)
+    if args.json:
+        out = result.to_json()
+        for it in out["items"]:
+            it.pop("image", None)
+            it.pop("description", None)
+        print(json.dumps(out, indent=2))
+        return 0
+    print(plain_reply(result, state, rec.vocab.categories))
+    print()
+    print(f"model {result.model_version}  α = {result.alpha:.2f}  modality: image {result.modality_weights['image']:.0%}"
+          f" / text {result.modality_weights['text']:.0%}")
+    print("turn attention: " + "  ".join(f"[{j + 1}] {a:.0%}" for j, a in enumerate(result.turn_attention)))
+    print(f"{'#':>2}  {'item':<10} {'title':<34} {'price':>8} {'score':>7} {'α·m_r':>7} {'(1-α)·m_c':>9}")
+    for r, it in enumerate(result.items, start=1):
+        price = f"{it['price']:.2f}" if it["price"] is not None else "-"
+        print(f"{r:>2}  {it['item_id']:<10} {it['title'][:34]:<34} {price:>8} {it['score'] * 100:7.3f} "
+              f"{it['alpha_contribution']['m_r'] * 100:7.3f} {it['alpha_contribution']['m_c'] * 100:9.3f}")
+    return 0
+
+
+def cmd_eval(args) -> int:
+    from .evaluate import BM25System, ModelSystem, SemanticSystem, evaluate, format_table, load_queries, write_run
+
+    if args.k < 1:
+        raise UsageError("--k must be at least 1")
+    queries = load_queries(args.queries)
+    rec = _load(args)
+    _report_issues(rec)
+    systems = {
+        "model": lambda: ModelSystem(rec),
+        "semantic": lambda: SemanticSystem(rec.catalog, rec._raw_index, rec.encoder),
+        "bm25": lambda: BM25System(rec.catalog),
+    }
+    names = ["model", "semantic", "bm25"] if args.system == "all" else [args.system]
+    results = [evaluate(systems[n](), queries, k=args.k) for n in names]
+    if args.run_out:
+        write_run(results[0]["runs"], args.run_out)
+    if args.json:
+        out = [{k: v for k, v in r.items() if k not in ("runs",)} for r in results]
+        print(json.dumps(out[0] if len(out) == 1 else out, indent=2))
+    else:
+        print(format_table(results))
+        for r in results:
+            print(f"{r['system']}: latency per query p50 {r['latency_ms']['p50']:.1f} ms, p95 {r['latency_ms']['p95']:.1f} ms")
+    return 0
+
+
+def cmd_feedback(args) -> int:
+    from .feedback import FeedbackStore
+
+    store = FeedbackStore(args.db)
+    try:
+        if args.fcmd == "export":
+            n = store.export(args.out, args.format)
+            print(f"exported {n} labels to {args.out}")
+        elif args.fcmd == "import":
+            if not Path(args.src).is_file():
+                raise UsageError(f"labels file not found: {args.src}")
+            added, updated, skipped = store.import_file(args.src)
+            print(f"imported {added} new, {updated} updated, {skipped} unchanged")
+        else:
+            s = store.stats()
+            if args.json:
+                print(json.dumps(s, indent=2))
+            else:
+                print(f"{s['total']} labels: " + ", ".join(f"{k}: {v}" for k, v in s["by_label"].items()))
+                for a, n in s["by_annotator"].items():
+                    print(f"  {a}: {n}")
+                print(f"agreement: {json.dumps(s['agreement'])}")
+    finally:
+        store.close()
+    return 0
+
+
+def cmd_train(args) -> int:
+    from .train import train_command
+
+    return train_command(args)
+
+
+COMMANDS = {
+    "serve": cmd_serve,
+    "index": cmd_index,
+    "recommend": cmd_recommend,
+    "eval": cmd_eval,
+    "feedback": cmd_feedback,
+    "train": cmd_train,
+}
+
+if __name__ == "__main__":
+    sys.exit(main())

