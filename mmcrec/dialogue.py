@@ -6,7 +6,6 @@ catalog; soft ones (wanted colours) re-rank. The last turn wins where turns disa
 """
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -28,7 +27,7 @@ COLOR_ALIASES = {"gray": "grey", "golden": "gold", "navy": "blue", "violet": "pu
 GROUPS: dict[str, set[str]] = {
     "wearable": {"clothing", "clothes", "shoes", "accessories", "apparel", "fashion", "footwear", "jewelry"},
     "food": {"food", "grocery", "groceries", "snacks", "drinks", "beverages"},
-    "music": {"instruments", "instrument", "music", "audio"},
+    "music": {"instruments", "instrument", "music"},
     "tech": {"electronics", "electronic", "gadgets", "tech", "computers"},
     "sport": {"sports", "sport", "fitness", "outdoor", "outdoors"},
     "toy": {"toys", "toy", "games", "kids"},
@@ -79,6 +78,9 @@ STOP = {
     "has", "got", "give", "let", "see", "s", "m", "im", "i'm", "it's", "no", "not", "wait", "instead", "else",
     "other", "another", "only", "same", "so", "hi", "hello", "hey", "thanks", "ok", "okay", "buy", "shop",
 }
+# words that end titles without naming a product kind ("Socks 3-Pack", "Knife Set")
+GENERIC = {"pack", "set", "pair", "kit", "trio", "duo", "bundle", "complete", "setting", "head", "edition", "collection",
+           "mini", "pro", "max", "plus", "classic", "deluxe", "original", "square"}
 VAGUE = {
     "gift", "gifts", "present", "presents", "idea", "ideas", "someone", "somebody", "sister", "brother", "mom",
     "mum", "mother", "dad", "father", "friend", "friends", "wife", "husband", "boyfriend", "girlfriend", "kid",
@@ -99,7 +101,7 @@ CHEAPER = re.compile(r"\b(cheaper|less expensive|lower price|more affordable|on 
 PRICIER = re.compile(r"\b(pricier|more expensive|higher end|high-end|fancier|premium)\b")
 NEGATION = re.compile(
     r"\b(?:not|no|without|except|excluding|anything but|nothing|none of the|avoid|hate|don't want|dont want|"
-    r"don't like|dont like|no more)\s+(?:a |an |any |the |in |more )?((?:[\w'-]+\s*){1,3})"
+    r"don't like|dont like|no more)\s+(?:a |an |any |the |in |more )?((?:(?!and\b|or\b|but\b)[\w'-]+\s*){1,3})"
 )
 
 
@@ -165,11 +167,18 @@ class Vocabulary:
             for i, v in enumerate(items[c]):
                 toks[i] |= set(map(singular, _words(str(v))))
         self.item_tokens = toks
-        heads = {singular(_words(t)[-1]) for t in items["title"] if _words(t)}
+        heads = set()
+        for t in items["title"]:  # "Daypack Backpack - Pink" → backpack
+            ws = [w for w in _words(str(t).split(" - ")[0]) if w not in self.colors]
+            if ws:
+                heads.add(singular(ws[-1]))
         heads |= {singular(w) for c in self.categories for w in _words(c)}
         for c in extra:
             heads |= {singular(w) for v in items[c] for w in _words(str(v))}
-        self.kinds = (heads | set(SYNONYMS)) - self.colors - STOP
+        heads = {h for h in heads if not any(ch.isdigit() for ch in h)}
+        self.kinds = (heads | set(SYNONYMS)) - self.colors - STOP - GENERIC
+        # any word of a title can be excluded ("no leather", "no backpacks"), not only head nouns
+        self.excludable = (set().union(*toks) if toks else set()) - self.colors - STOP
         self.category_of = items["category"].to_numpy()
         self.prices = items["price"].to_numpy(dtype=float)
         self.item_colors = [set(_words(c)) for c in items["color"]]
@@ -194,6 +203,7 @@ def parse_turn(text: str, vocab: Vocabulary | None = None) -> TurnIntent:
     low = text.lower().replace("’", "'")
     it = TurnIntent(text=text)
     kinds = vocab.kinds if vocab else set(SYNONYMS)
+    excludable = (vocab.excludable | kinds) if vocab else kinds
     colors = vocab.colors if vocab else COLORS
     consumed: list[tuple[int, int]] = []
 
@@ -254,7 +264,7 @@ def parse_turn(text: str, vocab: Vocabulary | None = None) -> TurnIntent:
             if w in colors:
                 it.excluded_colors.append(c)
                 hit = True
-            elif w in kinds:
+            elif w in excludable:
                 it.excluded_kinds.append(w)
                 hit = True
             if hit and w not in colors:
@@ -376,11 +386,11 @@ class DialogueState:
             self.price_min, self.price_max = it.price_min, it.price_max
         if it.cheaper and self.shown_prices:
             ref = float(np.median(self.shown_prices))
-            self.price_max = math.nextafter(ref, 0.0)
+            self.price_max = round(ref - 0.005, 3)  # strictly below, to the cent
             if self.price_min is not None and self.price_min >= self.price_max:
                 self.price_min = None
         if it.pricier and self.shown_prices:
-            self.price_min = math.nextafter(float(np.median(self.shown_prices)), math.inf)
+            self.price_min = round(float(np.median(self.shown_prices)) + 0.005, 3)
             if self.price_max is not None and self.price_max <= self.price_min:
                 self.price_max = None
         # a turn that only constrains ("not black", "cheaper") refines the last turn with content

@@ -10,6 +10,7 @@ import os
 import re
 import sys
 import tempfile
+import zipfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,7 +65,7 @@ def _load_shards(d: Path) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray,
         try:
             z = np.load(f, allow_pickle=False)
             keys, t, v, nat, ok = z["keys"], z["text"], z["image"], z["native"], z["ok"]
-        except (OSError, ValueError, KeyError, EOFError):
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
             continue  # a shard cut short by a crash: its rows are simply embedded again
         for i, k in enumerate(keys):
             found[str(k)] = (t[i], v[i], nat[i], bool(ok[i]))
@@ -153,7 +154,8 @@ def build_index(
             done += len(chunk)
             if progress:
                 progress(done, n)
-        bt, bv, bn = np.concatenate(rows_t), np.concatenate(rows_v), np.concatenate(rows_n)
+        # rounded as the cache stores them, so a fresh run and a cached one rank identically
+        bt, bv, bn = (np.concatenate(r).astype(np.float16) for r in (rows_t, rows_v, rows_n))
         if d:
             _write_shard(d, [keys[i] for i in block], bt, bv, bn, rows_ok)
         for j, i in enumerate(block):

@@ -1,0 +1,44 @@
+"""Shared fixtures: the real encoders and the demo catalog, loaded once per test session."""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_CATALOG = ROOT / "assets" / "catalog.csv"
+DATA = ROOT / "tests" / "data"
+
+
+@pytest.fixture(scope="session")
+def encoder():
+    from mmcrec.encoders import create_encoder
+
+    return create_encoder("offline")
+
+
+@pytest.fixture(scope="session")
+def demo_rec(encoder):
+    from mmcrec.model import load_recommender
+
+    return load_recommender(DEMO_CATALOG, "offline")
+
+
+@pytest.fixture
+def small_catalog(tmp_path: Path) -> Path:
+    """Five demo items copied into a temp folder, so tests can edit rows and images freely."""
+    import pandas as pd
+
+    df = pd.read_csv(DEMO_CATALOG, dtype=str, keep_default_na=False)
+    picks = df.groupby("category").head(1).head(5).copy()
+    (tmp_path / "images").mkdir()
+    for img in picks["image"]:
+        shutil.copy(DEMO_CATALOG.parent / img, tmp_path / img)
+    path = tmp_path / "shop.csv"
+    picks.to_csv(path, index=False)
+    return path

@@ -1,0 +1,115 @@
+"""The dialogue state: what a shopper asked for, across turns, read from plain words."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mmcrec.catalog import load_catalog
+from mmcrec.dialogue import DialogueState, Turn, Vocabulary, parse_turn
+
+from conftest import DEMO_CATALOG
+
+
+@pytest.fixture(scope="module")
+def vocab():
+    return Vocabulary(load_catalog(DEMO_CATALOG))
+
+
+@pytest.mark.parametrize(
+    "text, lo, hi",
+    [
+        ("something under $50", None, 50),
+        ("below 30 dollars please", None, 30),
+        ("between 20 and 40", 20, 40),
+        ("from $15 to $25", 15, 25),
+        ("at least 100 bucks", 100, None),
+        ("around $40", 30, 50),
+        ("a $25 mug", None, 25),
+        ("less than 19.99", None, 19.99),
+        ("red shoes", None, None),
+    ],
+)
+def test_prices(text, lo, hi):
+    it = parse_turn(text)
+    assert it.price_min == lo and it.price_max == hi
+
+
+def test_colors_and_exclusions(vocab):
+    it = parse_turn("like this but in blue", vocab)
+    assert it.colors == ["blue"] and not it.excluded_colors
+    it = parse_turn("not black", vocab)
+    assert it.excluded_colors == ["black"] and it.colors == [] and it.content == ""
+    it = parse_turn("a bag, but no backpacks and nothing red", vocab)
+    assert "backpack" in it.excluded_kinds and it.excluded_colors == ["red"] and "bag" in it.kinds
+
+
+def test_change_of_mind_is_not_an_exclusion(vocab):
+    it = parse_turn("no wait, sunglasses instead", vocab)
+    assert it.change_of_mind and it.kinds == ["sunglasses"] and not it.excluded_kinds
+
+
+def test_kind_is_the_head_not_what_it_is_for(vocab):
+    it = parse_turn("a bag for my laptop", vocab)
+    assert "bag" in it.kinds and "laptop" not in it.kinds
+
+
+def _run(vocab, *texts) -> DialogueState:
+    s = DialogueState()
+    for t in texts:
+        s.add(Turn(t), vocab)
+    return s
+
+
+def test_walkthrough_vague_shopper(vocab):
+    s = _run(vocab, "I need a gift for my sister")
+    assert s.is_vague
+    s.add(Turn("something to wear, under $40"), vocab)
+    assert not s.is_vague and s.groups == ["wearable"] and s.price_max == 40
+    s.add(Turn("not black"), vocab)
+    assert s.excluded_colors == ["black"]
+    assert "price ≤ 40" in s.summary() and "not black" in s.summary()
+    mask, notes = s.mask(vocab)
+    cats = set(vocab.category_of[mask])
+    assert cats <= {"clothing", "shoes", "accessories"} and mask.sum() > 5
+    assert (vocab.prices[mask] <= 40).all()
+    assert not any("black" in c for c, keep in zip(vocab.item_colors, mask) if keep)
+    # the constraint-only turn refines the turn that said what to look for
+    assert s.content_of == [0, 1, 1]
+
+
+def test_change_of_mind_replaces_the_kind_and_supersedes_the_old_turn(vocab):
+    s = _run(vocab, "show me some hats", "no wait, sunglasses instead")
+    assert s.kinds == ["sunglasses"] and s.superseded == [True, False]
+    mask, _ = s.mask(vocab)
+    assert mask.sum() >= 2
+    assert all("sunglass" in t or "shade" in t for t, keep in zip(map(" ".join, vocab.item_tokens), mask) if keep)
+
+
+def test_also_adds_a_kind(vocab):
+    s = _run(vocab, "show me hats", "and also sunglasses")
+    assert set(s.kinds) == {"hat", "sunglasses"} and not any(s.superseded)
+
+
+def test_cheaper_is_relative_to_what_was_shown(vocab):
+    s = _run(vocab, "running shoes")
+    s.shown_prices = [80.0, 60.0, 100.0, 70.0, 90.0]
+    s.add(Turn("cheaper"), vocab)
+    assert 79.99 < s.price_max < 80
+
+
+def test_later_positive_colour_lifts_an_exclusion(vocab):
+    s = _run(vocab, "t-shirts", "not red", "actually red is fine, red please")
+    assert s.colors == ["red"] and "red" not in s.excluded_colors
+
+
+def test_constraints_that_match_nothing_are_relaxed_and_said(vocab):
+    s = _run(vocab, "sunglasses over $5000")
+    mask, notes = s.mask(vocab)
+    assert mask.any() and any("price" in n for n in notes)
+
+
+def test_giant_and_odd_text_is_bounded():
+    it = parse_turn("red " * 50_000 + "\x00\x07 鞋子 أحذية")
+    assert len(it.text) <= 2000 and "\x00" not in it.text
+    assert parse_turn("").content == ""
+    assert np.isfinite(parse_turn("under $1e309").price_max or 0)
