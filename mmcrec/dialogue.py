@@ -186,7 +186,11 @@ class Vocabulary:
     def kind_mask(self, kind: str) -> np.ndarray:
         want = SYNONYMS.get(kind, {kind}) | {kind}
         want = {singular(w) for w in want}
-        return np.array([bool(t & want) for t in self.item_tokens], bool)
+        # compounds count: a "pot" request matches a teapot, a "bag" a handbag
+        def hit(w: str, k: str) -> bool:
+            return w == k or (w.endswith(k) and len(w) - len(k) >= 3 and len(k) >= 3)
+
+        return np.array([any(hit(w, k) for w in t for k in want) for t in self.item_tokens], bool)
 
     def group_mask(self, group: str) -> np.ndarray:
         cats = {c for c in self.categories if set(map(singular, _words(c))) & {singular(w) for w in GROUPS[group]}}
@@ -294,7 +298,10 @@ def parse_turn(text: str, vocab: Vocabulary | None = None) -> TurnIntent:
             g = GROUP_WORDS.get(w) or GROUP_WORDS.get(singular(w))
             if g and g not in it.groups:
                 it.groups.append(g)
-    it.content = " ".join(w for w in re.findall(r"[\w'-]+", rest) if w not in STOP).strip()
+    # the sentence encoder reads whole phrases ("a pad for gaming on the sofa"), so content keeps
+    # the function words; it is empty when only constraints and filler were said
+    meaningful = [w for w in re.findall(r"[\w'-]+", rest) if w not in STOP]
+    it.content = " ".join(re.sub(r"[\s,;:.!?]+", " ", rest).split()).strip(" ,.") if meaningful else ""
     return it
 
 
@@ -363,7 +370,8 @@ class DialogueState:
             self.kinds += [k for k in it.kinds if k not in self.kinds]
             self.groups += [g for g in it.groups if g not in self.groups]
             self.excluded_kinds = [k for k in self.excluded_kinds if k not in it.kinds]
-        elif it.change_of_mind and turn.has_image:
+        elif it.change_of_mind and (turn.has_image or it.content):
+            # "no, actually a box that plays music": a new request in other words
             for k in range(j):
                 self.superseded[k] = True
             self.kinds, self.groups = [], []

