@@ -155,51 +155,70 @@ class TurnIntent:
 
 
 class Vocabulary:
-    """The product kinds a catalog knows: its categories and the head nouns of its titles."""
+    """The product kinds a catalog knows: its categories and the head nouns of its titles.
+
+    Built once per catalog as an inverted index (word → items), so a constraint costs a few
+    array operations per query, not a Python loop over the items.
+    """
 
     def __init__(self, catalog: Catalog):
         items = catalog.items
+        n = len(items)
         self.categories = sorted({c for c in items["category"] if c})
         self.colors = set(COLORS) | {c for c in items["color"] if c and " " not in c}
-        toks = [set(map(singular, _words(f"{t} {c}"))) for t, c in zip(items["title"], items["category"])]
         extra = [c for c in catalog.attributes if c in ("type", "kind", "product_type", "subcategory")]
+        texts = (items["title"].astype(str) + " " + items["category"].astype(str)).tolist()
         for c in extra:
-            for i, v in enumerate(items[c]):
-                toks[i] |= set(map(singular, _words(str(v))))
-        self.item_tokens = toks
+            texts = [f"{t} {v}" for t, v in zip(texts, items[c].astype(str))]
+        postings: dict[str, list[int]] = {}
+        for i, t in enumerate(texts):
+            for w in {singular(w) for w in _words(t)}:
+                postings.setdefault(w, []).append(i)
+        self.postings = {w: np.asarray(ix, dtype=np.int64) for w, ix in postings.items()}
         heads = set()
-        for t in items["title"]:  # "Daypack Backpack - Pink" → backpack
+        for t in set(items["title"]):  # "Daypack Backpack - Pink" → backpack
             ws = [w for w in _words(str(t).split(" - ")[0]) if w not in self.colors]
             if ws:
                 heads.add(singular(ws[-1]))
         heads |= {singular(w) for c in self.categories for w in _words(c)}
         for c in extra:
-            heads |= {singular(w) for v in items[c] for w in _words(str(v))}
+            heads |= {singular(w) for v in set(items[c].astype(str)) for w in _words(v)}
         heads = {h for h in heads if not any(ch.isdigit() for ch in h)}
         self.kinds = (heads | set(SYNONYMS)) - self.colors - STOP - GENERIC
         # any word of a title can be excluded ("no leather", "no backpacks"), not only head nouns
-        self.excludable = (set().union(*toks) if toks else set()) - self.colors - STOP
+        self.excludable = set(self.postings) - self.colors - STOP
         self.category_of = items["category"].to_numpy()
         self.prices = items["price"].to_numpy(dtype=float)
-        self.item_colors = [set(_words(c)) for c in items["color"]]
+        self.color_of = items["color"].to_numpy()
+        self.color_values = set(self.color_of.tolist())
+        self.n = n
+
+    def _mask(self, words: set[str]) -> np.ndarray:
+        m = np.zeros(self.n, bool)
+        for w in words:
+            ix = self.postings.get(w)
+            if ix is not None:
+                m[ix] = True
+        return m
 
     def kind_mask(self, kind: str) -> np.ndarray:
-        want = SYNONYMS.get(kind, {kind}) | {kind}
-        want = {singular(w) for w in want}
-        # compounds count: a "pot" request matches a teapot, a "bag" a handbag
-        def hit(w: str, k: str) -> bool:
-            return w == k or (w.endswith(k) and len(w) - len(k) >= 3 and len(k) >= 3)
+        want = {singular(w) for w in SYNONYMS.get(kind, {kind}) | {kind}}
 
-        return np.array([any(hit(w, k) for w in t for k in want) for t in self.item_tokens], bool)
+        # compounds count: a "pot" request matches a teapot, a "bag" a handbag
+        def hit(w: str) -> bool:
+            return any(w == k or (w.endswith(k) and len(w) - len(k) >= 3 and len(k) >= 3) for k in want)
+
+        return self._mask({w for w in self.postings if hit(w)})
 
     def group_mask(self, group: str) -> np.ndarray:
         cats = {c for c in self.categories if set(map(singular, _words(c))) & {singular(w) for w in GROUPS[group]}}
         return np.isin(self.category_of, list(cats))
 
-    def color_mask(self, color: str, texts: list[str] | None = None) -> np.ndarray:
+    def color_mask(self, color: str) -> np.ndarray:
         c = COLOR_ALIASES.get(color, color)
         names = {color, c} | {k for k, v in COLOR_ALIASES.items() if v == c}
-        return np.array([bool(ic & names) for ic in self.item_colors], bool)
+        values = {v for v in self.color_values if set(_words(v)) & names}  # "dark blue" is blue
+        return np.isin(self.color_of, list(values))
 
 
 def parse_turn(text: str, vocab: Vocabulary | None = None) -> TurnIntent:
