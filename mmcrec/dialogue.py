@@ -175,6 +175,9 @@ class Vocabulary:
             for w in {singular(w) for w in _words(t)}:
                 postings.setdefault(w, []).append(i)
         self.postings = {w: np.asarray(ix, dtype=np.int64) for w, ix in postings.items()}
+        self._by_suffix: dict[str, list[str]] = {}  # last 3 letters → words, for compound matches
+        for w in self.postings:
+            self._by_suffix.setdefault(w[-3:], []).append(w)
         heads = set()
         for t in set(items["title"]):  # "Daypack Backpack - Pink" → backpack
             ws = [w for w in _words(str(t).split(" - ")[0]) if w not in self.colors]
@@ -205,10 +208,11 @@ class Vocabulary:
         want = {singular(w) for w in SYNONYMS.get(kind, {kind}) | {kind}}
 
         # compounds count: a "pot" request matches a teapot, a "bag" a handbag
-        def hit(w: str) -> bool:
-            return any(w == k or (w.endswith(k) and len(w) - len(k) >= 3 and len(k) >= 3) for k in want)
-
-        return self._mask({w for w in self.postings if hit(w)})
+        words = set(want)
+        for k in want:
+            if len(k) >= 3:
+                words |= {w for w in self._by_suffix.get(k[-3:], ()) if w.endswith(k) and len(w) - len(k) >= 3}
+        return self._mask(words)
 
     def group_mask(self, group: str) -> np.ndarray:
         cats = {c for c in self.categories if set(map(singular, _words(c))) & {singular(w) for w in GROUPS[group]}}
