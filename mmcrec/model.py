@@ -16,6 +16,11 @@ Both are distributions over the items that meet the hard constraints, b_i is the
 wanted colours, and so Y is one too. Scores with a linear state are exactly Σ_j c_j · f_ij, so M_C
 scores the attended state without building it; the difference from M_R is where the softmax is:
 M_R rewards items that match any turn strongly, M_C items that fit the whole conversation.
+
+The math lives once, in torch, in the "scoring core" functions below (`zscore`, `fuse_modalities`,
+`turn_scores`, `turn_logits`, `mix`): the Recommender calls them for one dialogue, and
+`mmcrec train` calls the very same functions on batches of labelled dialogues to learn the
+parameters, so what is trained is what is served.
 """
 from __future__ import annotations
 
@@ -26,6 +31,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
+import torch
 
 from .catalog import Catalog
 from .dialogue import DialogueState, Turn, Vocabulary
@@ -63,9 +69,14 @@ class ModelParams:
 class Adapter:
     """Optional linear maps on the frozen embeddings (learned by `mmcrec train`).
 
-    `text` maps shared-space vectors (item text and text turns), `image` maps item images in the
-    shared space, `native` maps image-only features, and `bridge` (native → shared) lets a
-    picture be compared with text better than the class-name bridge does.
+    `text` maps shared-space vectors (item text and text turns), `image` maps images' shared
+    vectors (item images and photo turns alike), `native` maps image-only features, and `bridge`
+    (native → shared) is added to the image's shared vector, so a picture is compared with text
+    through what the image model sees, not only through the class-name bridge:
+
+        image_shared = normalize(shared @ image + native @ bridge)
+
+    A missing map is the identity (bridge: zero), so an empty Adapter changes nothing.
     """
 
     text: np.ndarray | None = None
@@ -78,6 +89,14 @@ class Adapter:
         if w is None:
             return x
         y = x @ w
+        return y / np.maximum(np.linalg.norm(y, axis=-1, keepdims=True), 1e-12)
+
+    def image_to_shared(self, shared: np.ndarray, native: np.ndarray) -> np.ndarray:
+        if self.image is None and self.bridge is None:
+            return shared
+        y = shared @ self.image if self.image is not None else shared
+        if self.bridge is not None:
+            y = y + native @ self.bridge
         return y / np.maximum(np.linalg.norm(y, axis=-1, keepdims=True), 1e-12)
 
     def tensors(self) -> dict[str, np.ndarray]:
@@ -110,14 +129,21 @@ class Model:
 
     @classmethod
     def load(cls, directory: str | Path) -> "Model":
+        """Load a model directory; older formats load (missing params keep their defaults)."""
         from safetensors.numpy import load_file
 
         d = Path(directory)
         card_path = d / "card.json"
         if not card_path.is_file():
             raise FileNotFoundError(f"{d}: not a model directory (no card.json)")
-        card = json.loads(card_path.read_text())
-        params = ModelParams.from_dict(card.get("params", {}))  # missing keys keep defaults: old models load
+        try:
+            card = json.loads(card_path.read_text())
+        except (json.JSONDecodeError, UnicodeDecodeError) as e:
+            raise ValueError(f"{card_path}: not a model card ({e})") from e
+        if int(card.get("format", 0)) > MODEL_FORMAT:
+            raise ValueError(f"{d}: model format {card.get('format')} is newer than this mmcrec reads ({MODEL_FORMAT})")
+        card.setdefault("version", d.name)
+        params = ModelParams.from_dict(card.get("params") or {})  # missing keys keep defaults: old models load
         adapter = Adapter()
         wfile = d / "model.safetensors"
         if wfile.is_file():
@@ -125,6 +151,106 @@ class Model:
                 if k.startswith("adapter.") and k[8:] in Adapter.__dataclass_fields__:
                     setattr(adapter, k[8:], v.astype(np.float32))
         return cls(params, adapter, card)
+
+
+# -- the scoring core (torch): written once, used by Recommender and by `mmcrec train` ----------
+#
+# Shapes: n items, T turns, any leading batch dims "..." (none when serving one dialogue).
+# `p` is anything with the ModelParams attributes, floats (serving) or tensors (training);
+# `a` is a dict of adapter tensors (missing keys: identity).
+
+
+def normalize(x: torch.Tensor) -> torch.Tensor:
+    return x / x.norm(dim=-1, keepdim=True).clamp(min=1e-12)
+
+
+def adapt(x: torch.Tensor, w: torch.Tensor | None) -> torch.Tensor:
+    """A linear map on frozen embeddings, renormalised; None is the identity."""
+    return x if w is None else normalize(x @ w)
+
+
+def image_shared(shared: torch.Tensor, native: torch.Tensor, a: dict) -> torch.Tensor:
+    """An image in the shared (text-comparable) space: normalize(shared @ image + native @ bridge)."""
+    if a.get("image") is None and a.get("bridge") is None:
+        return shared
+    y = shared @ a["image"] if a.get("image") is not None else shared
+    return normalize(y + native @ a["bridge"]) if a.get("bridge") is not None else normalize(y)
+
+
+def adapt_items(raw: dict, a: dict) -> dict:
+    """Item matrices (text, image, native, has_image) as the model sees them."""
+    return {"text": adapt(raw["text"], a.get("text")), "image": image_shared(raw["image"], raw["native"], a),
+            "native": adapt(raw["native"], a.get("native")), "has_image": raw["has_image"]}
+
+
+def adapt_queries(d: dict, a: dict) -> dict:
+    """Turn queries (text, image_shared, image_native + flags) as the model sees them."""
+    return {**d, "text": adapt(d["text"], a.get("text")), "image_native": adapt(d["image_native"], a.get("native")),
+            "image_shared": image_shared(d["image_shared"], d["image_native"], a)}
+
+
+def zscore(s: torch.Tensor) -> torch.Tensor:
+    """Standardise similarities over the items (last dim), so text and image sides compare."""
+    mu = s.mean(-1, keepdim=True)
+    sd = ((s - mu) ** 2).mean(-1, keepdim=True).add(1e-12).sqrt()  # population sd; finite gradient at 0
+    return (s - mu) / torch.where(sd > 1e-6, sd, torch.ones_like(sd))
+
+
+def fuse_modalities(z_img, z_txt, has_image, p):
+    """β = softmax over (image, text) of the item's two z-scores; f = β·z_img + (1 − β)·z_txt."""
+    logit = (z_img + p.image_weight - 1.0) / p.tau_mod - z_txt / p.tau_mod
+    beta = torch.where(has_image, torch.sigmoid(logit), torch.zeros_like(logit))
+    return beta * torch.where(has_image, z_img, torch.zeros_like(z_img)) + (1 - beta) * z_txt, beta
+
+
+def turn_scores(items: dict, q: dict, p):
+    """Fused similarity f (..., n) of each turn's query to each item, its image share β, and
+    the query's own image share (1 photo, ½ photo + words, 0 words).
+
+    items: text, image (n, d) shared space; native (n, dn); has_image (n,) bool
+    q: text (..., d), has_text (...); image_native (..., dn), image_shared (..., d), has_image (...)
+    """
+    zero = torch.zeros((*q["has_text"].shape, items["text"].shape[0]), dtype=items["text"].dtype, device=items["text"].device)
+    f_t = b_t = f_i = b_i = zero  # a side no turn here uses is not computed
+    if bool(q["has_text"].any()):
+        f_t, b_t = fuse_modalities(zscore(q["text"] @ items["image"].T), zscore(q["text"] @ items["text"].T),
+                                   items["has_image"], p)
+    if bool(q["has_image"].any()):
+        f_i, b_i = fuse_modalities(zscore(q["image_native"] @ items["native"].T),
+                                   zscore(q["image_shared"] @ items["text"].T), items["has_image"], p)
+    ht, hi = q["has_text"].to(f_t.dtype)[..., None], q["has_image"].to(f_t.dtype)[..., None]
+    k = (ht + hi).clamp(min=1.0)
+    fused = (ht * f_t + hi * f_i) / k
+    beta = torch.where((ht + hi) > 0, (ht * b_t + hi * b_i) / k, torch.full_like(b_t, 0.5))
+    return fused, beta, (hi / k)[..., 0]
+
+
+def turn_logits(lm, has_lm, offset, constrains, superseded, p):
+    """Turn attention logits (..., T): relevance to the latest turn (its language-model encoding),
+    recency (offset = j − (m − 1) ≤ 0), a bonus for refining turns, a penalty when replaced."""
+    last = lm[..., -1:, :]  # turns are right-aligned: the latest turn is last
+    rel = torch.where(has_lm & has_lm[..., -1:], (lm * last).sum(-1) - 1.0, torch.zeros_like(offset))
+    return rel / p.tau_turn + p.recency * offset + p.correction * constrains - p.superseded * superseded
+
+
+def masked_softmax(x, mask):
+    """softmax over the last dim where mask holds; 0 elsewhere (and everywhere if nothing holds)."""
+    x = x.masked_fill(~mask, float("-inf"))
+    out = torch.softmax(x, -1)
+    return torch.where(mask.any(-1, keepdim=True), out, torch.zeros_like(out)).nan_to_num(0.0)
+
+
+def mix(f, w, mask, bonus, p, alpha):
+    """M_R, M_C and Y = α·M_R + (1 − α)·M_C from turn scores f (..., T, n) and turn weights
+    w (..., T) (the attention renormalised over turns with a query; all 0 when none has),
+    the hard-constraint mask (..., n) and the colour bonus (..., n).
+    Also returns each turn's item attention a (..., T, n) for the explanation."""
+    a = masked_softmax(f / p.tau_r + bonus[..., None, :], mask[..., None, :])
+    m_r = (w[..., None] * a).sum(-2)
+    none = (w.sum(-1, keepdim=True) <= 0)
+    m_r = torch.where(none, masked_softmax(bonus, mask), m_r)
+    m_c = masked_softmax((w[..., None] * f).sum(-2) / p.tau_c + bonus, mask)
+    return alpha * m_r + (1 - alpha) * m_c, m_r, m_c, a
 
 
 @dataclass
@@ -168,24 +294,38 @@ class Recommendation:
         }
 
 
-def _z(s: np.ndarray) -> np.ndarray:
-    sd = float(s.std())
-    return (s - float(s.mean())) / (sd if sd > 1e-6 else 1.0)
+def dialogue_tensors(state: DialogueState, raws: list[dict], dims: tuple[int, int, int]) -> dict:
+    """One dialogue's turns as scoring-core inputs (T rows, frozen encoders' vectors, no adapter).
+
+    raws[j] is the raw encoding of the content turn j refines (state.content_of[j]);
+    dims = (shared dim, native image dim, language-model dim).
+    """
+    d, dn, dl = dims
+    m = len(state.turns)
+
+    def stack(key: str, dim: int) -> tuple[torch.Tensor, torch.Tensor]:
+        rows = [r.get(key) for r in raws]
+        x = np.zeros((m, dim))
+        for j, v in enumerate(rows):
+            if v is not None:
+                x[j] = v
+        return torch.from_numpy(x), torch.tensor([v is not None for v in rows], dtype=torch.bool)
+
+    text, has_text = stack("text", d)
+    native, has_image = stack("image_native", dn)
+    shared, _ = stack("image_shared", d)
+    lm, has_lm = stack("lm", dl)
+    return {
+        "text": text, "has_text": has_text, "image_native": native, "image_shared": shared, "has_image": has_image,
+        "lm": lm, "has_lm": has_lm,
+        "offset": torch.arange(m, dtype=torch.float64) - (m - 1),
+        "constrains": torch.tensor([float(it.constrains) for it in state.intents], dtype=torch.float64),
+        "superseded": torch.tensor([float(x) for x in state.superseded], dtype=torch.float64),
+    }
 
 
-def _softmax_masked(logits: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    out = np.zeros_like(logits, dtype=np.float64)
-    x = logits[mask].astype(np.float64)
-    if x.size:
-        x = np.exp(x - x.max())
-        out[mask] = x / x.sum()
-    return out
-
-
-def _softmax(x: np.ndarray) -> np.ndarray:
-    x = np.asarray(x, np.float64)
-    e = np.exp(x - x.max())
-    return e / e.sum()
+def adapter_tensors(adapter: Adapter, dtype=torch.float64) -> dict:
+    return {k: torch.from_numpy(np.asarray(v)).to(dtype) for k, v in adapter.tensors().items()}
 
 
 class Recommender:
@@ -197,19 +337,21 @@ class Recommender:
         self.vocab = Vocabulary(catalog)
         self.lm = minilm(getattr(encoder, "device", None))
         self._raw_index = index
-        self._cache: OrderedDict[tuple, TurnQuery] = OrderedDict()
+        self._cache: OrderedDict[tuple, dict] = OrderedDict()
         self.set_model(model or Model())
 
     def set_model(self, model: Model) -> None:
         """Swap the served model (α, temperatures, adapter) without reloading anything else."""
-        a = model.adapter
         ix = self._raw_index
-        self.text = Adapter._apply(a.text, ix.text)
-        self.image = Adapter._apply(a.image, ix.image)
-        self.native = Adapter._apply(a.native, ix.native)
-        self.has_image = ix.has_image
+        t = lambda x: torch.from_numpy(np.ascontiguousarray(x, np.float64))  # noqa: E731
+        raw = {"text": t(ix.text), "image": t(ix.image), "native": t(ix.native), "has_image": torch.from_numpy(ix.has_image)}
+        a = adapter_tensors(model.adapter)
+        items = adapt_items(raw, a)
+        text, image, native = (items[k].numpy() for k in ("text", "image", "native"))
+        # one assignment, so a request running during a swap sees the old model or the new, not a mix
+        self._served = (model, a, items)
+        self.text, self.image, self.native, self.has_image = text, image, native, ix.has_image
         self.model = model
-        self._cache.clear()
 
     @property
     def params(self) -> ModelParams:
@@ -217,112 +359,102 @@ class Recommender:
 
     # -- turns ---------------------------------------------------------------------------------
 
-    def encode_turn(self, turn: Turn, content: str) -> TurnQuery:
-        key = (content, turn.image_sha256 or (id(turn.image) if turn.image is not None else None))
-        if key in self._cache:
-            self._cache.move_to_end(key)
-            return self._cache[key]
-        a = self.model.adapter
-        q = TurnQuery()
-        if content:
-            raw = self.encoder.encode_text([content])
-            q.text = Adapter._apply(a.text, raw)[0]
-            q.lm = raw[0] if self._text_model() is self.lm else self.lm([content])[0]
-        if turn.image is not None:
-            e = self.encoder.encode_image([turn.image])
-            q.image_native = Adapter._apply(a.native, e.native)[0]
-            if a.bridge is not None:
-                q.image_shared = Adapter._apply(a.bridge, e.native)[0]
-            else:
-                q.image_shared = Adapter._apply(a.text, e.shared)[0]
-            if q.lm is None and self.encoder.dim == self.lm.dim and self._text_model() is self.lm:
-                q.lm = e.shared[0]  # the offline bridge lives in the language model's own space
-        self._cache[key] = q
+    def raw_turn(self, turn: Turn, content: str) -> dict:
+        """The frozen encoders' view of one turn (no adapter): cached, shared by every model."""
+        return self.raw_turns([(turn, content)])[0]
+
+    def raw_turns(self, pairs: list[tuple[Turn, str]]) -> list[dict]:
+        """raw_turn for many (turn, content) pairs, encoded in batches (training featurises thousands)."""
+        key = lambda t, c: (c, t.image_sha256 or (id(t.image) if t.image is not None else None))  # noqa: E731
+        out: dict[tuple, dict] = {}
+        todo: dict[tuple, tuple[Turn, str]] = {}
+        for t, c in pairs:
+            k = key(t, c)
+            if k in self._cache:
+                out[k] = self._cache[k]
+            elif k not in todo:
+                todo[k] = (t, c)
+        keys = list(todo)
+        texts = sorted({c for t, c in todo.values() if c})
+        if texts:
+            emb = dict(zip(texts, self.encoder.encode_text(texts)))
+            lm = emb if self._text_model() is self.lm else dict(zip(texts, self.lm(texts)))
+        # each distinct image once (many asks share one photo)
+        img_row: dict[tuple, int] = {}
+        first: dict = {}
+        for k in keys:
+            if todo[k][0].image is not None:
+                img_row[k] = first.setdefault(k[1], len(first))
+        pics = {i: todo[k][0].image for k, i in img_row.items()}
+        img = self.encoder.encode_image([pics[i] for i in range(len(first))]) if first else None
+        for k in keys:
+            t, c = todo[k]
+            r: dict = {}
+            if c:
+                r["text"], r["lm"] = emb[c], lm[c]
+            if k in img_row:
+                i = img_row[k]
+                r["image_native"], r["image_shared"] = img.native[i], img.shared[i]
+                if "lm" not in r and self.encoder.dim == self.lm.dim and self._text_model() is self.lm:
+                    r["lm"] = img.shared[i]  # the offline bridge lives in the language model's own space
+            out[k] = r
+            if len(pairs) <= 8:  # serving: keep the recent turns; bulk callers keep their own results
+                self._cache[k] = r
         while len(self._cache) > 256:
             self._cache.popitem(last=False)
+        return [out[key(t, c)] for t, c in pairs]
+
+    def encode_turn(self, turn: Turn, content: str) -> TurnQuery:
+        """One turn's vectors as the served model sees them."""
+        model, a, _ = self._served
+        r = self.raw_turn(turn, content)
+        g = lambda k, w: None if k not in r else adapt(torch.from_numpy(np.asarray(r[k], np.float64)), w).numpy()  # noqa: E731
+        q = TurnQuery(text=g("text", a.get("text")), image_native=g("image_native", a.get("native")), lm=r.get("lm"))
+        if "image_native" in r:
+            sh = image_shared(*(torch.from_numpy(np.asarray(r[k], np.float64)) for k in ("image_shared", "image_native")), a)
+            q.image_shared = sh.numpy()
         return q
+
+    @property
+    def dims(self) -> tuple[int, int, int]:
+        return self.encoder.dim, self._raw_index.native.shape[1], self.lm.dim
 
     def _text_model(self):
         return getattr(self.encoder, "text", None)
 
-    def turn_scores(self, q: TurnQuery) -> tuple[np.ndarray, np.ndarray, float]:
-        """Fused z-scored similarity f_i of one turn, the image share β_i per item, and the
-        turn's own image share (1 for a photo alone, ½ for photo + words, 0 for words)."""
-        p = self.params
-        n = len(self.text)
-        parts = []
-        if q.text is not None:
-            parts.append((_z(self.image @ q.text), _z(self.text @ q.text), 0.0))
-        if q.image_native is not None:
-            parts.append((_z(self.native @ q.image_native), _z(self.text @ q.image_shared), 1.0))
-        if not parts:
-            return np.zeros(n, np.float32), np.full(n, 0.5, np.float32), 0.0
-        fused, beta = np.zeros(n, np.float64), np.zeros(n, np.float64)
-        for z_img, z_txt, _ in parts:
-            # β: which side of the item answers this turn; an item without a readable image has none
-            li = np.where(self.has_image, (z_img + p.image_weight - 1.0) / p.tau_mod, -np.inf)
-            lt = z_txt / p.tau_mod
-            m = np.maximum(li, lt)
-            ei, et = np.exp(li - m), np.exp(lt - m)
-            b = ei / (ei + et)
-            fused += b * np.where(self.has_image, z_img, 0.0) + (1 - b) * z_txt
-            beta += b
-        k = len(parts)
-        return fused / k, beta / k, float(np.mean([s for *_, s in parts]))
-
-    def turn_attention(self, state: DialogueState, queries: list[TurnQuery]) -> np.ndarray:
-        p = self.params
-        m = len(state.turns)
-        last = queries[state.content_of[-1]].lm if m else None
-        logits = np.zeros(m)
-        for j in range(m):
-            h = queries[state.content_of[j]].lm
-            rel = float(h @ last) - 1.0 if (h is not None and last is not None) else 0.0
-            logits[j] = (
-                rel / p.tau_turn
-                + p.recency * (j - (m - 1))
-                + p.correction * float(state.intents[j].constrains)
-                - p.superseded * float(state.superseded[j])
-            )
-        return _softmax(logits)
+    def scores(self, state: DialogueState, alpha: float | None = None) -> dict:
+        """Everything the scoring core says about one dialogue, as numpy arrays."""
+        model, a, items = self._served
+        p = model.params
+        alpha = p.alpha if alpha is None else float(np.clip(alpha, 0.0, 1.0))
+        mask, notes = state.mask(self.vocab)
+        bonus = p.color_bonus * state.color_match(self.vocab)
+        raws = [self.raw_turn(state.turns[j], state.intents[j].content) for j in range(len(state.turns))]
+        d = adapt_queries(dialogue_tensors(state, [raws[r] for r in state.content_of], self.dims), a)
+        live = d["has_text"] | d["has_image"]
+        logits = turn_logits(d["lm"], d["has_lm"], d["offset"], d["constrains"], d["superseded"], p)
+        c = torch.softmax(logits, -1)  # attention over all turns, as explained
+        w = masked_softmax(logits, live)  # the same, renormalised over the turns that have a query
+        f, beta, img_share = turn_scores(items, d, p)
+        mask_t = torch.from_numpy(mask)
+        bonus_t = torch.from_numpy(bonus.astype(np.float64))
+        y, m_r, m_c, att = mix(f, w, mask_t, bonus_t, p, alpha)
+        last = [j for j in range(len(state.turns)) if live[j]]
+        last_attention = att[last[-1]] if last else masked_softmax(bonus_t / p.tau_r, mask_t)
+        return {
+            "model": model, "alpha": alpha, "mask": mask, "notes": notes, "y": y.numpy(), "m_r": m_r.numpy(),
+            "m_c": m_c.numpy(), "turn_attention": c.numpy(), "live": bool(last),
+            "beta": (w[:, None] * beta).sum(0).numpy() if last else np.full(len(mask), 0.5),
+            "image_share": float((w * img_share).sum()), "last_attention": last_attention.numpy(),
+        }
 
     # -- the recommendation ------------------------------------------------------------------------
 
     def recommend(self, state: DialogueState, k: int = 10, alpha: float | None = None) -> Recommendation:
-        p = self.params
-        alpha = p.alpha if alpha is None else float(np.clip(alpha, 0.0, 1.0))
-        n = len(self.text)
-        mask, notes = state.mask(self.vocab)
-        bonus = p.color_bonus * state.color_match(self.vocab)
-
-        queries = [self.encode_turn(state.turns[j], state.intents[j].content) for j in range(len(state.turns))]
-        per_turn = []
-        for j in range(len(state.turns)):
-            r = state.content_of[j]
-            per_turn.append(self.turn_scores(queries[r]) if self._has_query(queries[r]) else None)
-        c = self.turn_attention(state, queries) if state.turns else np.zeros(0)
-
-        m_r = np.zeros(n)
-        state_score = np.zeros(n)
-        beta_bar = np.zeros(n)
-        q_image = 0.0
-        last_attention = _softmax_masked(bonus / p.tau_r, mask)
-        live = [j for j in range(len(per_turn)) if per_turn[j] is not None]
-        c_live = c[live] / c[live].sum() if live and c[live].sum() > 0 else np.zeros(0)
-        for w, j in zip(c_live, live):
-            f, beta, img_share = per_turn[j]
-            a_j = _softmax_masked(f / p.tau_r + bonus, mask)
-            m_r += w * a_j
-            state_score += w * f
-            beta_bar += w * beta
-            q_image += w * img_share
-            last_attention = a_j
-        if not live:
-            m_r = _softmax_masked(bonus, mask)
-            beta_bar[:] = 0.5
-        m_c = _softmax_masked(state_score / p.tau_c + bonus, mask)
-        y = alpha * m_r + (1 - alpha) * m_c
-
+        s = self.scores(state, alpha)
+        alpha, mask, notes, y, m_r, m_c = s["alpha"], s["mask"], s["notes"], s["y"], s["m_r"], s["m_c"]
+        c, live, beta_bar, q_image, last_attention = (s["turn_attention"], s["live"], s["beta"], s["image_share"],
+                                                      s["last_attention"])
         order = self._top(y, mask, k, diverse=state.is_vague)
         items = []
         for i in order:
@@ -346,7 +478,7 @@ class Recommender:
             )
         ia = last_attention[order]
         return Recommendation(
-            model_version=self.model.version,
+            model_version=s["model"].version,
             alpha=alpha,
             turn_attention=[float(x) for x in c],
             modality_weights={"image": float(q_image), "text": float(1 - q_image)} if live else {"image": 0.0, "text": 1.0},
@@ -359,10 +491,6 @@ class Recommender:
             n_candidates=int(mask.sum()),
             turn_labels=[_turn_label(t) for t in state.turns],
         )
-
-    @staticmethod
-    def _has_query(q: TurnQuery) -> bool:
-        return q.text is not None or q.image_native is not None
 
     def _top(self, y: np.ndarray, mask: np.ndarray, k: int, diverse: bool) -> np.ndarray:
         cand = np.flatnonzero(mask)
@@ -412,4 +540,15 @@ def load_recommender(
     model = Model.load(model_dir) if model_dir else Model()
     rec = Recommender(catalog, index, enc, model)
     rec.index_issues = index.issues
+    serving_threads()
     return rec
+
+
+def serving_threads() -> None:
+    """One intra-op thread per request: the app runs requests side by side in worker threads,
+    and with 2+ threads each, OpenMP spin-waiting under load made a 5 ms MiniLM call take 500 ms
+    (measured on 2 cores). Batch work (indexing, training) keeps torch's default. Override with
+    MMCREC_TORCH_THREADS."""
+    import os
+
+    torch.set_num_threads(int(os.environ.get("MMCREC_TORCH_THREADS", "1")))

@@ -1,0 +1,914 @@
+"""`mmcrec train`: the next model from thumbs, and proof that it is better.
+
+    labels ──group by (session, turns, image)──► labelled dialogues: items up, items down
+           ──split by session (seeded)──► train │ validation (early stopping) │ held-out (the verdict)
+
+What is learned is what model.py names, through model.py's own scoring core (so what is trained
+is what is served): α, the temperatures, the turn weighting (recency, correction, superseded),
+the colour bonus, the image prior, and low-rank residual maps on the frozen embeddings
+(W = W_parent + A·B, so training starts at the parent model exactly). By default only the bridge
+(native image features → shared space) gets one; the text and image maps can be switched on in
+TrainConfig.learn. Two losses:
+
+  * pairwise (BPR) on log Y: a thumbs-up item above the thumbs-down items and above unseen items
+    of the same dialogue (sampled among those the hard constraints allow);
+  * the catalog's own image↔text pairs (InfoNCE): each item's picture, mapped to the shared space,
+    should find the item's own text, so the image side learns even from few labels.
+
+Early stopping watches the pairwise loss on validation sessions (taken from the training side).
+The new model is written as the next version (v1, v2, ...) of a models directory with a card,
+and marked promotable only when it beats the current model on the held-out sessions.
+"""
+from __future__ import annotations
+
+import copy
+import dataclasses
+import datetime as dt
+import json
+import math
+import os
+import re
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+
+from .dialogue import DialogueState, Turn
+from .model import (
+    Model,
+    ModelParams,
+    Recommender,
+    adapt_items,
+    adapt_queries,
+    dialogue_tensors,
+    masked_softmax,
+    mix,
+    turn_logits,
+    turn_scores,
+)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+HELDOUT_FRACTION = 0.2  # of sessions: the verdict
+VALID_FRACTION = 0.15  # of the remaining sessions: early stopping
+MAX_TRAIN_ITEMS = 4096  # bigger catalogs train on the labelled items plus a sample of the rest
+RANK = 64  # of the residual maps
+
+
+@dataclass
+class TrainConfig:
+    """The knobs of one training run (defaults measured with benchmarks/simulate_annotators.py)."""
+
+    rank: int = RANK  # of the residual maps
+    # which maps get a residual ("text", "image", "bridge"; native keeps the parent's). The bridge
+    # alone generalised best to unseen asks in the simulation (text maps learn the asks by heart)
+    learn: tuple = ("bridge",)
+    ssl_weight: float = 1.0  # catalog image↔text InfoNCE, next to the pairwise loss
+    ssl_temp: float = 0.05
+    reg_weight: float = 1e-3  # L2 on the residuals: stay near the parent
+    lr_scalars: float = 0.03
+    lr_maps: float = 3e-3
+    batch_size: int = 256  # distinct dialogues per step
+    n_unseen: int = 8  # unseen items sampled per thumbs-up
+    max_epochs: int = 60
+    patience: int = 10
+
+
+class TrainError(ValueError):
+    """Bad training input (no labels, one-sided labels, one session, unknown catalog...)."""
+
+
+Progress = Callable[[float, str], None]
+
+
+def _say(progress: Progress | None, frac: float, msg: str) -> None:
+    if progress:
+        progress(float(frac), msg)
+
+
+# -- labels → labelled dialogues ---------------------------------------------------------------
+
+
+@dataclass
+class Example:
+    """One dialogue as it was when thumbs were given, and the items judged in it."""
+
+    session_id: str
+    turns: list[str]
+    image_path: str
+    image_sha256: str
+    up: list[int] = field(default_factory=list)  # catalog positions
+    down: list[int] = field(default_factory=list)
+    row: int = -1  # this dialogue's row in its featurized batch (identical dialogues share one)
+
+
+def read_labels(db: str | Path | None = None, labels: str | Path | None = None) -> tuple[list, tempfile.TemporaryDirectory | None]:
+    """Labels from the feedback database, or from an exported file (JSONL/CSV/Parquet, read with
+    the store's own import logic so image paths resolve relative to the file). Returns the labels
+    and the temporary folder holding an imported file's images (keep it until images are read)."""
+    from .feedback import FeedbackError, FeedbackStore
+
+    if db:
+        if not Path(db).is_file():
+            raise TrainError(f"feedback database not found: {db}")
+        store = FeedbackStore(db, create=False, sync_repo="")
+        try:
+            return store.labels(), None
+        finally:
+            store.close()
+    if not labels or not Path(labels).is_file():
+        raise TrainError(f"labels file not found: {labels}")
+    tmp = tempfile.TemporaryDirectory(prefix="mmcrec-train-")
+    store = FeedbackStore(Path(tmp.name) / "labels.db", sync_repo="", synchronous="OFF")
+    try:
+        store.import_file(labels)
+        return store.labels(), tmp
+    except FeedbackError as e:
+        tmp.cleanup()
+        raise TrainError(str(e).splitlines()[0]) from e
+    finally:
+        store.close()
+
+
+def make_examples(labels: list, catalog) -> tuple[list[Example], dict]:
+    """Group item labels by dialogue; the latest value of each label counts, retracted ones don't;
+    an item with both thumbs in one dialogue keeps the majority (a tie drops it)."""
+    pos = {iid: i for i, iid in enumerate(catalog.ids)}
+    groups: dict[tuple, dict] = {}
+    counts = {"labels": 0, "up": 0, "down": 0, "retracted": 0, "replies": 0, "unknown_items": 0}
+    for lab in labels:
+        if getattr(lab, "target", "item") != "item":
+            counts["replies"] += 1
+            continue
+        if lab.label == 0:
+            counts["retracted"] += 1
+            continue
+        if lab.item_id not in pos:
+            counts["unknown_items"] += 1
+            continue
+        counts["labels"] += 1
+        counts["up" if lab.label > 0 else "down"] += 1
+        key = (lab.session_id, tuple(lab.turns), lab.image_sha256)
+        g = groups.setdefault(key, {"path": lab.image_path, "votes": {}})
+        g["votes"][pos[lab.item_id]] = g["votes"].get(pos[lab.item_id], 0) + int(lab.label)
+    out = []
+    for (sid, turns, sha), g in groups.items():
+        ex = Example(sid, list(turns), g["path"], sha)
+        ex.up = sorted(i for i, v in g["votes"].items() if v > 0)
+        ex.down = sorted(i for i, v in g["votes"].items() if v < 0)
+        if ex.up or ex.down:
+            out.append(ex)
+    counts["dialogues"] = len(out)
+    counts["sessions"] = len({e.session_id for e in out})
+    return out, counts
+
+
+def precheck(labels: list) -> None:
+    """Fail fast (before any model loads) on label sets nothing can be learned from."""
+    live = [lab for lab in labels if getattr(lab, "target", "item") == "item" and lab.label != 0]
+    ups = sum(lab.label > 0 for lab in live)
+    check_labels({"labels": len(live), "up": ups, "down": len(live) - ups, "unknown_items": 0,
+                  "retracted": sum(lab.label == 0 for lab in labels),
+                  "replies": sum(getattr(lab, "target", "item") != "item" for lab in labels),
+                  "sessions": max(2, len({lab.session_id for lab in live}))})
+    if len({lab.session_id for lab in live}) < 2:
+        raise TrainError("labels come from a single session: need at least 2 sessions to hold some out")
+
+
+def check_labels(counts: dict) -> None:
+    if counts["labels"] == 0:
+        why = []
+        if counts["unknown_items"]:
+            why.append(f"{counts['unknown_items']} name items this catalog does not have")
+        if counts["retracted"]:
+            why.append(f"{counts['retracted']} were retracted")
+        if counts["replies"]:
+            why.append(f"{counts['replies']} are on replies")
+        raise TrainError("no item labels to train on" + (f" ({'; '.join(why)})" if why else ""))
+    if counts["up"] == 0 or counts["down"] == 0:
+        side = "thumbs-up" if counts["down"] == 0 else "thumbs-down"
+        raise TrainError(f"all {counts['labels']} labels are {side}: training needs both thumbs up and thumbs down")
+    if counts["sessions"] < 2:
+        raise TrainError("labels come from a single session: need at least 2 sessions to hold some out")
+
+
+def split_by_session(examples: list[Example], seed: int, fraction: float = HELDOUT_FRACTION) -> tuple[list, list]:
+    """Whole sessions go to one side: a session's dialogues never straddle train and held-out.
+
+    Sessions that asked the very same thing (same turns and image) are kept together too, so the
+    held-out side measures dialogues the model has not seen, not memory; unless that would leave
+    fewer than 5 groups, when plain sessions are used.
+    """
+    sessions = sorted({e.session_id for e in examples})
+    parent = {s: s for s in sessions}
+
+    def find(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    first: dict[tuple, str] = {}
+    for e in examples:
+        key = (tuple(e.turns), e.image_sha256)
+        if key in first:
+            a, b = find(first[key]), find(e.session_id)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+        else:
+            first[key] = e.session_id
+    group = {s: find(s) for s in sessions}
+    if len(set(group.values())) < 5:
+        group = {s: s for s in sessions}
+    units = sorted(set(group.values()))
+    rng = np.random.default_rng(seed)
+    order = [units[i] for i in rng.permutation(len(units))]
+    k = min(len(units) - 1, max(1, round(fraction * len(units))))
+    held = set(order[:k])
+    return [e for e in examples if group[e.session_id] not in held], [e for e in examples if group[e.session_id] in held]
+
+
+def dialogue_of(ex: Example, image) -> list[Turn]:
+    """As evaluate.LabelledQuery does: the image goes with the first turn, or stands alone."""
+    if not ex.turns:
+        return [Turn("", image, ex.image_sha256)]
+    return [Turn(t, image if i == 0 else None, ex.image_sha256 if i == 0 else "") for i, t in enumerate(ex.turns)]
+
+
+# -- batches: labelled dialogues as scoring-core tensors ------------------------------------------
+
+
+def featurize(examples: list[Example], rec: Recommender, items: np.ndarray, device: str) -> dict:
+    """Stack the distinct dialogues (left-padded to the longest, so the latest turn is last) with
+    their constraint masks and colour matches over the training items `items` (catalog positions).
+    Sets each example's `row`: sessions asking the same thing share a row, and are scored once."""
+    from .images import ImageError, open_image
+
+    rows: dict[tuple, int] = {}
+    uniq: list[Example] = []
+    for ex in examples:
+        key = (tuple(ex.turns), ex.image_sha256)
+        if key not in rows:
+            rows[key] = len(uniq)
+            uniq.append(ex)
+        ex.row = rows[key]
+    states = []
+    for ex in uniq:
+        img = None
+        if ex.image_path:
+            try:
+                img = open_image(ex.image_path)
+            except (ImageError, OSError):
+                img = None
+        st = DialogueState()
+        for t in dialogue_of(ex, img):
+            st.add(t, rec.vocab)
+        states.append(st)
+    pairs = [(st.turns[j], st.intents[j].content) for st in states for j in range(len(st.turns))]
+    raws = rec.raw_turns(pairs)
+    T = max(len(st.turns) for st in states)
+    per, at = [], 0
+    for st in states:
+        r = raws[at : at + len(st.turns)]
+        at += len(st.turns)
+        per.append(dialogue_tensors(st, [r[c] for c in st.content_of], rec.dims))
+    out = {}
+    for key in per[0]:
+        rows = []
+        for d in per:
+            x = d[key]
+            pad = T - x.shape[0]
+            if pad:
+                x = torch.cat([torch.zeros((pad, *x.shape[1:]), dtype=x.dtype), x])
+            rows.append(x)
+        out[key] = torch.stack(rows)
+    masks, colors = [], []
+    for st in states:
+        m, _ = st.mask(rec.vocab)
+        masks.append(m[items])
+        colors.append(st.color_match(rec.vocab)[items])
+    out["mask"] = torch.from_numpy(np.stack(masks))
+    out["color"] = torch.from_numpy(np.stack(colors).astype(np.float32))
+    return {k: (v.float() if v.dtype == torch.float64 else v).to(device) for k, v in out.items()}
+
+
+def pairs_of(examples: list[Example], local: dict[int, int], mask: torch.Tensor, n_unseen: int, rng) -> tuple:
+    """(dialogue, better, worse, weight) index tensors: up over down (weight 1), up over
+    `n_unseen` sampled unseen items the constraints allow (weight ½ in all)."""
+    b, hi, lo, w = [], [], [], []
+    mask = mask.cpu().numpy()
+    for ex in examples:
+        k = ex.row
+        up = [local[i] for i in ex.up if mask[k, local[i]]]
+        down = [local[i] for i in ex.down if mask[k, local[i]]]
+        seen = set(up) | set(down)
+        cand = np.flatnonzero(mask[k])
+        for u in up:
+            for d in down:
+                b.append(k), hi.append(u), lo.append(d), w.append(1.0)
+            if n_unseen and len(cand) > len(seen):
+                s = [int(x) for x in rng.choice(cand, size=min(n_unseen * 2, len(cand)), replace=False) if x not in seen][:n_unseen]
+                for x in s:
+                    b.append(k), hi.append(u), lo.append(x), w.append(0.5 / max(len(s), 1))
+    t = lambda x, dt=torch.long: torch.tensor(x, dtype=dt)  # noqa: E731
+    return t(b), t(hi), t(lo), t(w, torch.float32)
+
+
+# -- the trainable model: ModelParams + low-rank residual adapters ------------------------------
+
+
+class LowRank:
+    """x @ LowRank = x @ base + (x @ A) @ B, never building the full matrix (base None: identity,
+    or zero for a non-square map such as the bridge)."""
+
+    def __init__(self, base, a, b):
+        self.base, self.a, self.b = base, a, b
+
+    def __rmatmul__(self, x):
+        if self.base is not None:
+            y = x @ self.base
+        elif self.a.shape[0] == self.b.shape[1]:
+            y = x
+        else:
+            y = 0
+        return y + (x @ self.a) @ self.b
+
+
+class Trainable(torch.nn.Module):
+    """The parent model's numbers as free parameters, constrained where the design needs it
+    (α in (0, 1), temperatures > 0), plus residual maps that start at zero."""
+
+    def __init__(self, parent: Model, dims: tuple[int, int, int], rank: int = RANK, learn=("text", "image", "bridge")):
+        super().__init__()
+        p = parent.params
+        d, dn, _ = dims
+        self.alpha_logit = torch.nn.Parameter(torch.tensor(math.log(np.clip(p.alpha, 0.02, 0.98) / (1 - np.clip(p.alpha, 0.02, 0.98)))))
+        for k in ("tau_r", "tau_c", "tau_mod", "tau_turn"):
+            setattr(self, f"log_{k}", torch.nn.Parameter(torch.tensor(math.log(max(getattr(p, k), 1e-3)))))
+        for k in ("recency", "correction", "superseded", "color_bonus", "image_weight"):
+            setattr(self, k + "_", torch.nn.Parameter(torch.tensor(float(getattr(p, k)))))
+        self.base = {k: torch.from_numpy(np.asarray(v, np.float32)) for k, v in parent.adapter.tensors().items()}
+        # native (image ↔ image) keeps the parent's map: labels say little about it, and it is the costly one
+        self.shapes = {k: v for k, v in {"text": (d, d), "image": (d, d), "bridge": (dn, d)}.items() if k in learn and rank > 0}
+        self.lr_a = torch.nn.ParameterDict({k: torch.nn.Parameter(torch.zeros(s[0], rank)) for k, s in self.shapes.items()})
+        self.lr_b = torch.nn.ParameterDict({k: torch.nn.Parameter(torch.randn(rank, s[1]) * 0.01) for k, s in self.shapes.items()})
+
+    # the attributes the scoring core reads, as tensors
+    @property
+    def alpha(self):
+        return torch.sigmoid(self.alpha_logit)
+
+    def __getattr__(self, name):
+        if name in ("tau_r", "tau_c", "tau_mod", "tau_turn"):
+            return torch.exp(super().__getattr__(f"log_{name}"))
+        if name in ("recency", "correction", "superseded", "color_bonus", "image_weight"):
+            return super().__getattr__(name + "_")
+        return super().__getattr__(name)
+
+    def adapter(self) -> dict:
+        """The adapter as the scoring core reads it: parent's map (identity; zero bridge) + A·B."""
+        out = {k: v for k, v in self.base.items() if k not in self.shapes}
+        for k in self.shapes:
+            out[k] = LowRank(self.base.get(k), self.lr_a[k], self.lr_b[k])
+        return out
+
+    def full_adapter(self) -> dict:
+        out = {k: v for k, v in self.base.items() if k not in self.shapes}
+        for k, (r, c) in self.shapes.items():
+            base = self.base.get(k)
+            if base is None:
+                base = torch.eye(r) if k != "bridge" else torch.zeros(r, c)
+            out[k] = base.to(self.lr_a[k].device) + self.lr_a[k] @ self.lr_b[k]
+        return out
+
+    def residual_norm(self) -> torch.Tensor:
+        return sum(((self.lr_a[k] @ self.lr_b[k]).pow(2).sum() for k in self.shapes), torch.zeros(()))
+
+    def to_model(self, card: dict) -> Model:
+        with torch.no_grad():
+            params = ModelParams(
+                alpha=float(self.alpha), tau_r=float(self.tau_r), tau_c=float(self.tau_c), tau_mod=float(self.tau_mod),
+                tau_turn=float(self.tau_turn), recency=float(self.recency), correction=float(self.correction),
+                superseded=float(self.superseded), color_bonus=float(self.color_bonus),
+                image_weight=float(self.image_weight),
+            )
+            a = self.full_adapter()
+        from .model import Adapter
+
+        adapter = Adapter(**{k: v.detach().cpu().numpy().astype(np.float32) for k, v in a.items()})
+        return Model(params, adapter, card)
+
+
+class Fixed:
+    """A saved model's numbers in the form the scoring core reads (for scoring current vs new)."""
+
+    def __init__(self, model: Model, device: str):
+        for k, v in model.params.to_dict().items():
+            setattr(self, k, float(v))
+        self._a = {k: torch.from_numpy(np.asarray(v, np.float32)).to(device) for k, v in model.adapter.tensors().items()}
+
+    def adapter(self) -> dict:
+        return self._a
+
+
+def forward(p, items_raw: dict, batch: dict, idx=None) -> torch.Tensor:
+    """Y (B, n) for a batch of dialogues: the same core the Recommender serves with."""
+    a = p.adapter()
+    items = adapt_items(items_raw, a)
+    d = batch if idx is None else {k: v[idx] for k, v in batch.items()}
+    q = adapt_queries(d, a)
+    live = q["has_text"] | q["has_image"]
+    w = masked_softmax(turn_logits(q["lm"], q["has_lm"], q["offset"], q["constrains"], q["superseded"], p), live)
+    f, _, _ = turn_scores(items, q, p)
+    y, _, _, _ = mix(f, w, d["mask"], p.color_bonus * d["color"], p, p.alpha)
+    return y
+
+
+def catalog_infonce(p, items_raw: dict, temp: float = 0.05) -> torch.Tensor:
+    """Each item's picture (in the shared space) should pick out the item's own text."""
+    a = p.adapter()
+    it = adapt_items(items_raw, a)
+    ok = items_raw["has_image"]
+    img, txt = it["image"][ok], it["text"][ok].detach()  # the picture learns to find the text, not back
+    if len(img) < 2:
+        return torch.zeros((), device=img.device)
+    logits = img @ txt.T / temp
+    target = torch.arange(len(img), device=img.device)
+    return 0.5 * (torch.nn.functional.cross_entropy(logits, target) + torch.nn.functional.cross_entropy(logits.T, target))
+
+
+# -- metrics on labelled dialogues -------------------------------------------------------------
+
+
+def label_metrics(y: np.ndarray, examples: list[Example], local: dict[int, int], k: int = 10) -> dict:
+    """AUC of up vs down (pairs within a dialogue), and NDCG@k and MRR of the thumbs-up items
+    among the judged items of each dialogue (condensed lists: items nobody judged are left out,
+    so a model is not penalised for surfacing good items the labelling model never showed)."""
+    from .evaluate import mrr, ndcg_at
+
+    wins, pairs, ndcgs, mrrs = 0.0, 0, [], []
+    for ex in examples:
+        s = y[ex.row]
+        up = [local[i] for i in ex.up]
+        down = [local[i] for i in ex.down]
+        for u in up:
+            for d in down:
+                pairs += 1
+                wins += 1.0 if s[u] > s[d] else 0.5 if s[u] == s[d] else 0.0
+        if up and down:
+            judged = np.array(up + down)
+            ranked = [str(i) for i in judged[np.argsort(-s[judged], kind="stable")]]
+            rel = {str(u): 1 for u in up}
+            ndcgs.append(ndcg_at(ranked, rel, k))
+            mrrs.append(mrr(ranked, rel))
+    return {
+        "auc": wins / pairs if pairs else None,
+        "ndcg": float(np.mean(ndcgs)) if ndcgs else None,
+        "mrr": float(np.mean(mrrs)) if mrrs else None,
+        "pairs": pairs,
+        "n": len(ndcgs),
+    }
+
+
+@torch.no_grad()
+def score_examples(p, items_raw: dict, batch: dict, chunk: int = 512) -> np.ndarray:
+    n = batch["mask"].shape[0]
+    return np.concatenate([forward(p, items_raw, batch, slice(s, s + chunk)).float().cpu().numpy() for s in range(0, n, chunk)]) if n else np.zeros((0, 0))
+
+
+def is_better(new: dict, cur: dict) -> bool:
+    """Promotable: higher NDCG@10 on the held-out sessions, and AUC and MRR no worse (by 0.01)."""
+    if new.get("ndcg") is None or cur.get("ndcg") is None:
+        return False
+    ok = new["ndcg"] > cur["ndcg"] + 1e-9
+    for m in ("auc", "mrr"):
+        if new.get(m) is not None and cur.get(m) is not None:
+            ok = ok and new[m] >= cur[m] - 0.01
+    return bool(ok)
+
+
+# -- the registry: versions, promotions, rollback -----------------------------------------------
+
+
+def default_models_root() -> Path:
+    return Path(os.environ.get("MMCREC_MODELS_DIR") or PROJECT_ROOT / "models")
+
+
+class Registry:
+    """A models directory: v1, v2, ... (never overwritten) and registry.json, the promotion history.
+
+        {"last_version": 3, "promoted": [{"version": "v1", "at": ...}, {"version": "v3", "at": ...}]}
+
+    The current model is the last promotion; rollback removes it (and the one before serves again).
+    """
+
+    def __init__(self, root: str | Path | None = None):
+        self.root = Path(root) if root else default_models_root()
+
+    @property
+    def file(self) -> Path:
+        return self.root / "registry.json"
+
+    def _read(self) -> dict:
+        try:
+            d = json.loads(self.file.read_text())
+            return d if isinstance(d, dict) else {}
+        except (OSError, json.JSONDecodeError):
+            return {}
+
+    def _write(self, d: dict) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        tmp = self.file.with_suffix(f".tmp{os.getpid()}")
+        tmp.write_text(json.dumps(d, indent=2))
+        os.replace(tmp, self.file)
+
+    @staticmethod
+    def _num(name: str) -> int | None:
+        m = re.fullmatch(r"v(\d+)", name)
+        return int(m.group(1)) if m else None
+
+    def versions(self) -> list[tuple[str, dict]]:
+        """(version, card) for every saved model, oldest first."""
+        out = []
+        if self.root.is_dir():
+            for p in self.root.iterdir():
+                n = self._num(p.name)
+                if n is not None and (p / "card.json").is_file():
+                    try:
+                        card = json.loads((p / "card.json").read_text())
+                    except (OSError, json.JSONDecodeError):
+                        continue
+                    out.append((n, p.name, card))
+        return [(name, card) for _, name, card in sorted(out)]
+
+    def path(self, version: str) -> Path:
+        return self.root / version
+
+    def current(self) -> str | None:
+        """The promoted version served now (None: the built-in defaults, "v0")."""
+        hist = self._read().get("promoted") or []
+        return hist[-1]["version"] if hist else None
+
+    def current_dir(self) -> Path | None:
+        v = self.current()
+        return self.path(v) if v and (self.path(v) / "card.json").is_file() else None
+
+    def history(self) -> list[dict]:
+        return list(self._read().get("promoted") or [])
+
+    def load(self, version: str | None) -> Model:
+        if not version or version == "v0":
+            return Model()
+        return Model.load(self.path(version))
+
+    def new_version_dir(self) -> tuple[str, Path]:
+        """The next number (above every one ever used here), reserved by creating its directory."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        d = self._read()
+        n = max([int(d.get("last_version", 0))] + [self._num(p.name) or 0 for p in self.root.iterdir()]) + 1
+        while True:
+            try:
+                (self.root / f"v{n}").mkdir()
+                break
+            except FileExistsError:
+                n += 1
+        d = self._read()
+        d["last_version"] = max(n, int(d.get("last_version", 0)))
+        self._write(d)
+        return f"v{n}", self.root / f"v{n}"
+
+    def promote(self, version: str) -> Model:
+        model = Model.load(self.path(version))  # fails before anything changes if it does not load
+        d = self._read()
+        d.setdefault("promoted", []).append({"version": version, "at": _now()})
+        self._write(d)
+        return model
+
+    def rollback(self) -> str | None:
+        """Undo the last promotion; returns the version served now (None: defaults)."""
+        d = self._read()
+        hist = d.get("promoted") or []
+        if not hist:
+            raise TrainError("nothing to roll back: no model has been promoted")
+        d.setdefault("rolled_back", []).append({**hist.pop(), "at": _now()})
+        d["promoted"] = hist
+        self._write(d)
+        return self.current()
+
+    def metrics_by_version(self) -> list[dict]:
+        """Held-out metrics from each card, for a chart of versions."""
+        rows = []
+        for v, card in self.versions():
+            m = (card.get("metrics") or {}).get("heldout") or {}
+            rows.append({"version": v, "parent": card.get("parent"), "created_at": card.get("created_at"),
+                         "promotable": card.get("promotable"), **{k: m.get(k) for k in ("auc", "ndcg", "mrr", "n")},
+                         "parent_ndcg": ((card.get("metrics") or {}).get("heldout_parent") or {}).get("ndcg")})
+        return rows
+
+
+def resolve_model_dir(models_root: str | Path | None = None, explicit: str | Path | None = None) -> Path | None:
+    """The model to serve: an explicit directory, else the newest promotion in the models root
+    (env MMCREC_MODELS_DIR or <project>/models), else None (the built-in defaults)."""
+    if explicit:
+        p = Path(explicit)
+        if not (p / "card.json").is_file():
+            raise FileNotFoundError(f"model directory not found: {p}")
+        return p
+    return Registry(models_root).current_dir()
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+# -- training ------------------------------------------------------------------------------------
+
+
+@dataclass
+class TrainResult:
+    version: str
+    model_dir: Path
+    parent: str
+    promotable: bool
+    rows: list[dict]  # {"set", "kind", "metric", "current", "new"} for the table
+    metrics: dict  # {"heldout": {"current": {...}, "new": {...}}, "queries": {...}}
+    history: list[dict]  # metrics by version, for a chart
+    counts: dict
+    seconds: float
+    table: str = ""
+    model: Model | None = None
+
+
+def _resolve(rec_or_index, catalog) -> Recommender:
+    if isinstance(rec_or_index, Recommender):
+        return rec_or_index
+    from .encoders import create_encoder
+
+    return Recommender(catalog, rec_or_index, create_encoder(rec_or_index.encoder))
+
+
+def train_next(
+    labels: list,
+    catalog=None,
+    rec_or_index=None,
+    registry: Registry | str | Path | None = None,
+    seed: int = 0,
+    progress: Progress | None = None,
+    queries: list | None = None,
+    current: Model | None = None,
+    config: TrainConfig | None = None,
+    device: str | None = None,
+    save: bool = True,
+) -> TrainResult:
+    """Train the next model from labels (feedback.Label objects), compare it with the current one
+    on held-out sessions (and labelled queries), and save it as the next version of `registry`.
+
+    progress(fraction, message) is called as it goes. Raises TrainError for unusable labels.
+    The served model is not touched: promote with registry.promote(version) and
+    Recommender.set_model(model).
+    """
+    t0 = time.perf_counter()
+    rec = _resolve(rec_or_index, catalog)
+    catalog = rec.catalog
+    reg = registry if isinstance(registry, Registry) else Registry(registry)
+    if current is None:
+        current = reg.load(reg.current())
+    device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+
+    _say(progress, 0.02, "reading labels")
+    examples, counts = make_examples(labels, catalog)
+    check_labels(counts)
+    train_ex, held_ex = split_by_session(examples, seed)
+    fit_ex, val_ex = split_by_session(train_ex, seed + 1, VALID_FRACTION) if len({e.session_id for e in train_ex}) >= 4 else (train_ex, train_ex)
+    if not any(e.up for e in held_ex):
+        # a verdict needs thumbs-up items in held-out sessions: move one session that has some
+        have = sorted({e.session_id for e in train_ex if e.up})
+        if len(have) > 1:
+            s = have[int(rng.integers(len(have)))]
+            held_ex += [e for e in train_ex if e.session_id == s]
+            train_ex = [e for e in train_ex if e.session_id != s]
+            fit_ex = [e for e in fit_ex if e.session_id != s]
+            val_ex = [e for e in val_ex if e.session_id != s] or fit_ex
+    if not any(e.up for e in fit_ex):
+        raise TrainError("no thumbs-up labels left to train on after holding out sessions")
+    counts.update(train_sessions=len({e.session_id for e in train_ex}), heldout_sessions=len({e.session_id for e in held_ex}),
+                  train_dialogues=len(train_ex), heldout_dialogues=len(held_ex))
+
+    # the items trained on: all of them for a demo catalog; labelled ones + a sample for a big one
+    n = len(catalog)
+    if n <= MAX_TRAIN_ITEMS:
+        items = np.arange(n)
+    else:
+        labelled = sorted({i for e in examples for i in e.up + e.down})
+        rest = np.setdiff1d(np.arange(n), labelled)
+        items = np.sort(np.concatenate([labelled, rng.choice(rest, size=max(0, MAX_TRAIN_ITEMS - len(labelled)), replace=False)]))
+    local = {int(i): k for k, i in enumerate(items)}
+    ix = rec._raw_index
+    items_raw = {
+        "text": torch.from_numpy(ix.text[items]).float().to(device),
+        "image": torch.from_numpy(ix.image[items]).float().to(device),
+        "native": torch.from_numpy(ix.native[items]).float().to(device),
+        "has_image": torch.from_numpy(ix.has_image[items]).to(device),
+    }
+
+    _say(progress, 0.08, f"encoding {len(examples)} labelled dialogues")
+    b_fit = featurize(fit_ex, rec, items, device)
+    b_val = featurize(val_ex, rec, items, device) if val_ex is not fit_ex else b_fit
+    b_held = featurize(held_ex, rec, items, device)
+    cfg = config or TrainConfig()
+    vpairs = pairs_of(val_ex, local, b_val["mask"], cfg.n_unseen, np.random.default_rng(seed + 7))
+
+    model = Trainable(current, rec.dims, cfg.rank, cfg.learn).to(device)
+    model.base = {k: v.to(device) for k, v in model.base.items()}
+    scalars = [p for name, p in model.named_parameters() if not name.startswith("lr_")]
+    adapters = [p for name, p in model.named_parameters() if name.startswith("lr_")]
+    opt = torch.optim.Adam([{"params": scalars, "lr": cfg.lr_scalars}, {"params": adapters, "lr": cfg.lr_maps}])
+    ssl_weight, reg_weight, batch_size = cfg.ssl_weight, cfg.reg_weight, cfg.batch_size
+    max_epochs = cfg.max_epochs
+
+    def pair_loss(y, pb):
+        b, hi, lo, w = (t.to(device) for t in pb)
+        if len(b) == 0:
+            return torch.zeros((), device=device)
+        s = torch.log(y + 1e-9)
+        return (w * torch.nn.functional.softplus(-(s[b, hi] - s[b, lo]))).sum() / w.sum()
+
+    @torch.no_grad()
+    def val_loss() -> float:
+        y = torch.from_numpy(score_examples(model, items_raw, b_val)).to(device)
+        return float(pair_loss(y, vpairs))  # the catalog loss is not a verdict: it is about items, not asks
+
+    best, best_state, bad, patience, epochs = val_loss(), copy.deepcopy(model.state_dict()), 0, cfg.patience, 0
+    start_val = best
+    for epoch in range(max_epochs):
+        epochs = epoch + 1
+        pb_all = pairs_of(fit_ex, local, b_fit["mask"], cfg.n_unseen, rng)
+        n_rows = b_fit["mask"].shape[0]
+        # shuffled, but dialogues with a photo batched together: text-only batches skip the image side
+        with_image = b_fit["has_image"].any(-1).cpu().numpy()
+        chunks = [g[s : s + batch_size] for g in (rng.permutation(np.flatnonzero(with_image)),
+                                                  rng.permutation(np.flatnonzero(~with_image))) for s in range(0, len(g), batch_size)]
+        for c in rng.permutation(len(chunks)):
+            sel = torch.from_numpy(np.sort(chunks[c]))
+            keep = torch.isin(pb_all[0], sel)
+            remap = torch.full((n_rows,), -1, dtype=torch.long)
+            remap[sel] = torch.arange(len(sel))
+            pb = (remap[pb_all[0][keep]], pb_all[1][keep], pb_all[2][keep], pb_all[3][keep])
+            y = forward(model, items_raw, b_fit, sel.to(device))
+            loss = pair_loss(y, pb) + ssl_weight * catalog_infonce(model, items_raw, cfg.ssl_temp) + reg_weight * model.residual_norm()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        v = val_loss()
+        if v < best - 1e-4:
+            best, best_state, bad = v, copy.deepcopy(model.state_dict()), 0
+        else:
+            bad += 1
+        _say(progress, 0.1 + 0.7 * epochs / max_epochs, f"epoch {epochs}: validation loss {v:.4f} (best {best:.4f})")
+        if bad >= patience:
+            break
+    model.load_state_dict(best_state)
+
+    _say(progress, 0.85, "comparing with the current model on held-out sessions")
+    card = {
+        "parent": current.version,
+        "created_at": _now(),
+        "encoder": rec.encoder.name,
+        "catalog_id": catalog.catalog_id,
+        "seed": seed,
+        "data": counts,
+        "train": {"config": dataclasses.asdict(cfg), "epochs": epochs, "device": device, "validation_loss": {"start": start_val, "best": best},
+                  "items": int(len(items))},
+    }
+    new = model.to_model(card)
+    cur_p, new_p = Fixed(current, device), Fixed(new, device)
+    m_cur = label_metrics(score_examples(cur_p, items_raw, b_held), held_ex, local)
+    m_new = label_metrics(score_examples(new_p, items_raw, b_held), held_ex, local)
+    metrics = {"heldout": {"current": m_cur, "new": m_new}}
+    rows = [{"set": "held-out labels", "kind": "all", "metric": m, "current": m_cur[m], "new": m_new[m], "n": m_new["n"]}
+            for m in ("auc", "ndcg", "mrr")]
+    if queries:
+        _say(progress, 0.9, f"evaluating on {len(queries)} labelled queries")
+        metrics["queries"] = {"current": query_metrics(rec, current, queries), "new": query_metrics(rec, new, queries)}
+        for kind in list(metrics["queries"]["new"]["by_kind"]) + ["overall"]:
+            for m in ("ndcg", "recall", "mrr"):
+                c = metrics["queries"]["current"]["overall" if kind == "overall" else "by_kind"]
+                nn = metrics["queries"]["new"]["overall" if kind == "overall" else "by_kind"]
+                c, nn = (c if kind == "overall" else c[kind]), (nn if kind == "overall" else nn[kind])
+                rows.append({"set": "labelled queries", "kind": kind, "metric": m, "current": c[m], "new": nn[m], "n": nn["n"]})
+    promotable = is_better(m_new, m_cur)
+    new.card.update(metrics={"heldout": m_new, "heldout_parent": m_cur, **({"queries": _strip_q(metrics["queries"]["new"])} if queries else {})},
+                    promotable=promotable)
+    version, out_dir = "unsaved", Path()
+    if save:
+        version, out_dir = reg.new_version_dir()
+        new.card["version"] = version
+        out_dir.rmdir()  # reserved above; Model.save creates it (and never overwrites)
+        new.save(out_dir)
+        new = Model.load(out_dir)
+    _say(progress, 1.0, f"{version}: {'promotable' if promotable else 'not better than ' + current.version}")
+    res = TrainResult(version, out_dir, current.version, promotable, rows, metrics, reg.metrics_by_version(), counts,
+                      time.perf_counter() - t0, model=new)
+    res.table = format_result(res)
+    return res
+
+
+def _strip_q(r: dict) -> dict:
+    return {"overall": r["overall"], "by_kind": r["by_kind"]}
+
+
+def query_metrics(rec: Recommender, model: Model, queries: list, k: int = 10) -> dict:
+    """evaluate.evaluate on labelled queries with `model`, on a shadow of rec (the served model stays)."""
+    from .evaluate import ModelSystem, evaluate
+
+    shadow = copy.copy(rec)
+    shadow.set_model(model)
+    r = evaluate(ModelSystem(shadow), queries, k=k)
+    return {"overall": r["overall"], "by_kind": r["by_kind"]}
+
+
+def format_result(res: TrainResult) -> str:
+    f = lambda x: "-" if x is None else f"{x:.3f}"  # noqa: E731
+    name = {"auc": "AUC up>down", "ndcg": "NDCG@10", "mrr": "MRR", "recall": "Recall@10"}
+    lines = [f"| set | kind | n | metric | current ({res.parent}) | new ({res.version}) | Δ |", "|---|---|---|---|---|---|---|"]
+    for r in res.rows:
+        d = None if r["current"] is None or r["new"] is None else r["new"] - r["current"]
+        lines.append(f"| {r['set']} | {r['kind']} | {r.get('n', '')} | {name[r['metric']]} | {f(r['current'])} | {f(r['new'])} | "
+                     + ("-" if d is None else f"{d:+.3f}") + " |")
+    c = res.counts
+    lines.append("")
+    lines.append(f"labels: {c['labels']} ({c['up']} up, {c['down']} down) in {c['dialogues']} dialogues from {c['sessions']} sessions; "
+                 f"trained on {c['train_sessions']} sessions, held out {c['heldout_sessions']}; {res.seconds:.1f}s")
+    verdict = "PROMOTABLE: better than" if res.promotable else "not promotable: not better than"
+    lines.append(f"{res.version}: {verdict} {res.parent} on held-out labels")
+    return "\n".join(lines)
+
+
+def train_command(args) -> int:
+    """`mmcrec train (--db P | --labels P) --catalog P --out DIR [--queries P] [--seed N] [--model DIR]`."""
+    from .model import load_recommender
+
+    labels, tmp = read_labels(getattr(args, "db", None), getattr(args, "labels", None))
+    try:
+        precheck(labels)
+        reg = Registry(args.out)
+        current = Model.load(args.model) if getattr(args, "model", None) else None
+        queries = None
+        if getattr(args, "queries", None):
+            from .evaluate import load_queries
+
+            queries = load_queries(args.queries)
+        rec = load_recommender(args.catalog, args.encoder)
+
+        def progress(frac: float, msg: str) -> None:
+            print(f"[{frac:4.0%}] {msg}", flush=True) if frac in (0.02, 0.08, 0.85, 0.9, 1.0) else None
+
+        res = train_next(labels, rec.catalog, rec, reg, seed=args.seed, progress=progress, queries=queries, current=current)
+    finally:
+        if tmp is not None:
+            tmp.cleanup()
+    print(res.table)
+    print(f"saved {res.model_dir}")
+    if res.promotable:
+        print(f"promote it with: python -m mmcrec.train promote {res.version} --out {args.out}")
+    return 0
+
+
+def models_main(argv: list[str] | None = None) -> int:
+    """`python -m mmcrec.train list|promote VERSION|rollback [--out DIR]`: the registry by hand."""
+    import argparse
+    import sys
+
+    ap = argparse.ArgumentParser(prog="python -m mmcrec.train", description="model versions: list, promote, roll back")
+    ap.add_argument("action", choices=["list", "promote", "rollback"])
+    ap.add_argument("version", nargs="?")
+    ap.add_argument("--out", default=None, help="models directory (default MMCREC_MODELS_DIR or <project>/models)")
+    args = ap.parse_args(argv)
+    reg = Registry(args.out)
+    try:
+        if args.action == "promote":
+            if not args.version:
+                raise TrainError("promote needs a VERSION")
+            reg.promote(args.version)
+        elif args.action == "rollback":
+            reg.rollback()
+    except (TrainError, FileNotFoundError, ValueError) as e:
+        print(f"mmcrec: error: {str(e).splitlines()[0]}", file=sys.stderr)
+        return 2
+    cur = reg.current() or "v0 (built-in defaults)"
+    for row in reg.metrics_by_version():
+        f = lambda x: "-" if x is None else f"{x:.3f}"  # noqa: E731
+        mark = "*" if row["version"] == reg.current() else " "
+        print(f"{mark} {row['version']:<5} parent {row['parent'] or '-':<5} NDCG@10 {f(row['ndcg'])} (parent {f(row['parent_ndcg'])}) "
+              f"AUC {f(row['auc'])} MRR {f(row['mrr'])} promotable={row['promotable']} {row['created_at'] or ''}")
+    print(f"serving: {cur}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(models_main())

@@ -1,0 +1,120 @@
+"""Helpers shared by tests/test_app*.py and tests/test_browser*.py: launch the real app in this
+process on a free loopback port, and read Gradio's API answers back."""
+from __future__ import annotations
+
+import base64
+import json
+import socket
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_CATALOG = ROOT / "assets" / "catalog.csv"
+QUERY_IMAGES = ROOT / "tests" / "data" / "query_images"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def query_image(word: str = "sneaker") -> Path:
+    """A query photo from tests/data/query_images (fallback: a demo catalog image)."""
+    if QUERY_IMAGES.is_dir():
+        for p in sorted(QUERY_IMAGES.iterdir()):
+            if word in p.name.lower() and p.suffix.lower() in (".jpg", ".jpeg", ".png", ".webp"):
+                return p
+    return ROOT / "assets" / "images" / "sho-008.webp"
+
+
+def make_ctx(rec, tmp_path: Path, **config):
+    from mmcrec.ui import AppConfig, AppContext
+
+    config.setdefault("auth", None)
+    config.setdefault("admins", None)
+    config.setdefault("on_space", False)
+    cfg = AppConfig(catalog=rec.catalog.path, feedback_db=config.pop("feedback_db", tmp_path / "fb" / "labels.sqlite"),
+                    **config)
+    return AppContext(cfg, recommender=rec)
+
+
+def launch(ctx, concurrency: int = 4):
+    """(demo, url) of the real app on 127.0.0.1:<free port>; call demo.close() after."""
+    from mmcrec.ui import build_app, launch_kwargs
+
+    demo = build_app(ctx)
+    demo.queue(default_concurrency_limit=concurrency)
+    kw = launch_kwargs(ctx, "127.0.0.1", free_port())
+    demo.launch(prevent_thread_lock=True, quiet=True, **kw)
+    return demo, f"http://127.0.0.1:{kw['server_port']}/"
+
+
+def client(url: str, **kw):
+    from gradio_client import Client
+
+    kw.setdefault("download_files", False)  # the answers carry file URLs; tests need not fetch them
+    return Client(url, verbose=False, **kw)
+
+
+def file_path(v) -> str:
+    """A file output: a local path (downloaded) or, with download_files=False, its FileData."""
+    return v["path"] if isinstance(v, dict) else v
+
+
+def _arr(v):
+    if isinstance(v, dict) and "bdata" in v:
+        return np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"])).tolist()
+    return v
+
+
+def plot_traces(plot: dict) -> list[dict]:
+    """gr.Plot's API value → its traces with arrays decoded (Plotly 7 encodes them as bdata)."""
+    assert plot and plot.get("type") == "plotly", plot
+    fig = json.loads(plot["plot"]) if isinstance(plot["plot"], str) else plot["plot"]
+    return [{k: _arr(v) for k, v in tr.items()} for tr in fig["data"]]
+
+
+# the /chat endpoint's outputs, in order (gr.State outputs are hidden from the API)
+CHAT_OUT = ["message", "chatbot", "gallery", "plot_turns", "plot_alpha", "plot_modality", "plot_items",
+            "explanation", "selected", "status", "header"]
+
+
+def chat(c, text: str = "", image: str | Path | None = None, history: list | None = None, alpha: float | None = None):
+    from gradio_client import handle_file
+
+    msg = {"text": text, "files": [handle_file(str(image))] if image else []}
+    args = [msg, history or []]
+    if alpha is not None:
+        args.append(alpha)
+    out = c.predict(*args, api_name="/chat")
+    return dict(zip(CHAT_OUT, out))
+
+
+def check_view_matches_explanation(view: dict, expl: dict) -> None:
+    """Gallery order and captions, and every chart's numbers, equal the explanation JSON."""
+    from mmcrec.ui import item_caption
+
+    items = expl["items"]
+    assert len(view["gallery"]) == len(items) > 0
+    for r, (g, it) in enumerate(zip(view["gallery"], items), start=1):
+        cap = g["caption"]
+        assert cap.startswith(item_caption(r, it)), (cap, it["title"])
+    tol = 1e-6
+    (turns,) = plot_traces(view["plot_turns"])
+    assert np.allclose(turns["x"], [100 * a for a in expl["turn_attention"]], atol=tol)
+    assert len(turns["y"]) == len(expl["turns"])
+    mr, mc = plot_traces(view["plot_alpha"])
+    assert np.allclose(mr["x"], [100 * it["alpha_contribution"]["m_r"] for it in items], atol=tol)
+    assert np.allclose(mc["x"], [100 * it["alpha_contribution"]["m_c"] for it in items], atol=tol)
+    assert [y.split(". ", 1)[0] for y in mr["y"]] == [str(i) for i in range(1, len(items) + 1)]
+    img, txt = plot_traces(view["plot_modality"])
+    assert np.allclose(img["x"], [100 * expl["modality_weights"]["image"]] + [100 * it["modality"]["image"] for it in items],
+                       atol=tol)
+    assert np.allclose(np.array(img["x"]) + np.array(txt["x"]), 100, atol=tol)
+    (att,) = plot_traces(view["plot_items"])
+    assert np.allclose(att["y"], [100 * a for a in expl["item_attention"]], atol=tol)
+    # α·m_r + (1−α)·m_c = score, as CONTRACTS §5 says
+    for it in items:
+        assert abs(it["alpha_contribution"]["m_r"] + it["alpha_contribution"]["m_c"] - it["score"]) < 1e-9

@@ -1,0 +1,285 @@
+"""`mmcrec train`: labels in, the next model out, compared with the current one; the registry."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mmcrec.dialogue import DialogueState, Turn
+from mmcrec.feedback import Label, make_label_id
+from mmcrec.model import Model, ModelParams, Recommender, load_recommender
+from mmcrec.train import (
+    Example,
+    Registry,
+    TrainConfig,
+    TrainError,
+    resolve_model_dir,
+    split_by_session,
+    train_next,
+)
+
+from conftest import DEMO_CATALOG
+
+CATEGORIES = ["shoes", "toys", "kitchen", "audio"]
+PROMPTS = ["something nice", "show me a few ideas", "what do you have", "a present", "anything fun",
+           "something useful", "surprise me", "what's popular", "a thing I'd like", "treat myself"]
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory) -> Path:
+    """Six demo items from each of four categories: small enough to embed in a second or two."""
+    d = tmp_path_factory.mktemp("shop")
+    df = pd.read_csv(DEMO_CATALOG, dtype=str, keep_default_na=False)
+    df = df[df["category"].isin(CATEGORIES)].groupby("category").head(6)
+    (d / "images").mkdir()
+    for img in df["image"]:
+        shutil.copy(DEMO_CATALOG.parent / img, d / img)
+    df.to_csv(d / "shop.csv", index=False)
+    return d / "shop.csv"
+
+
+@pytest.fixture(scope="module")
+def rec(shop) -> Recommender:
+    return load_recommender(shop, "offline")
+
+
+def _ranked(rec: Recommender, text: str) -> list[str]:
+    st = DialogueState()
+    st.add(Turn(text), rec.vocab)
+    return [it["category"] for it in rec.recommend(st, k=len(rec.catalog)).items]
+
+
+def favour(rec: Recommender, category: str, sessions: int = 40, seed: int = 0) -> list[Label]:
+    """Annotators who thumb up `category` items and thumb down the rest of what they were shown."""
+    rng = np.random.default_rng(seed)
+    items = rec.catalog.items
+    labels = []
+    for s in range(sessions):
+        prompt = PROMPTS[s % len(PROMPTS)]
+        st = DialogueState()
+        st.add(Turn(prompt), rec.vocab)
+        shown = [it["item_id"] for it in rec.recommend(st, k=8).items]
+        shown += list(rng.choice(items.loc[items["category"] == category, "item_id"], 2, replace=False))
+        for r, iid in enumerate(dict.fromkeys(shown)):
+            good = items.loc[items["item_id"] == iid, "category"].iat[0] == category
+            labels.append(Label(label_id=make_label_id(f"s{s}", "ann", "item", iid, [prompt]), session_id=f"s{s}",
+                                annotator="ann", created_at="2026-01-01T00:00:00Z", turns=[prompt], item_id=iid,
+                                rank=r + 1, target="item", label=1 if good else -1))
+    return labels
+
+
+def test_labels_that_favour_a_category_move_it_up(rec, tmp_path):
+    before = np.mean([_ranked(rec, p)[:6].count("kitchen") for p in PROMPTS])
+    res = train_next(favour(rec, "kitchen"), rec.catalog, rec, Registry(tmp_path), seed=0,
+                     config=TrainConfig(max_epochs=40, patience=10))
+    assert rec.model.version == "v0"  # training never swaps the served model
+    rec.set_model(res.model)
+    try:
+        after = np.mean([_ranked(rec, p)[:6].count("kitchen") for p in PROMPTS])
+    finally:
+        rec.set_model(Model())
+    assert after >= before + 1.5, (before, after)
+    assert res.promotable
+    m = res.metrics["heldout"]
+    assert m["new"]["ndcg"] > m["current"]["ndcg"]
+    assert res.version == "v1" and (res.model_dir / "model.safetensors").is_file()
+    card = json.loads((res.model_dir / "card.json").read_text())
+    for key in ("version", "parent", "data", "metrics", "encoder", "catalog_id", "created_at"):
+        assert key in card
+    assert card["parent"] == "v0" and card["data"]["labels"] > 0 and card["promotable"] is True
+    # the saved model serves: the same dialogue through Recommender.recommend, CONTRACTS §5 fields
+    rec.set_model(Model.load(res.model_dir))
+    try:
+        st = DialogueState()
+        st.add(Turn("something nice"), rec.vocab)
+        out = rec.recommend(st, k=5).to_json()
+        assert out["model_version"] == "v1"
+        assert abs(sum(out["turn_attention"]) - 1) < 1e-6
+        for it in out["items"]:
+            assert abs(it["score"] - (out["alpha"] * it["m_r"] + (1 - out["alpha"]) * it["m_c"])) < 1e-9
+    finally:
+        rec.set_model(Model())
+
+
+def _lab(session: str, item: str, label: int, target: str = "item") -> Label:
+    return Label(label_id=f"{session}-{item}-{target}", session_id=session, annotator="a",
+                 created_at="2026-01-01T00:00:00Z", turns=["hi"], item_id=item if target == "item" else "",
+                 target=target, label=label, rank=1)
+
+
+@pytest.mark.parametrize(
+    "labels, message",
+    [
+        ([], "no item labels"),
+        ([_lab("s1", "x", 1), _lab("s2", "y", 1)], "all 2 labels are thumbs-up"),
+        ([_lab("s1", "x", -1), _lab("s2", "y", -1)], "all 2 labels are thumbs-down"),
+        ([_lab("s1", "x", 0), _lab("s2", "y", 0)], "retracted"),
+        ([_lab("s1", "x", 1, "reply"), _lab("s2", "y", -1, "reply")], "on replies"),
+    ],
+)
+def test_nothing_to_learn_from_stops_with_a_clear_message(rec, tmp_path, labels, message):
+    ids = rec.catalog.ids
+    for lab in labels:
+        lab.item_id = {"x": ids[0], "y": ids[1]}.get(lab.item_id, lab.item_id)
+    with pytest.raises(TrainError, match=message):
+        train_next(labels, rec.catalog, rec, Registry(tmp_path))
+    assert not any(tmp_path.iterdir())  # nothing written
+
+
+def test_single_session_and_unknown_items_stop(rec, tmp_path):
+    ids = rec.catalog.ids
+    with pytest.raises(TrainError, match="single session"):
+        train_next([_lab("s1", ids[0], 1), _lab("s1", ids[1], -1)], rec.catalog, rec, Registry(tmp_path))
+    with pytest.raises(TrainError, match="items this catalog does not have"):
+        train_next([_lab("s1", "nope", 1), _lab("s2", "gone", -1)], rec.catalog, rec, Registry(tmp_path))
+
+
+def test_cli_bad_labels_exit_2_with_one_line(shop, tmp_path, capsys):
+    from mmcrec.cli import main
+
+    f = tmp_path / "labels.jsonl"
+    f.write_text("")
+    assert main(["train", "--labels", str(f), "--catalog", str(shop), "--out", str(tmp_path / "m")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "no item labels" in err[0]
+    assert main(["train", "--labels", str(tmp_path / "missing.jsonl"), "--catalog", str(shop), "--out", str(tmp_path)]) == 2
+
+
+def test_split_is_by_session_and_seeded():
+    ex = [Example(f"s{s}", [f"ask {s} {j}"], "", "", up=[0], down=[1]) for s in range(30) for j in range(3)]
+    train, held = split_by_session(ex, seed=3)
+    assert {e.session_id for e in train}.isdisjoint({e.session_id for e in held})
+    assert len(train) + len(held) == len(ex) and held and train
+    assert all(sum(e.session_id == s for e in held) in (0, 3) for s in {e.session_id for e in ex})
+    again, _ = split_by_session(ex, seed=3)
+    assert [e.session_id for e in again] == [e.session_id for e in train]
+    other, _ = split_by_session(ex, seed=4)
+    assert [e.session_id for e in other] != [e.session_id for e in train]
+    # sessions that asked the very same thing stay on one side too
+    same = [Example(f"s{s}", [f"ask {s % 10}"], "", "", up=[0], down=[1]) for s in range(40)]
+    tr, he = split_by_session(same, seed=0)
+    assert {tuple(e.turns) for e in tr}.isdisjoint({tuple(e.turns) for e in he})
+
+
+def test_old_model_directories_still_load(tmp_path, rec):
+    old = tmp_path / "v1"
+    old.mkdir()
+    # format 0: a card written before params had all their names, no weights file
+    (old / "card.json").write_text(json.dumps({"version": "v1", "params": {"alpha": 0.3, "retired_knob": 7}}))
+    m = Model.load(old)
+    assert m.version == "v1" and m.params.alpha == 0.3
+    assert m.params.tau_r == ModelParams().tau_r and m.adapter.tensors() == {}
+    rec.set_model(m)
+    try:
+        st = DialogueState()
+        st.add(Turn("a toy"), rec.vocab)
+        assert rec.recommend(st, k=3).model_version == "v1"
+    finally:
+        rec.set_model(Model())
+    bare = tmp_path / "v2"
+    bare.mkdir()
+    (bare / "card.json").write_text("{}")
+    assert Model.load(bare).version == "v2" and Model.load(bare).params == ModelParams()
+    future = tmp_path / "v3"
+    future.mkdir()
+    (future / "card.json").write_text(json.dumps({"format": 99}))
+    with pytest.raises(ValueError, match="newer"):
+        Model.load(future)
+
+
+def test_numbering_is_monotonic_and_nothing_is_overwritten(tmp_path):
+    reg = Registry(tmp_path)
+    v1, d1 = reg.new_version_dir()
+    Model(card={"version": v1}).save(tmp_path / "saved-v1")
+    with pytest.raises(FileExistsError):
+        Model().save(tmp_path / "saved-v1")
+    v2, d2 = reg.new_version_dir()
+    assert (v1, v2) == ("v1", "v2")
+    shutil.rmtree(d2)
+    v3, _ = reg.new_version_dir()
+    assert v3 == "v3"  # a deleted number is never given out again
+    (tmp_path / "v7").mkdir()
+    assert reg.new_version_dir()[0] == "v8"
+
+
+def test_promote_rollback_and_resolve(tmp_path):
+    reg = Registry(tmp_path)
+    assert reg.current() is None and resolve_model_dir(tmp_path) is None
+    for v, a in (("v1", 0.2), ("v2", 0.8)):
+        Model(ModelParams(alpha=a), card={"version": v}).save(tmp_path / v)
+    assert [v for v, _ in reg.versions()] == ["v1", "v2"]
+    assert reg.promote("v1").params.alpha == pytest.approx(0.2)
+    assert resolve_model_dir(tmp_path) == tmp_path / "v1"
+    reg.promote("v2")
+    assert reg.current() == "v2" and Model.load(resolve_model_dir(tmp_path)).params.alpha == pytest.approx(0.8)
+    assert reg.rollback() == "v1"
+    assert reg.rollback() is None
+    with pytest.raises(TrainError, match="nothing to roll back"):
+        reg.rollback()
+    with pytest.raises(FileNotFoundError):
+        reg.promote("v9")
+    assert resolve_model_dir(tmp_path, explicit=tmp_path / "v2") == tmp_path / "v2"
+    with pytest.raises(FileNotFoundError):
+        resolve_model_dir(tmp_path, explicit=tmp_path / "nope")
+
+
+def test_cli_trains_from_an_exported_file_and_prints_the_table(rec, shop, tmp_path, capsys):
+    from mmcrec.cli import main
+
+    f = tmp_path / "labels.jsonl"
+    f.write_text("".join(json.dumps(lab.to_dict()) + "\n" for lab in favour(rec, "toys", sessions=20)))
+    q = tmp_path / "queries.jsonl"
+    q.write_text(json.dumps({"query_id": "q1", "turns": ["a present"], "relevant": {rec.catalog.ids[6]: 2}}) + "\n")
+    out = tmp_path / "models"
+    assert main(["train", "--labels", str(f), "--catalog", str(shop), "--out", str(out), "--queries", str(q),
+                 "--seed", "1"]) == 0
+    text = capsys.readouterr().out
+    assert "held-out labels" in text and "labelled queries" in text and "NDCG@10" in text and "AUC" in text
+    assert (out / "v1" / "card.json").is_file()
+    assert main(["train", "--labels", str(f), "--catalog", str(shop), "--out", str(out)]) == 0
+    assert (out / "v2" / "card.json").is_file()
+    assert json.loads((out / "v1" / "card.json").read_text())["seed"] == 1  # v1 untouched
+
+
+def test_training_scores_with_the_served_math(rec):
+    """train.forward (batched, float32, low-rank adapters) and Recommender.scores give the same Y."""
+    import torch
+
+    from mmcrec.model import Adapter
+    from mmcrec.train import Fixed, featurize, forward
+
+    rng = np.random.default_rng(0)
+    d, dn, _ = rec.dims
+    eye = np.eye(d, dtype=np.float32)
+    model = Model(ModelParams(alpha=0.3, tau_r=0.4, tau_c=0.7, recency=1.1, image_weight=0.6),
+                  Adapter(text=eye + 0.05 * rng.standard_normal((d, d), dtype=np.float32),
+                          image=eye + 0.05 * rng.standard_normal((d, d), dtype=np.float32),
+                          bridge=0.05 * rng.standard_normal((dn, d), dtype=np.float32)),
+                  {"version": "vT"})
+    img = str(Path(rec.catalog.items["image"].iat[3]))
+    from mmcrec.images import open_image
+
+    dialogues = [(["a red toy", "not blue", "cheaper"], ""), (["something for the kitchen"], ""), ([], img),
+                 (["like this but for music"], img)]
+    exs = [Example(f"s{i}", t, p, f"sha{i}" if p else "", up=[0]) for i, (t, p) in enumerate(dialogues)]
+    ix = rec._raw_index
+    items_raw = {k: torch.from_numpy(getattr(ix, k)).float() for k in ("text", "image", "native")}
+    items_raw["has_image"] = torch.from_numpy(ix.has_image)
+    y_train = forward(Fixed(model, "cpu"), items_raw, featurize(exs, rec, np.arange(len(rec.catalog)), "cpu")).numpy()
+    rec.set_model(model)
+    try:
+        for ex in exs:
+            st = DialogueState()
+            image = open_image(ex.image_path) if ex.image_path else None
+            from mmcrec.train import dialogue_of
+
+            for t in dialogue_of(ex, image):
+                st.add(t, rec.vocab)
+            y_served = rec.scores(st)["y"]
+            np.testing.assert_allclose(y_train[ex.row], y_served, atol=1e-5)
+    finally:
+        rec.set_model(Model())
