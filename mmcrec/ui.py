@@ -9,10 +9,12 @@ the chat as shown, what was rated). Shared by all sessions (in `AppContext`): th
 and upload folders (the only files the app serves besides Gradio's own upload cache).
 
 Stable API names (see docs_api_snippet.md): /chat, /rerank, /reset, /explanation, /feedback,
-/my_ratings, /label_stats, /export_labels.
+/my_ratings, /label_stats, /export_labels, and for admins /train_model, /promote_model,
+/rollback_model, /model_versions (the Model tab).
 """
 
 
+import copy
 import hashlib
 import html
 import io
@@ -24,6 +26,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -121,6 +124,7 @@ class AppConfig:
     catalog: str | Path = DEMO_CATALOG
     encoder: str | None = None
     model_dir: str | Path | None = None
+    models_dir: str | Path | None = None  # the model registry; None: MMCREC_MODELS_DIR or <project>/models
     feedback_db: str | Path | None = None
     k: int = TOP_K
     auth: list[tuple[str, str]] | None = None  # password auth (MMCREC_AUTH)
@@ -322,14 +326,14 @@ class RecommenderLoader:
         return self.value
 
 
-def served_model_dir(explicit: str | Path | None) -> Path | None:
+def served_model_dir(explicit: str | Path | None, models_root: str | Path | None = None) -> Path | None:
     """An explicit model directory, else the newest promoted version (mmcrec.train's registry,
     MMCREC_MODELS_DIR or <project>/models), else None: the built-in defaults (v0)."""
     try:
         from .train import resolve_model_dir
     except ImportError:
         return Path(explicit) if explicit else None
-    return resolve_model_dir(explicit=explicit)
+    return resolve_model_dir(models_root, explicit=explicit)
 
 
 def warm_up(rec) -> None:
@@ -368,12 +372,14 @@ class AppContext:
             from .model import load_recommender
 
             def load(p):
-                rec = load_recommender(config.catalog, config.encoder, served_model_dir(config.model_dir), progress=p)
+                rec = load_recommender(config.catalog, config.encoder, served_model_dir(config.model_dir, config.models_dir),
+                                       progress=p)
                 warm_up(rec)
                 return rec
 
             self.loader = RecommenderLoader(load)
         self._known_items: set[str] | None = None
+        self.train_lock = threading.Lock()  # one training run at a time
         self.phraser: ReplyPhraser | None = ReplyPhraser.from_env(self.root)
         # Hugging Face sign-in on a Space; without gradio[oauth] the typed name is used instead
         self.login = config.on_space and _oauth_available()
@@ -401,6 +407,14 @@ class AppContext:
     @property
     def model_version(self) -> str:
         return self.rec().model.version
+
+    @property
+    def registry(self):
+        """The model registry (mmcrec.train.Registry): config.models_dir, else MMCREC_MODELS_DIR
+        or <project>/models — where `mmcrec serve` looks for the newest promoted model."""
+        from .train import Registry
+
+        return Registry(self.config.models_dir)
 
     # -- files the app serves ---------------------------------------------------------------
 
@@ -959,6 +973,199 @@ def export_labels(ctx: AppContext, fmt: str, who: str) -> str:
     return str(out)
 
 
+# ----------------------------------------------------------------------------- model tab (admins)
+
+
+class ModelTabError(ValueError):
+    """A refused or impossible model action (not an admin, bad labels, nothing to roll back);
+    nothing was changed. The UI shows it as gr.Error."""
+
+
+TRAIN_COLUMNS = ["set", "kind", "n", "metric", "current", "new", "Δ"]
+VERSION_COLUMNS = ["version", "parent", "created (UTC)", "NDCG@10", "AUC up>down", "MRR", "promotable", "status"]
+_METRIC_NAMES = {"auc": "AUC up>down", "ndcg": "NDCG@10", "mrr": "MRR", "recall": "Recall@10"}
+
+
+@dataclass
+class ModelView:
+    """What the Model tab shows after an action."""
+
+    status: str  # Markdown
+    table: list[list]  # current vs. new (TRAIN_COLUMNS); empty unless something was just trained
+    versions: list[list]  # VERSION_COLUMNS, oldest first
+    figure: Any  # plotly Figure: metrics by version
+    header: str  # header_markdown(ctx), so the page shows the served version at once
+    version: str = ""  # the version the action is about (trained / promoted / served)
+
+
+def _require_admin(ctx: AppContext, who: str, what: str) -> None:
+    if not ctx.is_admin((who or "").strip()):
+        hint = " (set MMCREC_ADMINS=name1,name2)" if ctx.config.admins is not None or ctx.config.identity_checked else ""
+        raise ModelTabError(f"Only admins can {what}{hint}.")
+
+
+def _fmt(x: Any) -> str:
+    return "-" if x is None else f"{float(x):.3f}"
+
+
+def model_versions(ctx: AppContext) -> tuple[list[list], Any, str]:
+    """(rows of every saved version, a Plotly chart of held-out metrics by version, a status line)."""
+    import plotly.graph_objects as go
+
+    reg = ctx.registry
+    current = reg.current()
+    served = ctx.model_version if ctx.loader.ready and ctx.loader.error is None else None
+    hist = reg.metrics_by_version()
+    rows = []
+    for r in hist:
+        mark = []
+        if r["version"] == served:
+            mark.append("serving")
+        if r["version"] == current and current != served:
+            mark.append("promoted (not served here)")
+        rows.append([r["version"], r["parent"] or "v0", (r["created_at"] or "")[:19].replace("T", " "),
+                     _fmt(r["ndcg"]), _fmt(r["auc"]), _fmt(r["mrr"]),
+                     "yes" if r["promotable"] else "no", ", ".join(mark)])
+    fig = go.Figure()
+    xs = [r["version"] for r in hist]
+    for key, color in (("ndcg", "#2a6fdb"), ("auc", "#2bb39a"), ("mrr", "#d69e2e")):
+        fig.add_trace(go.Scatter(x=xs, y=[r[key] for r in hist], name=_METRIC_NAMES[key], mode="lines+markers",
+                                 line={"color": color}, marker={"size": 9}))
+    fig.add_trace(go.Scatter(x=xs, y=[r["parent_ndcg"] for r in hist], name="NDCG@10 of its parent (same held-out)",
+                             mode="markers", marker={"color": "#2a6fdb", "symbol": "x-thin-open", "size": 11}))
+    if served in xs:
+        fig.add_vline(x=xs.index(served), line_dash="dot", line_color="#4a5568",
+                      annotation_text=f"serving {served}", annotation_position="top")
+    fig.update_layout(title="Held-out metrics by version", height=340, template="plotly_white",
+                      margin={"l": 10, "r": 10, "t": 50, "b": 10}, legend={"orientation": "h", "y": -0.25},
+                      yaxis={"title": "on each version's held-out labels"}, xaxis={"type": "category"})
+    reg_says = current or "v0 (built-in defaults)"
+    status = f"Serving **{md_escape(served or '…')}**; the registry at {md_escape(reg.root)} promotes {md_escape(reg_says)}; " \
+             f"{len(hist)} trained version(s)."
+    return rows, fig, status
+
+
+def _view(ctx: AppContext, status: str, table: list[list] | None = None, version: str = "") -> ModelView:
+    rows, fig, line = model_versions(ctx)
+    return ModelView(status + "\n\n" + line, table or [], rows, fig, header_markdown(ctx), version)
+
+
+def _check_compatible(ctx: AppContext, model) -> None:
+    enc = (model.card or {}).get("encoder")
+    served = ctx.rec().encoder.name
+    if enc and enc != served:
+        raise ModelTabError(f"{model.version} was trained with encoder {enc!r}; this app serves {served!r}.")
+
+
+def train_model(ctx: AppContext, who: str, progress: Callable[[float, str], None] | None = None,
+                seed: int = 0, config: Any = None) -> ModelView:
+    """Admins: train the next version on the labels in the app's feedback store (this catalog's),
+    compare it with the served model on held-out sessions, and save it in the registry. The
+    served model does not change until it is promoted. Raises ModelTabError (nothing saved)."""
+    from .train import TrainError, precheck, train_next
+
+    _require_admin(ctx, who, "train a model")
+    if not ctx.train_lock.acquire(blocking=False):
+        raise ModelTabError("A training run is already going; wait for it to finish.")
+    try:
+        rec = ctx.rec()
+        cid = rec.catalog.catalog_id
+        labels = [lab for lab in ctx.store.labels() if not getattr(lab, "catalog_id", "") or lab.catalog_id == cid]
+        try:
+            precheck(labels)
+            # a shallow copy with its own turn cache: chats keep going while this trains
+            shadow = copy.copy(rec)
+            shadow._cache = OrderedDict()
+            res = train_next(labels, rec.catalog, shadow, ctx.registry, seed=seed, progress=progress,
+                             current=rec.model, config=config)
+        except TrainError as e:
+            raise ModelTabError(f"Cannot train: {e}") from None
+    finally:
+        ctx.train_lock.release()
+    table = []
+    for r in res.rows:
+        d = None if r["current"] is None or r["new"] is None else r["new"] - r["current"]
+        table.append([r["set"], r["kind"], r.get("n", ""), _METRIC_NAMES.get(r["metric"], r["metric"]),
+                      _fmt(r["current"]), _fmt(r["new"]), "-" if d is None else f"{d:+.3f}"])
+    c = res.counts
+    verdict = (f"**{res.version} is promotable**: better than {md_escape(res.parent)} on held-out labels."
+               if res.promotable else
+               f"**{res.version} is not promotable**: not better than {md_escape(res.parent)} on held-out labels "
+               "(it can still be promoted by hand).")
+    status = (f"Trained **{res.version}** in {res.seconds:.1f}s from {c['labels']} labels ({c['up']} 👍, {c['down']} 👎) "
+              f"in {c['sessions']} sessions; held out {c['heldout_sessions']} session(s). {verdict} "
+              f"Columns: current = {md_escape(res.parent)}, new = {res.version}.")
+    logger.info("trained %s (promotable=%s) in %.1fs", res.version, res.promotable, res.seconds)
+    return _view(ctx, status, table, res.version)
+
+
+def promote_model(ctx: AppContext, who: str, version: str | None = None) -> ModelView:
+    """Admins: serve `version` (default: the newest saved) from now on, with no restart, and
+    record the promotion in the registry (so the next start serves it too)."""
+    _require_admin(ctx, who, "promote a model")
+    reg = ctx.registry
+    saved = [v for v, _ in reg.versions()]
+    version = (version or "").strip() or (saved[-1] if saved else "")
+    if not version:
+        raise ModelTabError("Nothing to promote: train a model first.")
+    if version not in saved:
+        raise ModelTabError(f"Unknown version {version!r}; saved: {', '.join(saved) or 'none'}.")
+    already = version == reg.current()  # promoted elsewhere (the CLI): serve it, record nothing
+    if already and ctx.model_version == version:
+        raise ModelTabError(f"{version} is already promoted and served.")
+    from .model import Model
+
+    try:
+        model = Model.load(reg.path(version))
+    except Exception as e:  # noqa: BLE001 — a broken version directory is reported, nothing changes
+        raise ModelTabError(f"{version} cannot be loaded: {e}") from None
+    _check_compatible(ctx, model)
+    with ctx.lock:
+        old = ctx.rec().model
+        ctx.set_model(model)  # fails before the registry changes if the model does not fit
+        try:
+            if not already:
+                reg.promote(version)
+        except Exception:
+            ctx.set_model(old)
+            raise
+    note = "" if model.card.get("promotable") else " (it was not marked promotable: check the table)"
+    logger.info("promoted %s (by %s)", version, who)
+    return _view(ctx, f"Promoted **{version}**: it is served now{note}.", version=version)
+
+
+def rollback_model(ctx: AppContext, who: str) -> ModelView:
+    """Admins: undo the last promotion; the version promoted before it (or the untrained
+    defaults, v0) is served again, with no restart."""
+    from .train import TrainError
+
+    _require_admin(ctx, who, "roll back the model")
+    reg = ctx.registry
+    hist = reg.history()
+    if not hist:
+        raise ModelTabError("Nothing to roll back: no model has been promoted.")
+    prev = hist[-2]["version"] if len(hist) > 1 else None
+    try:
+        model = reg.load(prev)
+    except Exception as e:  # noqa: BLE001
+        raise ModelTabError(f"{prev} (served before {hist[-1]['version']}) cannot be loaded: {e}") from None
+    _check_compatible(ctx, model)
+    with ctx.lock:
+        old = ctx.rec().model
+        ctx.set_model(model)
+        try:
+            reg.rollback()
+        except TrainError as e:
+            ctx.set_model(old)
+            raise ModelTabError(str(e)) from None
+        except Exception:
+            ctx.set_model(old)
+            raise
+    shown = prev or "v0 (built-in defaults)"
+    logger.info("rolled back %s → %s (by %s)", hist[-1]["version"], shown, who)
+    return _view(ctx, f"Rolled back **{hist[-1]['version']}**: serving **{shown}** again.", version=model.version)
+
+
 # ----------------------------------------------------------------------------- page texts
 
 
@@ -1165,6 +1372,24 @@ def build_app(ctx: AppContext):
                     fmt = gr.Radio(["jsonl", "csv", "parquet"], value="parquet", label="Export format (admins)")
                     export_btn = gr.Button("Export labels", variant="primary")
                 export_file = gr.File(label="Export", interactive=False, height=90)
+            with gr.Tab("Model", id="model", visible=ctx.is_admin("")) as model_tab:
+                gr.Markdown("**Admins.** Train the next model on the labels collected here, compare it with the "
+                            "served one on held-out sessions, then promote it (served at once, no restart) or "
+                            "roll back to the version before.")
+                with gr.Row():
+                    train_btn = gr.Button("Train next model", variant="primary", elem_id="mm-train")
+                    versions_btn = gr.Button("Refresh", size="sm", elem_id="mm-versions-refresh")
+                model_status = gr.Markdown("", elem_id="mm-model-status")
+                train_table = gr.Dataframe(headers=TRAIN_COLUMNS, interactive=False, wrap=True,
+                                           label="Current vs. new, on held-out labels")
+                with gr.Row():
+                    version_dd = gr.Dropdown(choices=[], value=None, allow_custom_value=True, scale=2,
+                                             label="Version to promote (default: the newest)")
+                    promote_btn = gr.Button("Promote", variant="primary", scale=1, elem_id="mm-promote")
+                    rollback_btn = gr.Button("Roll back", variant="stop", scale=1, elem_id="mm-rollback")
+                versions_plot = gr.Plot(label="Metrics by version", show_label=False)
+                versions_table = gr.Dataframe(headers=VERSION_COLUMNS, interactive=False, wrap=True,
+                                              label="Saved versions")
 
         view_outputs = [chatbot, gallery, p_turns, p_alpha, p_mod, p_items, expl, selected, status, header]
 
@@ -1273,6 +1498,44 @@ def build_app(ctx: AppContext):
             except FeedbackInputError as e:
                 raise gr.Error(str(e)) from None
 
+        def _version_choice(rows: list[list], value: str = ""):
+            names = [r[0] for r in rows]
+            return gr.Dropdown(choices=names, value=value if value in names else (names[-1] if names else None))
+
+        def _model_out(v: ModelView) -> tuple:
+            return v.status, v.table, v.versions, v.figure, v.header, _version_choice(v.versions, v.version)
+
+        def on_train(name: str, request: gr.Request, progress=gr.Progress()):
+            def report(frac: float, message: str) -> None:
+                try:
+                    progress(frac, desc=message)
+                except Exception:  # noqa: BLE001 — a progress bar never breaks training
+                    pass
+
+            try:
+                return _model_out(train_model(ctx, _who(name, request), report))
+            except ModelTabError as e:
+                raise gr.Error(str(e)) from None
+
+        def on_promote(version: str | None, name: str, request: gr.Request):
+            try:
+                return _model_out(promote_model(ctx, _who(name, request), version))
+            except ModelTabError as e:
+                raise gr.Error(str(e)) from None
+
+        def on_rollback(name: str, request: gr.Request):
+            try:
+                return _model_out(rollback_model(ctx, _who(name, request)))
+            except ModelTabError as e:
+                raise gr.Error(str(e)) from None
+
+        def on_versions():
+            rows, fig, line = model_versions(ctx)
+            return rows, fig, line, header_markdown(ctx), _version_choice(rows)
+
+        def on_model_tab_visible(name: str, request: gr.Request):
+            return gr.Tab(visible=ctx.is_admin(_who(name, request)))
+
         if ctx.login:
             def on_login(profile: gr.OAuthProfile | None, mem: dict):
                 mem = dict(mem or {})
@@ -1307,11 +1570,20 @@ def build_app(ctx: AppContext):
         annotator.change(on_name, [annotator, remembered], [remembered], api_visibility="private")
         annotator.blur(on_ratings, [annotator, session], [ratings], api_visibility="private")
         demo.load(on_load, [remembered, session],
-                  [header, session, annotator, remembered, ratings, issues, issues_box], api_visibility="private")
+                  [header, session, annotator, remembered, ratings, issues, issues_box], api_visibility="private"
+                  ).then(on_model_tab_visible, [annotator], [model_tab], api_visibility="private")
+        annotator.change(on_model_tab_visible, [annotator], [model_tab], api_visibility="private")
         stats_outs = [agree_md, by_label, ann_plot, time_plot, by_item]
         stats_btn.click(on_stats, None, stats_outs, api_name="label_stats")
         labels_tab.select(on_stats, None, stats_outs, api_visibility="private")
         export_btn.click(on_export, [fmt, annotator], [export_file], api_name="export_labels")
+        model_outs = [model_status, train_table, versions_table, versions_plot, header, version_dd]
+        train_btn.click(on_train, [annotator], model_outs, api_name="train_model", concurrency_limit=1)
+        promote_btn.click(on_promote, [version_dd, annotator], model_outs, api_name="promote_model")
+        rollback_btn.click(on_rollback, [annotator], model_outs, api_name="rollback_model")
+        versions_outs = [versions_table, versions_plot, model_status, header, version_dd]
+        versions_btn.click(on_versions, None, versions_outs, api_name="model_versions")
+        model_tab.select(on_versions, None, versions_outs, api_visibility="private")
     demo.mmcrec_ctx = ctx  # type: ignore[attr-defined]
     return demo
 
