@@ -189,11 +189,31 @@ def adapt_queries(d: dict, a: dict) -> dict:
             "image_shared": image_shared(d["image_shared"], d["image_native"], a)}
 
 
-def zscore(s: torch.Tensor) -> torch.Tensor:
-    """Standardise similarities over the items (last dim), so text and image sides compare."""
-    mu = s.mean(-1, keepdim=True)
-    sd = ((s - mu) ** 2).mean(-1, keepdim=True).add(1e-12).sqrt()  # population sd; finite gradient at 0
+def zscore(s: torch.Tensor, mu: torch.Tensor | None = None, sd: torch.Tensor | None = None) -> torch.Tensor:
+    """Standardise similarities over the items (last dim), so text and image sides compare.
+    mu/sd (..., 1), when given, are the whole catalog's (scoring a candidate subset of it)."""
+    if mu is None:
+        mu = s.mean(-1, keepdim=True)
+        sd = ((s - mu) ** 2).mean(-1, keepdim=True).add(1e-12).sqrt()  # population sd; finite gradient at 0
     return (s - mu) / torch.where(sd > 1e-6, sd, torch.ones_like(sd))
+
+
+def similarity_z(qv: torch.Tensor, items: dict, space: str) -> torch.Tensor:
+    """zscore(qv @ items[space].T). When `items` is a candidate subset it carries the whole
+    catalog's moments of that space (items["moments"][space] = (mean vector, second-moment matrix)),
+    and the z-scores are the ones the full catalog gives, exactly: mean_i(q·x_i) = q·μ and
+    mean_i((q·x_i)²) = qᵀ(XᵀX/n)q."""
+    x = items[space]
+    qv = qv.to(x.dtype)
+    # x @ q.T streams the (n, d) matrix once, row-major; q @ x.T took 3× longer for 3 turns (2 cores)
+    s = (x @ qv.reshape(-1, qv.shape[-1]).T).T.reshape(*qv.shape[:-1], x.shape[0])
+    mom = (items.get("moments") or {}).get(space)
+    if mom is None:
+        return zscore(s)
+    mean, second = mom
+    mu = (qv @ mean)[..., None]
+    var = ((qv @ second) * qv).sum(-1, keepdim=True) - mu**2
+    return zscore(s, mu, var.clamp(min=0).add(1e-12).sqrt())
 
 
 def fuse_modalities(z_img, z_txt, has_image, p):
@@ -210,14 +230,15 @@ def turn_scores(items: dict, q: dict, p):
     items: text, image (n, d) shared space; native (n, dn); has_image (n,) bool
     q: text (..., d), has_text (...); image_native (..., dn), image_shared (..., d), has_image (...)
     """
+    # the dtype follows the item matrices (float32 when serving; training's own)
     zero = torch.zeros((*q["has_text"].shape, items["text"].shape[0]), dtype=items["text"].dtype, device=items["text"].device)
-    f_t = b_t = f_i = b_i = zero  # a side no turn here uses is not computed
+    f_t = b_t = f_i = b_i = zero  # a side no turn here uses is not computed (exact: its weight is 0)
     if bool(q["has_text"].any()):
-        f_t, b_t = fuse_modalities(zscore(q["text"] @ items["image"].T), zscore(q["text"] @ items["text"].T),
+        f_t, b_t = fuse_modalities(similarity_z(q["text"], items, "image"), similarity_z(q["text"], items, "text"),
                                    items["has_image"], p)
     if bool(q["has_image"].any()):
-        f_i, b_i = fuse_modalities(zscore(q["image_native"] @ items["native"].T),
-                                   zscore(q["image_shared"] @ items["text"].T), items["has_image"], p)
+        f_i, b_i = fuse_modalities(similarity_z(q["image_native"], items, "native"),
+                                   similarity_z(q["image_shared"], items, "text"), items["has_image"], p)
     ht, hi = q["has_text"].to(f_t.dtype)[..., None], q["has_image"].to(f_t.dtype)[..., None]
     k = (ht + hi).clamp(min=1.0)
     fused = (ht * f_t + hi * f_i) / k
@@ -331,27 +352,54 @@ def adapter_tensors(adapter: Adapter, dtype=torch.float64) -> dict:
 class Recommender:
     """Scores a catalog for a dialogue and explains the result."""
 
-    def __init__(self, catalog: Catalog, index: ItemIndex, encoder: Encoder, model: Model | None = None):
+    def __init__(self, catalog: Catalog, index: ItemIndex, encoder: Encoder, model: Model | None = None,
+                 ann: bool | None = None):
+        """ann: score through an approximate nearest-neighbour index (mmcrec.ann) — None picks it
+        for catalogs above MMCREC_ANN_MIN_ITEMS items (default 200,000)."""
         self.catalog = catalog
         self.encoder = encoder
         self.vocab = Vocabulary(catalog)
         self.lm = minilm(getattr(encoder, "device", None))
         self._raw_index = index
         self._cache: OrderedDict[tuple, dict] = OrderedDict()
+        if ann is None:
+            from .ann import ann_min_items
+
+            ann = len(index) > ann_min_items()
+        self.use_ann = bool(ann)
         self.set_model(model or Model())
 
     def set_model(self, model: Model) -> None:
-        """Swap the served model (α, temperatures, adapter) without reloading anything else."""
+        """Swap the served model (α, temperatures, adapter) without reloading anything else.
+
+        Item matrices are served in float32 (half of float64's memory and bandwidth: the per-turn
+        matmuls are bandwidth-bound); the similarities are mixed in float64."""
         ix = self._raw_index
-        t = lambda x: torch.from_numpy(np.ascontiguousarray(x, np.float64))  # noqa: E731
+        t = lambda x: torch.from_numpy(np.ascontiguousarray(x, np.float32))  # noqa: E731
         raw = {"text": t(ix.text), "image": t(ix.image), "native": t(ix.native), "has_image": torch.from_numpy(ix.has_image)}
-        a = adapter_tensors(model.adapter)
-        items = adapt_items(raw, a)
+        a = adapter_tensors(model.adapter, torch.float32)
+        with torch.no_grad():
+            items = adapt_items(raw, a)
         text, image, native = (items[k].numpy() for k in ("text", "image", "native"))
-        # one assignment, so a request running during a swap sees the old model or the new, not a mix
-        self._served = (model, a, items)
+        ann = None
+        if self.use_ann:
+            from .ann import AnnIndex
+
+            ann = AnnIndex.for_items(items, self._ann_dir())
+        # one assignment, so a request running during a swap sees the old model or the new, not a mix;
+        # the turn-row cache lives with the served model, so a swap never serves stale rows
+        self._served = (model, a, items, _RowCache(len(ix)), ann)
         self.text, self.image, self.native, self.has_image = text, image, native, ix.has_image
         self.model = model
+
+    def _ann_dir(self) -> Path | None:
+        from .index import cache_dir_for
+
+        d = self._raw_index.stats.get("cache_dir")
+        try:
+            return Path(d) if d else cache_dir_for(self.catalog, self.encoder.name)
+        except OSError:
+            return None
 
     @property
     def params(self) -> ModelParams:
@@ -406,12 +454,12 @@ class Recommender:
 
     def encode_turn(self, turn: Turn, content: str) -> TurnQuery:
         """One turn's vectors as the served model sees them."""
-        model, a, _ = self._served
+        model, a, *_ = self._served
         r = self.raw_turn(turn, content)
-        g = lambda k, w: None if k not in r else adapt(torch.from_numpy(np.asarray(r[k], np.float64)), w).numpy()  # noqa: E731
+        g = lambda k, w: None if k not in r else adapt(torch.from_numpy(np.asarray(r[k], np.float32)), w).numpy()  # noqa: E731
         q = TurnQuery(text=g("text", a.get("text")), image_native=g("image_native", a.get("native")), lm=r.get("lm"))
         if "image_native" in r:
-            sh = image_shared(*(torch.from_numpy(np.asarray(r[k], np.float64)) for k in ("image_shared", "image_native")), a)
+            sh = image_shared(*(torch.from_numpy(np.asarray(r[k], np.float32)) for k in ("image_shared", "image_native")), a)
             q.image_shared = sh.numpy()
         return q
 
@@ -424,28 +472,56 @@ class Recommender:
 
     def scores(self, state: DialogueState, alpha: float | None = None) -> dict:
         """Everything the scoring core says about one dialogue, as numpy arrays."""
-        model, a, items = self._served
+        model, a, items, rows, ann = self._served
         p = model.params
         alpha = p.alpha if alpha is None else float(np.clip(alpha, 0.0, 1.0))
         mask, notes = state.mask(self.vocab)
         bonus = p.color_bonus * state.color_match(self.vocab)
-        raws = [self.raw_turn(state.turns[j], state.intents[j].content) for j in range(len(state.turns))]
-        d = adapt_queries(dialogue_tensors(state, [raws[r] for r in state.content_of], self.dims), a)
+        pairs = [(state.turns[j], state.intents[j].content) for j in range(len(state.turns))]
+        raws = [self.raw_turn(*pr) for pr in pairs]
+        d = dialogue_tensors(state, [raws[r] for r in state.content_of], self.dims)
+        for k in ("text", "image_native", "image_shared"):
+            d[k] = d[k].float()  # as the item matrices
+        with torch.no_grad():
+            return self._scores(state, d, [_row_key(*pairs[r]) for r in state.content_of], model, a, items, rows,
+                                ann, mask, notes, bonus, alpha)
+
+    def _scores(self, state, d, keys, model, a, items, rows, ann, mask, notes, bonus, alpha) -> dict:
+        p = model.params
+        d = adapt_queries(d, a)
         live = d["has_text"] | d["has_image"]
         logits = turn_logits(d["lm"], d["has_lm"], d["offset"], d["constrains"], d["superseded"], p)
         c = torch.softmax(logits, -1)  # attention over all turns, as explained
         w = masked_softmax(logits, live)  # the same, renormalised over the turns that have a query
-        f, beta, img_share = turn_scores(items, d, p)
-        mask_t = torch.from_numpy(mask)
-        bonus_t = torch.from_numpy(bonus.astype(np.float64))
+        n = len(mask)
+        cand = ann.candidates(d, live.numpy(), mask, bonus) if ann is not None and bool(live.any()) else None
+        if cand is None:  # exact: every item, each distinct turn query scored once and kept for the next turn
+            f, beta, img_share = rows.turn_scores(items, d, keys, live, p)
+            mask_c, bonus_c = mask, bonus
+        else:  # approximate: the exact core on the candidates, z-scored with the whole catalog's moments
+            sub = ann.subset(items, cand, d)
+            f, beta, img_share = turn_scores(sub, d, p)
+            mask_c, bonus_c = mask[cand], bonus[cand]
+        f, beta = f.double(), beta.double()
+        mask_t = torch.from_numpy(mask_c)
+        bonus_t = torch.from_numpy(np.asarray(bonus_c, np.float64))
         y, m_r, m_c, att = mix(f, w, mask_t, bonus_t, p, alpha)
         last = [j for j in range(len(state.turns)) if live[j]]
         last_attention = att[last[-1]] if last else masked_softmax(bonus_t / p.tau_r, mask_t)
+        beta_bar = (w[:, None] * beta).sum(0) if last else torch.full((len(mask_c),), 0.5, dtype=torch.float64)
+        out = {"y": y.numpy(), "m_r": m_r.numpy(), "m_c": m_c.numpy(), "beta": beta_bar.numpy(),
+               "last_attention": last_attention.numpy()}
+        if cand is not None:  # back to catalog rows; an item outside the candidates scores 0 and is not shown
+            for k, v in out.items():
+                full = np.zeros(n, np.float64) if k != "beta" else np.full(n, 0.5)
+                full[cand] = v
+                out[k] = full
+            out["mask"] = np.zeros(n, bool)
+            out["mask"][cand] = mask_c
         return {
-            "model": model, "alpha": alpha, "mask": mask, "notes": notes, "y": y.numpy(), "m_r": m_r.numpy(),
-            "m_c": m_c.numpy(), "turn_attention": c.numpy(), "live": bool(last),
-            "beta": (w[:, None] * beta).sum(0).numpy() if last else np.full(len(mask), 0.5),
-            "image_share": float((w * img_share).sum()), "last_attention": last_attention.numpy(),
+            "model": model, "alpha": alpha, "mask": out.pop("mask", mask), "notes": notes, **out,
+            "turn_attention": c.numpy(), "live": bool(last), "image_share": float((w * img_share.double()).sum()),
+            "candidates": None if cand is None else cand, "n_eligible": int(mask.sum()),
         }
 
     # -- the recommendation ------------------------------------------------------------------------
@@ -488,7 +564,7 @@ class Recommender:
             summary=state.summary(),
             notes=notes,
             vague=state.is_vague,
-            n_candidates=int(mask.sum()),
+            n_candidates=int(s["n_eligible"]),
             turn_labels=[_turn_label(t) for t in state.turns],
         )
 
@@ -512,6 +588,60 @@ class Recommender:
             if len(picked) == k:
                 break
         return np.array(picked, dtype=int)
+
+
+def _row_key(turn: Turn, content: str) -> tuple:
+    """What a turn's query vectors depend on (as Recommender.raw_turns keys its cache)."""
+    return (content, turn.image_sha256 or (id(turn.image) if turn.image is not None else None))
+
+
+class _RowCache:
+    """Each distinct turn query's fused scores over the whole catalog, computed once per served model.
+
+    A dialogue re-scores all its turns on every new turn, and refinements ("under $40", "not black")
+    reuse the query of the turn they refine: both would repeat the same n-wide matmuls. Bounded by
+    memory (MMCREC_ROW_CACHE_MB, default 256), least recently used out first; safe across threads."""
+
+    def __init__(self, n: int):
+        import os
+        import threading
+
+        mb = float(os.environ.get("MMCREC_ROW_CACHE_MB", "256"))
+        self.cap = int(mb * 2**20 // max(1, 8 * n))
+        self.rows: OrderedDict[tuple, tuple] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def turn_scores(self, items: dict, d: dict, keys: list, live: torch.Tensor, p):
+        n, m = items["text"].shape[0], len(keys)
+        first: dict[tuple, int] = {}
+        for j, k in enumerate(keys):
+            if live[j]:
+                first.setdefault(k, j)
+        with self.lock:
+            got = {k: self.rows[k] for k in first if k in self.rows}
+            for k in got:
+                self.rows.move_to_end(k)
+        todo = [k for k in first if k not in got]
+        if todo:
+            idx = torch.tensor([first[k] for k in todo])
+            q = {k: d[k][idx] for k in ("text", "has_text", "image_native", "image_shared", "has_image")}
+            f, beta, share = turn_scores(items, q, p)
+            for r, k in enumerate(todo):
+                got[k] = (f[r], beta[r], share[r])
+            if self.cap > 0:
+                with self.lock:
+                    for k in todo:
+                        self.rows[k] = got[k]
+                    while len(self.rows) > self.cap:
+                        self.rows.popitem(last=False)
+        dtype = items["text"].dtype
+        f = torch.zeros((m, n), dtype=dtype)
+        beta = torch.full((m, n), 0.5, dtype=dtype)
+        share = torch.zeros(m, dtype=dtype)
+        for j, k in enumerate(keys):
+            if live[j]:
+                f[j], beta[j], share[j] = got[k]
+        return f, beta, share
 
 
 def _turn_label(t: Turn) -> str:
@@ -551,4 +681,9 @@ def serving_threads() -> None:
     MMCREC_TORCH_THREADS."""
     import os
 
-    torch.set_num_threads(int(os.environ.get("MMCREC_TORCH_THREADS", "1")))
+    n = int(os.environ.get("MMCREC_TORCH_THREADS", "1"))
+    torch.set_num_threads(n)
+    import sys
+
+    if "faiss" in sys.modules:
+        sys.modules["faiss"].omp_set_num_threads(n)

@@ -1,0 +1,203 @@
+"""Approximate nearest neighbours for big catalogs (FAISS), behind the same Recommender.
+
+Above MMCREC_ANN_MIN_ITEMS items (default 200,000) a turn is not scored against every item.
+Instead each distinct turn query asks an inverted-file index (IVF, 8-bit scalar-quantised codes,
+inner product) of every space it is compared in — a text turn: item text and item images in the
+shared space; a photo: the image-only (native) space and item text — for its top-C neighbours.
+The search runs among the items the hard constraints allow (a bitmap filter), and again among the
+items of a wanted colour when there is one (the colour bonus lifts those past closer items); the
+union of the neighbours are the candidates, and the exact scoring core runs on them only:
+
+* z-scores use the whole catalog's per-space moments (mean vector and second-moment matrix, from
+  all items or a sample of 200,000), so a candidate's z-score is what the full catalog gives it;
+* the softmaxes of M_R and M_C run over the candidates, so score = α·m_r + (1 − α)·m_c and both
+  are distributions, as in the exact path.
+
+When the constraints leave few candidates among the neighbours, C grows; when they leave few items
+at all (≤ MMCREC_ANN_EXACT_ITEMS, default 50,000), those items are scored exactly.
+
+An index is built once per catalog + encoder + adapter (a fingerprint of the served matrices) and
+cached beside the embedding cache as ann-<space>-<fingerprint>.faiss; a space is built the first
+time a turn needs it (the native space only for photos).
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+SPACES = {"text": ("text", "image"), "image": ("native", "text")}  # turn kind → item spaces compared with
+
+
+def ann_min_items() -> int:
+    return int(os.environ.get("MMCREC_ANN_MIN_ITEMS", "200000"))
+
+
+def _faiss():
+    import faiss
+
+    return faiss
+
+
+def fingerprint(items: dict) -> str:
+    """Identifies the served item matrices (catalog rows × encoder × adapter) without hashing GBs."""
+    h = hashlib.sha1()
+    for k in ("text", "image", "native"):
+        x = items[k].numpy() if isinstance(items[k], torch.Tensor) else np.asarray(items[k])
+        h.update(f"{k}{x.shape}{x.dtype}".encode())
+        step = max(1, len(x) // 2048)
+        h.update(np.ascontiguousarray(x[::step]).tobytes())
+        h.update(np.ascontiguousarray(x[-7:]).tobytes())
+    return h.hexdigest()[:16]
+
+
+def moments(x: torch.Tensor, sample: int = 200_000) -> tuple[torch.Tensor, torch.Tensor]:
+    """(mean vector, second-moment matrix XᵀX/n) of a space, from all rows or an even sample."""
+    if len(x) > sample:
+        x = x[torch.from_numpy(np.linspace(0, len(x) - 1, sample).astype(np.int64))]
+    xd = x.double()
+    return xd.mean(0).to(x.dtype), (xd.T @ xd / len(xd)).to(x.dtype)
+
+
+class AnnIndex:
+    def __init__(self, items: dict, cache_dir: Path | None, *, c: int | None = None, nprobe: int | None = None):
+        self.items = items
+        self.n = int(items["text"].shape[0])
+        self.dir = cache_dir
+        self.key = fingerprint(items)
+        self.c = c or int(os.environ.get("MMCREC_ANN_C", "256"))
+        self.nlist = max(16, int(np.sqrt(self.n)))
+        self.nprobe = nprobe or int(os.environ.get("MMCREC_ANN_NPROBE", str(max(8, self.nlist // 32))))
+        self.exact_items = int(os.environ.get("MMCREC_ANN_EXACT_ITEMS", "50000"))
+        self._index: dict[str, object] = {}
+        self._moments: dict[str, tuple] = {}
+        self._lock = threading.Lock()
+        self.build_seconds: dict[str, float] = {}
+
+    @classmethod
+    def for_items(cls, items: dict, cache_dir: Path | None, spaces=("text", "image")) -> "AnnIndex":
+        ix = cls(items, cache_dir)
+        for s in spaces:  # text turns are the common case: ready before the first request
+            ix.index(s)
+        return ix
+
+    # -- building --------------------------------------------------------------------------------
+
+    def _path(self, space: str) -> Path | None:
+        return self.dir / f"ann-{space}-{self.key}.faiss" if self.dir else None
+
+    def index(self, space: str):
+        if space in self._index:
+            return self._index[space]
+        with self._lock:
+            if space not in self._index:
+                self._moments[space] = self._load_or_moments(space)
+                self._index[space] = self._load_or_build(space)
+        return self._index[space]
+
+    def _load_or_moments(self, space: str):
+        path = self.dir / f"ann-{space}-{self.key}.moments.npz" if self.dir else None
+        if path and path.is_file():
+            z = np.load(path)
+            return torch.from_numpy(z["mean"]), torch.from_numpy(z["second"])
+        mean, second = moments(self.items[space])
+        if path:
+            tmp = path.with_suffix(".tmp.npz")
+            np.savez(tmp, mean=mean.numpy(), second=second.numpy())
+            os.replace(tmp, path)
+        return mean, second
+
+    def _load_or_build(self, space: str):
+        faiss = _faiss()
+        path = self._path(space)
+        if path and path.is_file():
+            try:
+                ix = faiss.read_index(str(path))
+                if ix.ntotal == self.n:
+                    ix.nprobe = self.nprobe
+                    return ix
+            except RuntimeError:
+                pass  # unreadable: build again
+        t0 = time.perf_counter()
+        x = np.ascontiguousarray(self.items[space].numpy(), np.float32)
+        threads = faiss.omp_get_max_threads()
+        faiss.omp_set_num_threads(os.cpu_count() or 1)  # batch work: every core
+        try:
+            quantizer = faiss.IndexFlatIP(x.shape[1])
+            ix = faiss.IndexIVFScalarQuantizer(quantizer, x.shape[1], self.nlist, faiss.ScalarQuantizer.QT_8bit,
+                                               faiss.METRIC_INNER_PRODUCT)
+            rng = np.random.default_rng(0)
+            train = x[np.sort(rng.choice(self.n, min(self.n, 40 * self.nlist), replace=False))]
+            ix.train(train)
+            for s in range(0, self.n, 200_000):
+                ix.add(x[s : s + 200_000])
+        finally:
+            faiss.omp_set_num_threads(threads)
+        ix.nprobe = self.nprobe
+        self.build_seconds[space] = time.perf_counter() - t0
+        if path:
+            tmp = path.with_suffix(".tmp")
+            faiss.write_index(ix, str(tmp))
+            os.replace(tmp, path)
+        return ix
+
+    # -- serving ---------------------------------------------------------------------------------
+
+    def search(self, space: str, q: np.ndarray, c: int, allowed: np.ndarray | None = None) -> np.ndarray:
+        """Rows of the top-c neighbours of each query row; only `allowed` rows when given."""
+        faiss = _faiss()
+        ix = self.index(space)
+        params = None
+        if allowed is not None:
+            bits = np.packbits(allowed, bitorder="little")
+            params = faiss.SearchParametersIVF(sel=faiss.IDSelectorBitmap(len(allowed), faiss.swig_ptr(bits)),
+                                               nprobe=self.nprobe)
+        _, ids = ix.search(np.ascontiguousarray(q, np.float32), c, params=params)
+        return ids[ids >= 0]
+
+    def candidates(self, d: dict, live: np.ndarray, mask: np.ndarray, bonus: np.ndarray | None = None,
+                   k_min: int = 100) -> np.ndarray:
+        """Sorted catalog rows to score: each turn query's nearest neighbours among the items the
+        constraints allow, and, when a colour is wanted, its nearest among the items of that colour
+        too (the soft bonus lifts them past closer items of other colours)."""
+        eligible = int(mask.sum())
+        if eligible <= self.exact_items:
+            return np.flatnonzero(mask)  # few enough to score exactly
+        queries = []
+        for kind, (s1, s2) in SPACES.items():
+            has = (d["has_text"] if kind == "text" else d["has_image"]).numpy() & live
+            if has.any():
+                q1 = d["text"] if kind == "text" else d["image_native"]
+                q2 = d["text"] if kind == "text" else d["image_shared"]
+                queries += [(s1, np.unique(q1.numpy()[has], axis=0)), (s2, np.unique(q2.numpy()[has], axis=0))]
+        filters = [None if eligible == self.n else mask]
+        if bonus is not None and (bonus > 0).any():
+            filters.append(mask & (bonus > 0))
+        c = self.c
+        while True:
+            ids = np.unique(np.concatenate([self.search(s, q, min(c, self.n), f) for s, q in queries for f in filters]))
+            if len(ids) >= min(k_min, eligible) or c >= 8 * self.c or c >= self.n:
+                return ids
+            c *= 4
+
+    def subset(self, items: dict, cand: np.ndarray, d: dict) -> dict:
+        """The candidates' rows of the spaces the turns need, with the whole catalog's moments."""
+        idx = torch.from_numpy(cand)
+        need = set()
+        if bool(d["has_text"].any()):
+            need |= {"text", "image"}
+        if bool(d["has_image"].any()):
+            need |= {"native", "text"}
+        for s in need:
+            self.index(s)  # makes sure the moments are there
+        sub = {s: items[s][idx] for s in need}
+        if "text" not in sub:
+            sub["text"] = items["text"].new_zeros((len(cand), 0))
+        sub["has_image"] = items["has_image"][idx]
+        sub["moments"] = {s: self._moments[s] for s in need}
+        return sub

@@ -1,0 +1,79 @@
+"""The ANN path (mmcrec.ann) against exact scoring on a 20k-item synthetic catalog, ANN forced."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mmcrec.dialogue import DialogueState, Turn
+from mmcrec.model import Recommender
+from mmcrec.synthetic import synthetic_catalog
+
+DIALOGUES = [["a warm red jacket"], ["headphones for the train"], ["a gift for a coffee lover"],
+             ["something for the kitchen", "in blue"], ["a red jacket", "under $50", "not black"],
+             ["a toy for a five year old", "cheaper"], ["show me some hats", "no wait, sunglasses instead"],
+             ["vintage guitar"], ["sneakers", "in white", "under $100"], ["a soft pillow for the couch"]]
+
+
+@pytest.fixture(scope="module")
+def pair(encoder, tmp_path_factory):
+    mp = pytest.MonkeyPatch()
+    mp.setenv("MMCREC_CACHE_DIR", str(tmp_path_factory.mktemp("ann-cache")))
+    mp.setenv("MMCREC_ANN_EXACT_ITEMS", "500")  # score through the index even when constraints narrow it
+    cat, ix = synthetic_catalog(20_000, encoder, seed=1)
+    exact = Recommender(cat, ix, encoder, ann=False)
+    ann = Recommender(cat, ix, encoder, ann=True)
+    yield exact, ann
+    mp.undo()
+
+
+def run(rec, turns, image=None, k=10):
+    s, r = DialogueState(), None
+    for j, t in enumerate(turns):
+        s.add(Turn(t, image if j == 0 else None, "q" if image is not None and j == 0 else ""), rec.vocab)
+        r = rec.recommend(s, k=k)
+    return r
+
+
+def test_auto_threshold(encoder, monkeypatch, tmp_path):
+    monkeypatch.setenv("MMCREC_CACHE_DIR", str(tmp_path))
+    cat, ix = synthetic_catalog(3_000, encoder)
+    assert not Recommender(cat, ix, encoder).use_ann
+    monkeypatch.setenv("MMCREC_ANN_MIN_ITEMS", "1000")
+    rec = Recommender(cat, ix, encoder)
+    assert rec.use_ann and list(tmp_path.rglob("ann-text-*.faiss"))  # built once, cached beside the embeddings
+    again = Recommender(cat, ix, encoder)
+    assert again._served[4].build_seconds == {}  # the second one reads the cache
+
+
+def test_ann_recall_and_explanations(pair, demo_rec):
+    exact, ann = pair
+    photo = demo_rec.catalog.load_image(int(demo_rec.catalog.items.query("category == 'shoes'").index[0]))
+    cases = [(d, None) for d in DIALOGUES] + [([""], photo), (["", "in blue"], photo)]
+    recalls = []
+    for turns, image in cases:
+        re_, ra = run(exact, turns, image), run(ann, turns, image)
+        assert ra.items, turns
+        recalls.append(len({it["item_id"] for it in re_.items} & {it["item_id"] for it in ra.items}) / len(re_.items))
+        assert ra.n_candidates == re_.n_candidates  # the items the constraints allow, not the ones scored
+        assert np.allclose(ra.turn_attention, re_.turn_attention)
+        assert ra.modality_weights == pytest.approx(re_.modality_weights)
+        for it in ra.items:
+            assert it["score"] == pytest.approx((ra.alpha * it["m_r"] + (1 - ra.alpha) * it["m_c"]),
+                                                abs=1e-12)
+            assert it["modality"]["image"] + it["modality"]["text"] == pytest.approx(1)
+        scores = [it["score"] for it in ra.items]
+        assert scores == sorted(scores, reverse=True)
+    print("recall@10", np.round(recalls, 2))
+    assert np.mean(recalls) >= 0.95, recalls
+
+
+def test_ann_scores_are_distributions_over_candidates(pair):
+    _, ann = pair
+    s = DialogueState()
+    s.add(Turn("a warm red jacket"), ann.vocab)
+    out = ann.scores(s)
+    cand = out["candidates"]
+    assert cand is not None and 0 < len(cand) < len(ann.catalog)  # the ANN path ran
+    assert out["m_r"].sum() == pytest.approx(1) and out["m_c"].sum() == pytest.approx(1)
+    outside = np.setdiff1d(np.arange(len(ann.catalog)), cand)
+    assert not out["y"][outside].any() and not out["mask"][outside].any()
