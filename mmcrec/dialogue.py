@@ -265,6 +265,8 @@ def parse_turn(text: str, vocab: Vocabulary | None = None) -> TurnIntent:
             if not _inside(m.span(), consumed):
                 it.price_max = _num(m.group(1) or m.group(2))
                 take(m)
+    if it.price_min is not None and it.price_max is not None and it.price_min > it.price_max:
+        it.price_min, it.price_max = it.price_max, it.price_min  # "under 20 over 40": read as a range
     if CHEAPER.search(low) and it.price_max is None:
         it.cheaper = True
         consumed.extend(m.span() for m in CHEAPER.finditer(low))
