@@ -8,7 +8,7 @@ the chat as shown, what was rated). Shared by all sessions (in `AppContext`): th
 (loaded once, in the background, with progress in the page), the feedback store, the thumbnail
 and upload folders (the only files the app serves besides Gradio's own upload cache).
 
-Stable API names (see docs_api_snippet.md): /chat, /rerank, /reset, /explanation, /feedback,
+Stable API names (see the README): /chat, /rerank, /reset, /explanation, /feedback,
 /my_ratings, /label_stats, /export_labels, and for admins /train_model, /promote_model,
 /rollback_model, /model_versions (the Model tab).
 """
