@@ -400,8 +400,9 @@ class DialogueState:
             for k in range(j):
                 self.superseded[k] = True
             self.kinds, self.groups = [], []
-        elif turn.has_image and not turn.text.strip() and (self.kinds or self.groups):
-            # a new photo on its own is a new request: it replaces the kind asked for in words
+        elif turn.has_image and (self.kinds or self.groups):
+            # a new photo that names no kind ("like this but in blue") is a new request: the
+            # picture says what kind of thing, replacing the kind asked for in words before
             for k in range(j):
                 self.superseded[k] = True
             self.kinds, self.groups = [], []

@@ -114,3 +114,9 @@ def test_giant_and_odd_text_is_bounded():
     assert len(it.text) <= 2000 and "\x00" not in it.text
     assert parse_turn("").content == ""
     assert np.isfinite(parse_turn("under $1e309").price_max or 0)
+
+
+def test_a_photo_replaces_the_kind_asked_for_in_words(vocab):
+    s = _run(vocab, "show me some hats")
+    s.add(Turn("like this but in blue", image=object(), image_sha256="x"), vocab)
+    assert s.kinds == [] and s.colors == ["blue"] and s.superseded == [True, False]
