@@ -1,0 +1,166 @@
+"""Load test: the real app, N concurrent gradio_client users doing realistic sessions.
+
+    python benchmarks/load_app.py [--users 1 10 50] [--out benchmarks/results/load.md]
+
+Starts the app as `mmcrec serve` builds it (mmcrec.ui.create_app, demo catalog, offline encoder, a
+fresh label store in a temp folder) on a free loopback port. Each user, with its own client and
+annotator name: a text turn, a refining text turn, a photo upload (tests/data/query_images) with
+words, an α change (/rerank), and three thumbs (/feedback) on what it was shown. Reports throughput
+and p50/p95 latency per action for each N, errors, and checks that the store holds exactly the
+labels sent. Targets: 50 users, no errors, p95 < 2 s for text turns, no label lost.
+"""
+from __future__ import annotations
+
+import argparse
+import concurrent.futures as cf
+import os
+import socket
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+DEMO = ROOT / "assets" / "catalog.csv"
+PHOTOS = sorted(p for p in (ROOT / "tests" / "data" / "query_images").iterdir() if p.suffix == ".png")
+ASKS = [("running shoes", "under $80"), ("a warm coat for winter", "in brown"), ("headphones for the train", "cheaper"),
+        ("something for the kitchen", "not black"), ("a gift for my sister", "something to wear, under $40")]
+CHAT_OUT = ["message", "chatbot", "gallery", "plot_turns", "plot_alpha", "plot_modality", "plot_items",
+            "explanation", "selected", "status", "header"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_app(tmp: Path):
+    from mmcrec.ui import create_app, launch_kwargs
+
+    demo, ctx = create_app(DEMO, "offline", feedback_db=tmp / "labels.sqlite", auth=None, admins=None, on_space=False)
+    ctx.rec()  # wait for the recommender (the page would show a progress bar meanwhile)
+    kw = launch_kwargs(ctx, "127.0.0.1", free_port())
+    demo.launch(prevent_thread_lock=True, quiet=True, **kw)
+    return demo, ctx, f"http://127.0.0.1:{kw['server_port']}/"
+
+
+def session(url: str, u: int, tag: str, rec: dict, lock: threading.Lock) -> int:
+    """One user's session; returns the number of thumbs the app confirmed."""
+    from gradio_client import Client, handle_file
+
+    def timed(action: str, fn):
+        t0 = time.perf_counter()
+        try:
+            out = fn()
+        except Exception as e:  # noqa: BLE001 - counted, reported
+            with lock:
+                rec.setdefault("errors", []).append(f"{action}: {type(e).__name__}: {e}")
+            raise
+        with lock:
+            rec.setdefault(action, []).append(time.perf_counter() - t0)
+        return out
+
+    c = timed("connect", lambda: Client(url, verbose=False, download_files=False))
+    first, second = ASKS[u % len(ASKS)]
+    chat = lambda text, hist, files=(): dict(zip(CHAT_OUT, c.predict(  # noqa: E731
+        {"text": text, "files": [handle_file(str(f)) for f in files]}, hist, api_name="/chat")))
+    v = timed("text turn", lambda: chat(first, []))
+    v = timed("text turn", lambda: chat(second, v["chatbot"]))
+    shown = [it["item_id"] for it in v["explanation"]["items"]]
+    photo = PHOTOS[u % len(PHOTOS)]
+    v = timed("photo turn", lambda: chat("like this", v["chatbot"], [photo]))
+    shown += [it["item_id"] for it in v["explanation"]["items"]]
+    timed("α change", lambda: c.predict(0.2 + 0.6 * (u % 5) / 4, api_name="/rerank"))
+    sent = 0
+    for j, item in enumerate(dict.fromkeys(shown).keys()):
+        if j == 3:
+            break
+        stored = timed("thumbs", lambda: c.predict("item", item, 1 if (u + j) % 3 else -1, f"{tag}-u{u:02d}",
+                                                   api_name="/feedback")[0])
+        sent += int(bool(stored.get("label_id")))
+    return sent
+
+
+def run(url: str, ctx, n: int) -> dict:
+    rec: dict = {}
+    lock = threading.Lock()
+    before = ctx.store.count()
+    t0 = time.perf_counter()
+    confirmed = 0
+    attempted = 3 * n
+    with cf.ThreadPoolExecutor(n) as pool:
+        futs = [pool.submit(session, url, u, f"n{n}", rec, lock) for u in range(n)]
+        for f in futs:
+            try:
+                confirmed += f.result()
+            except Exception:  # noqa: BLE001 - already in rec["errors"], with the action it failed on
+                rec["sessions failed"] = rec.get("sessions failed", 0) + 1
+    wall = time.perf_counter() - t0
+    stored = ctx.store.count() - before
+    return {"n": n, "wall": wall, "rec": rec, "confirmed": confirmed, "stored": stored, "attempted": attempted}
+
+
+def pct(x, q):
+    x = sorted(x)
+    return x[min(len(x) - 1, int(q * len(x)))]
+
+
+def table(results: list[dict]) -> str:
+    lines = ["| users | action | requests | p50 s | p95 s | max s |", "|---|---|---|---|---|---|"]
+    for r in results:
+        for action in ("connect", "text turn", "photo turn", "α change", "thumbs"):
+            ts = r["rec"].get(action, [])
+            if ts:
+                lines.append(f"| {r['n']} | {action} | {len(ts)} | {statistics.median(ts):.2f} | {pct(ts, .95):.2f} | "
+                             f"{max(ts):.2f} |")
+    lines += ["", "| users | wall s | requests/s | sessions/s | errors | thumbs sent | labels stored |",
+              "|---|---|---|---|---|---|---|"]
+    for r in results:
+        nreq = sum(len(v) for k, v in r["rec"].items() if k not in ("errors", "sessions failed", "connect"))
+        errs = len(r["rec"].get("errors", []))
+        lines.append(f"| {r['n']} | {r['wall']:.1f} | {nreq / r['wall']:.1f} | {r['n'] / r['wall']:.2f} | {errs} | "
+                     f"{r['confirmed']} | {r['stored']} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--users", type=int, nargs="*", default=[1, 10, 50])
+    ap.add_argument("--out", default=None)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        demo, ctx, url = start_app(Path(tmp))
+        try:
+            session(url, 0, "warmup", {}, threading.Lock())  # first-request costs (model warm-up) not counted
+            results = [run(url, ctx, n) for n in args.users]
+        finally:
+            demo.close()
+    text = table(results)
+    head = (f"## Load test: the app with N concurrent gradio_client users ({os.cpu_count()} CPUs, offline encoder, "
+            f"demo catalog, queue concurrency 4)\n\nSession per user: 2 text turns, a photo upload with words, an α change, "
+            f"3 thumbs (distinct annotator names). Latency is per request as the client sees it, queueing included.\n\n")
+    print(head + text)
+    bad = []
+    for r in results:
+        errs = r["rec"].get("errors", [])
+        for e in dict.fromkeys(errs):
+            bad.append(f"- N={r['n']}: {errs.count(e)}× {e}")
+        if r["stored"] != r["confirmed"] or r["confirmed"] != r["attempted"]:
+            bad.append(f"- N={r['n']}: {r['attempted']} thumbs attempted, {r['confirmed']} confirmed, {r['stored']} stored")
+    if bad:
+        print("\nProblems:\n" + "\n".join(bad))
+    if args.out:
+        Path(args.out).write_text(head + text + ("\n\nProblems:\n" + "\n".join(bad) if bad else
+                                                 "\n\nNo errors; every thumb sent is in the store.") + "\n")
+    sys.exit(1 if bad else 0)
+
+
+if __name__ == "__main__":
+    main()
