@@ -274,10 +274,3 @@ def _text(v) -> str:
     if isinstance(v, float) and math.isnan(v):
         return ""
     return str(v).strip()
-
-
-def issues_report(cat: Catalog) -> str:
-    if not cat.issues:
-        return ""
-    lines = [f"{len(cat.issues)} catalog row(s) skipped:"] + [f"  {i}" for i in cat.issues]
-    return "\n".join(lines)

@@ -313,9 +313,3 @@ def create_encoder(spec: str | None = None, device: str | None = None) -> Encode
             else:
                 _ENCODERS[key] = OpenClipEncoder(arch, weights, device)
         return _ENCODERS[key]
-
-
-def list_encoders() -> list[str]:
-    import open_clip
-
-    return ["offline"] + [f"openclip:{a}/{t}" for a, t in open_clip.list_pretrained()]
