@@ -16,10 +16,12 @@ import concurrent.futures as cf
 import os
 import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
 import time
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,14 +43,28 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_app(tmp: Path):
-    from mmcrec.ui import create_app, launch_kwargs
+def start_app(tmp: Path, port: int) -> subprocess.Popen:
+    """The app in its own process, as deployed (`mmcrec serve`): the clients must not share its GIL."""
+    env = dict(os.environ, MMCREC_FEEDBACK_DB=str(tmp / "labels.sqlite"), PYTHONUNBUFFERED="1")
+    log = open(tmp / "server.log", "w")
+    proc = subprocess.Popen([sys.executable, "-m", "mmcrec", "serve", "--catalog", str(DEMO), "--port", str(port)],
+                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    for _ in range(600):
+        if proc.poll() is not None:
+            raise SystemExit(f"the app exited: see {tmp / 'server.log'}\n" + (tmp / "server.log").read_text()[-3000:])
+        try:
+            urllib.request.urlopen(url + "config", timeout=2)
+            return proc
+        except OSError:
+            time.sleep(0.5)
+    raise SystemExit("the app did not come up in 300 s")
 
-    demo, ctx = create_app(DEMO, "offline", feedback_db=tmp / "labels.sqlite", auth=None, admins=None, on_space=False)
-    ctx.rec()  # wait for the recommender (the page would show a progress bar meanwhile)
-    kw = launch_kwargs(ctx, "127.0.0.1", free_port())
-    demo.launch(prevent_thread_lock=True, quiet=True, **kw)
-    return demo, ctx, f"http://127.0.0.1:{kw['server_port']}/"
+
+def stored_labels(db: Path) -> int:
+    from mmcrec.feedback import FeedbackStore
+
+    return FeedbackStore(db).count()  # WAL: reading beside the running app is safe
 
 
 def session(url: str, u: int, tag: str, rec: dict, lock: threading.Lock) -> int:
@@ -88,10 +104,10 @@ def session(url: str, u: int, tag: str, rec: dict, lock: threading.Lock) -> int:
     return sent
 
 
-def run(url: str, ctx, n: int) -> dict:
+def run(url: str, db: Path, n: int) -> dict:
     rec: dict = {}
     lock = threading.Lock()
-    before = ctx.store.count()
+    before = stored_labels(db)
     t0 = time.perf_counter()
     confirmed = 0
     attempted = 3 * n
@@ -103,7 +119,7 @@ def run(url: str, ctx, n: int) -> dict:
             except Exception:  # noqa: BLE001 - already in rec["errors"], with the action it failed on
                 rec["sessions failed"] = rec.get("sessions failed", 0) + 1
     wall = time.perf_counter() - t0
-    stored = ctx.store.count() - before
+    stored = stored_labels(db) - before
     return {"n": n, "wall": wall, "rec": rec, "confirmed": confirmed, "stored": stored, "attempted": attempted}
 
 
@@ -134,14 +150,23 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--users", type=int, nargs="*", default=[1, 10, 50])
     ap.add_argument("--out", default=None)
+    ap.add_argument("--url", default=None, help="drive an app already running here instead of starting one")
+    ap.add_argument("--db", default=None, help="with --url: that app's label store (to count stored labels)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        demo, ctx, url = start_app(Path(tmp))
+        tmp = Path(tmp)
+        if args.url:
+            url, db, proc = args.url, Path(args.db), None
+        else:
+            port = free_port()
+            proc, url, db = start_app(tmp, port), f"http://127.0.0.1:{port}/", tmp / "labels.sqlite"
         try:
             session(url, 0, "warmup", {}, threading.Lock())  # first-request costs (model warm-up) not counted
-            results = [run(url, ctx, n) for n in args.users]
+            results = [run(url, db, n) for n in args.users]
         finally:
-            demo.close()
+            if proc is not None:
+                proc.terminate()
+                proc.wait(30)
     text = table(results)
     head = (f"## Load test: the app with N concurrent gradio_client users ({os.cpu_count()} CPUs, offline encoder, "
             f"demo catalog, queue concurrency 4)\n\nSession per user: 2 text turns, a photo upload with words, an α change, "

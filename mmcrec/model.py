@@ -25,6 +25,7 @@ parameters, so what is trained is what is served.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
@@ -368,6 +369,11 @@ class Recommender:
             ann = len(index) > ann_min_items()
         self.use_ann = bool(ann)
         self.set_model(model or Model())
+        if len(index) > 50_000:
+            # a big catalog is millions of long-lived Python objects (titles, postings): frozen, the
+            # cyclic garbage collector stops walking them during requests (30 ms pauses at 1M items)
+            gc.collect()
+            gc.freeze()
 
     def set_model(self, model: Model) -> None:
         """Swap the served model (α, temperatures, adapter) without reloading anything else.
@@ -470,8 +476,12 @@ class Recommender:
     def _text_model(self):
         return getattr(self.encoder, "text", None)
 
-    def scores(self, state: DialogueState, alpha: float | None = None) -> dict:
-        """Everything the scoring core says about one dialogue, as numpy arrays."""
+    def scores(self, state: DialogueState, alpha: float | None = None, full: bool = True) -> dict:
+        """Everything the scoring core says about one dialogue, as numpy arrays over the catalog.
+
+        full=False (serving): through the ANN index the arrays cover only the scored candidates,
+        whose catalog rows are in "candidates" — scattering them into catalog-long arrays would
+        cost more than scoring them at 1M items."""
         model, a, items, rows, ann = self._served
         p = model.params
         alpha = p.alpha if alpha is None else float(np.clip(alpha, 0.0, 1.0))
@@ -484,9 +494,9 @@ class Recommender:
             d[k] = d[k].float()  # as the item matrices
         with torch.no_grad():
             return self._scores(state, d, [_row_key(*pairs[r]) for r in state.content_of], model, a, items, rows,
-                                ann, mask, notes, bonus, alpha)
+                                ann, mask, notes, bonus, alpha, full)
 
-    def _scores(self, state, d, keys, model, a, items, rows, ann, mask, notes, bonus, alpha) -> dict:
+    def _scores(self, state, d, keys, model, a, items, rows, ann, mask, notes, bonus, alpha, full=True) -> dict:
         p = model.params
         d = adapt_queries(d, a)
         live = d["has_text"] | d["has_image"]
@@ -511,7 +521,9 @@ class Recommender:
         beta_bar = (w[:, None] * beta).sum(0) if last else torch.full((len(mask_c),), 0.5, dtype=torch.float64)
         out = {"y": y.numpy(), "m_r": m_r.numpy(), "m_c": m_c.numpy(), "beta": beta_bar.numpy(),
                "last_attention": last_attention.numpy()}
-        if cand is not None:  # back to catalog rows; an item outside the candidates scores 0 and is not shown
+        if cand is not None and not full:
+            out["mask"] = mask_c
+        elif cand is not None:  # back to catalog rows; an item outside the candidates scores 0 and is not shown
             for k, v in out.items():
                 full = np.zeros(n, np.float64) if k != "beta" else np.full(n, 0.5)
                 full[cand] = v
@@ -527,14 +539,15 @@ class Recommender:
     # -- the recommendation ------------------------------------------------------------------------
 
     def recommend(self, state: DialogueState, k: int = 10, alpha: float | None = None) -> Recommendation:
-        s = self.scores(state, alpha)
+        s = self.scores(state, alpha, full=False)
         alpha, mask, notes, y, m_r, m_c = s["alpha"], s["mask"], s["notes"], s["y"], s["m_r"], s["m_c"]
         c, live, beta_bar, q_image, last_attention = (s["turn_attention"], s["live"], s["beta"], s["image_share"],
                                                       s["last_attention"])
-        order = self._top(y, mask, k, diverse=state.is_vague)
+        rows = s["candidates"]  # the arrays' catalog rows (None: all of them)
+        order = self._top(y, mask, k, diverse=state.is_vague, rows=rows)
         items = []
         for i in order:
-            row = self.catalog.item(int(i))
+            row = self.catalog.item(int(i if rows is None else rows[i]))
             price = row.get("price")
             items.append(
                 {
@@ -568,7 +581,8 @@ class Recommender:
             turn_labels=[_turn_label(t) for t in state.turns],
         )
 
-    def _top(self, y: np.ndarray, mask: np.ndarray, k: int, diverse: bool) -> np.ndarray:
+    def _top(self, y: np.ndarray, mask: np.ndarray, k: int, diverse: bool, rows: np.ndarray | None = None) -> np.ndarray:
+        """Positions in y of the k best allowed items (rows: y's catalog rows, None = all)."""
         cand = np.flatnonzero(mask)
         if cand.size == 0:
             return cand
@@ -578,7 +592,7 @@ class Recommender:
         if not diverse:
             return top[:k]
         # a vague request gets a varied first gallery: at most two items per category
-        cats = self.vocab.category_of
+        cats = self.vocab.category_of if rows is None else self.vocab.category_of[rows]
         seen: dict = {}
         picked = []
         for i in top:
