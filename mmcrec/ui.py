@@ -1618,6 +1618,11 @@ def create_app(catalog: str | Path | None = None, encoder: str | None = None, mo
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     cfg = AppConfig.from_env(catalog=catalog, encoder=encoder, model_dir=model_dir, feedback_db=feedback_db, **config)
     ctx = AppContext(cfg)
+    import gradio as gr
+
+    # thumbnails are files this app made, never changed in place: served as they are rather than
+    # checked and copied into Gradio's cache on every gallery (a fifth of the app's CPU under load)
+    gr.set_static_paths([str(ctx.thumbs_root)])
     demo = build_app(ctx)
     demo.queue(default_concurrency_limit=4)  # inference runs in worker threads, off the event loop
     return demo, ctx
