@@ -60,7 +60,7 @@ def main() -> None:
         photo = demo.load_image(int(demo.items.query("category == 'shoes'").index[0]))
         cases += [([""], photo), (["", "in blue"], photo)]
     times = {"exact": [], "ann": []}
-    recalls, ncand = [], []
+    recalls, ncand, slow = [], [], []
     for r, (turns, image) in enumerate(cases):
         states = {"exact": DialogueState(), "ann": DialogueState()}
         for j, t in enumerate(turns):
@@ -75,6 +75,7 @@ def main() -> None:
                 if name == "ann":
                     s = rec.scores(states[name])
                     ncand.append(len(s["candidates"]) if s["candidates"] is not None else args.n)
+                    slow.append((times["ann"][-1], " → ".join(turns[: j + 1]) or "(photo)", ncand[-1]))
             recalls.append(len(tops["exact"] & tops["ann"]) / max(1, len(tops["exact"])))
 
     def pct(x, q):
@@ -91,6 +92,8 @@ def main() -> None:
     print(f"| exact | {statistics.median(times['exact']):.0f} | {pct(times['exact'], .95):.0f} | 1.000 / 1.000 | {args.n:,} |")
     print(f"| ANN (IVF-SQ8 + exact core on candidates) | {statistics.median(times['ann']):.0f} | "
           f"{pct(times['ann'], .95):.0f} | {np.mean(recalls):.3f} / {min(recalls):.1f} | {int(np.median(ncand)):,} |")
+    print("\nSlowest ANN turns: " + "; ".join(f"{t:.0f} ms for '{q}' ({c:,} items scored)"
+                                            for t, q, c in sorted(slow, reverse=True)[:4]))
 
 
 if __name__ == "__main__":
