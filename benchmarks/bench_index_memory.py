@@ -1,6 +1,6 @@
 """Streaming indexing of a large image catalog: peak memory, and resuming after an interruption.
 
-    python benchmarks/bench_index_memory.py [--items 100000] [--interrupt-at 0.3] [--out benchmarks/results/index_memory.md]
+    python benchmarks/bench_index_memory.py [--items 100000] [--interrupt-at 0.3] [--resume] [--out benchmarks/results/index_memory.md]
 
 Writes a catalog of N small product pictures (coloured shapes, PNG on disk) and runs the real
 `mmcrec index` on it in a child process, sampling its resident memory (/proc/PID/status) every
@@ -104,6 +104,7 @@ def main() -> None:
     ap.add_argument("--items", type=int, default=100_000)
     ap.add_argument("--dir", default="/tmp/mmcrec-index-bench")
     ap.add_argument("--interrupt-at", type=float, default=0.3, help="fraction at which the first run is killed")
+    ap.add_argument("--resume", action="store_true", help="keep the cache of an earlier run and resume from it")
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
     d = Path(args.dir) / str(args.items)
@@ -112,13 +113,16 @@ def main() -> None:
     csv = write_catalog(d, args.items)
     print(f"catalog of {args.items} pictures ready in {time.time() - t:.0f} s", flush=True)
     cache = d / "cache"
-    if cache.exists():
-        import shutil
+    if args.resume and cache.exists():  # go on from the shards an earlier (interrupted) run left
+        first = {"samples": [], "killed": True, "seconds": 0.0}
+    else:
+        if cache.exists():
+            import shutil
 
-        shutil.rmtree(cache)
-    cache.mkdir()
-    first = run_index(csv, cache, int(args.interrupt_at * args.items))
-    print(f"first run: killed={first['killed']} after {first['seconds']:.0f} s", flush=True)
+            shutil.rmtree(cache)
+        cache.mkdir()
+        first = run_index(csv, cache, int(args.interrupt_at * args.items))
+        print(f"first run: killed={first['killed']} after {first['seconds']:.0f} s", flush=True)
     second = run_index(csv, cache, None)
     print(second["tail"], flush=True)
     if second["rc"] != 0 or not second["summary"]:
@@ -131,7 +135,7 @@ def main() -> None:
             if s:
                 t_, done, rss, hwm = s[min(len(s) - 1, int(frac * (len(s) - 1)))]
                 rows.append(f"| {name} | {t_:.0f} | {done:,} | {rss:,.0f} | {hwm:,.0f} |")
-    peak = max(h for r in (first, second) for *_, h in r["samples"])
+    peak = max(h for r in (first, second) for *_, h in r["samples"] or [(0, 0, 0, 0)])
     vec_mb = int(items) * (384 + 384 + 1280) * 4 / 2**20
     text = (f"## Streaming indexing: {int(items):,} images, offline encoder ({os.cpu_count()} CPUs)\n\n"
             f"`mmcrec index` in a child process; the first run was killed with SIGKILL at "
