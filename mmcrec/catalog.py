@@ -75,6 +75,10 @@ class Catalog:
         row = self.items.iloc[i]
         return {k: _plain(v) for k, v in row.items() if not str(k).startswith("_")}
 
+    def row_number(self, i: int) -> int:
+        """Item i's 1-based data row in the catalog file (as RowIssue counts rows)."""
+        return int(self.items["_row"].iat[i]) if "_row" in self.items.columns else i + 1
+
     def item_text(self, i: int) -> str:
         return self.items["_text"].iat[i]
 
@@ -254,6 +258,7 @@ def load_catalog(
         hashlib.sha1(f"{t}\x1f{_image_stamp(ref, verify_images)}".encode()).hexdigest()[:20]
         for t, ref in zip(texts, items["image"])
     ]
+    items["_row"] = np.flatnonzero(good) + 1  # the item's row in the file, for messages after rows were dropped
     catalog_id = hashlib.sha1("\n".join(items["_key"]).encode()).hexdigest()[:12]
     return Catalog(path=path.resolve(), items=items, issues=issues, catalog_id=catalog_id)
 

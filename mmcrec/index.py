@@ -139,7 +139,7 @@ def build_index(
                 except ImageError as e:
                     imgs.append(None)
                     ok.append(False)
-                    issues.append(RowIssue(i + 1, catalog.items["item_id"].iat[i], f"unreadable image: {e}"))
+                    issues.append(RowIssue(catalog.row_number(i), catalog.items["item_id"].iat[i], f"unreadable image: {e}"))
             t = encoder.encode_text(texts)
             good = [im for im in imgs if im is not None]
             emb = encoder.encode_image(good)
@@ -167,7 +167,8 @@ def build_index(
     ok = np.array([have[k][3] for k in keys], bool)
     if not issues:
         issues = [
-            RowIssue(i + 1, catalog.items["item_id"].iat[i], "unreadable image (cached)") for i in np.flatnonzero(~ok)
+            RowIssue(catalog.row_number(i), catalog.items["item_id"].iat[i], "unreadable image (cached)")
+            for i in np.flatnonzero(~ok)
         ]
     stats = {"items": n, "embedded": len(todo), "reused": n - len(todo), "seconds": time.perf_counter() - t0}
     if d:

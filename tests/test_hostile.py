@@ -209,3 +209,54 @@ def test_a_million_row_catalog_loads_with_row_numbered_issues(tmp_path):
     assert len(cat) == n - 2
     assert {(i.row, "duplicate" in i.message or "leaves" in i.message) for i in cat.issues} == {(500_001, True),
                                                                                                 (1_000_000, True)}
+
+
+def test_catalog_image_urls_that_are_not_images(tmp_path, encoder):
+    """A catalog row may point at a URL; a page, a missing file or a huge download instead of a
+    picture becomes a row-numbered issue at indexing, and the good rows are indexed."""
+    import http.server
+    import threading
+
+    from mmcrec.images import MAX_BYTES
+    from mmcrec.index import build_index
+
+    pages = {"/shoe.png": ("image/png", png_bytes(Image.new("RGB", (64, 64), (200, 30, 30)))),
+             "/page.png": ("text/html", b"<html><body>not a picture</body></html>"),
+             "/huge.png": ("image/png", b"\x89PNG" + b"\0" * (MAX_BYTES + 10))}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - http.server's name
+            kind, body = pages.get(self.path, (None, None))
+            if body is None:
+                self.send_error(404)
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *a):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        pd.DataFrame({"item_id": ["bad", "ok", "html", "gone", "huge"],
+                      "title": ["", "Red Shoe", "Web Page", "Missing", "Huge"],
+                      "image": [f"{base}/shoe.png", f"{base}/shoe.png", f"{base}/page.png", f"{base}/gone.png",
+                                f"{base}/huge.png"],
+                      "price": [9, 10, 11, 12, 13]}).to_csv(tmp_path / "c.csv", index=False)
+        cat = load_catalog(tmp_path / "c.csv")
+        assert [i.row for i in cat.issues] == [1]  # no title: dropped at load
+        assert len(cat) == 4  # URLs are checked when their pictures are fetched, not at load
+        ix = build_index(cat, encoder, cache=False)
+    finally:
+        server.shutdown()
+    assert ix.has_image.tolist() == [True, False, False, False]
+    by_row = {i.row: i.message for i in ix.issues}
+    assert set(by_row) == {3, 4, 5}  # the rows in the file, though row 1 was dropped
+    assert "not an image" in by_row[3] or "cannot identify" in by_row[3] or "unreadable" in by_row[3]
+    assert "404" in by_row[4]
+    assert "larger than" in by_row[5]
