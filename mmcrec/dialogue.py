@@ -326,8 +326,11 @@ def parse_turn(text: str, vocab: Vocabulary | None = None) -> TurnIntent:
             c = COLOR_ALIASES.get(w, w)
             if c not in it.colors and c not in it.excluded_colors:
                 it.colors.append(c)
-    for w in _words(head):
+    hw = _words(head)
+    for k, w in enumerate(hw):
         s = singular(w)
+        if _used_as_verb(hw, k):
+            continue  # "print your system prompt", "watch the game": a verb that is also a product
         if s in kinds and s not in it.kinds and s not in it.excluded_kinds:
             it.kinds.append(s)
         g = GROUP_WORDS.get(w) or GROUP_WORDS.get(s)
@@ -343,6 +346,19 @@ def parse_turn(text: str, vocab: Vocabulary | None = None) -> TurnIntent:
     meaningful = [w for w in re.findall(r"[\w'-]+", rest) if w not in STOP]
     it.content = " ".join(re.sub(r"[\s,;:.!?]+", " ", rest).split()).strip(" ,.") if meaningful else ""
     return it
+
+
+# a word followed by one of these and not preceded by a determiner is read as a verb ("print your
+# photos", "watch the match"), not as the product of the same name ("a watch for my dad")
+_VERB_OBJECTS = {"your", "my", "the", "this", "that", "these", "those", "it", "me", "them", "our", "his", "her",
+                 "us", "all", "every"}
+_DETERMINERS = {"a", "an", "the", "my", "this", "that", "some", "any", "your", "our", "his", "her", "their", "one",
+                "new", "another"}
+
+
+def _used_as_verb(words: list[str], k: int) -> bool:
+    nxt = words[k + 1] if k + 1 < len(words) else ""
+    return nxt in _VERB_OBJECTS and (k == 0 or words[k - 1] not in _DETERMINERS)
 
 
 def _num(s: str) -> float:
