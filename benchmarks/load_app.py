@@ -174,6 +174,8 @@ def table(results: list[dict]) -> str:
         cpu = f"{1000 * r['app_cpu'] / (nreq + r['n']):.0f}" if r.get("app_cpu") is not None else "-"
         lines.append(f"| {r['n']} | {r['wall']:.1f} | {nreq / r['wall']:.1f} | {cpu} | {errs} | "
                      f"{r['confirmed']} | {r['stored']} |")
+    lines.append("\n(app CPU: the app process's CPU time over the run divided by its requests, idle work such as "
+                 "heartbeats included — which dominates the paced single-user run)")
     return "\n".join(lines)
 
 
