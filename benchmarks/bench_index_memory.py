@@ -136,14 +136,17 @@ def main() -> None:
                 t_, done, rss, hwm = s[min(len(s) - 1, int(frac * (len(s) - 1)))]
                 rows.append(f"| {name} | {t_:.0f} | {done:,} | {rss:,.0f} | {hwm:,.0f} |")
     peak = max(h for r in (first, second) for *_, h in r["samples"] or [(0, 0, 0, 0)])
+    streaming = max((hwm for r in (first, second) for _, done, _, hwm in r["samples"] if done < int(items)),
+                    default=0.0)  # the high-water mark before the final assembly
     vec_mb = int(items) * (384 + 384 + 1280) * 4 / 2**20
     text = (f"## Streaming indexing: {int(items):,} images, offline encoder ({os.cpu_count()} CPUs)\n\n"
             f"`mmcrec index` in a child process; the first run was killed with SIGKILL at "
             f"{int(args.interrupt_at * 100)} % of the items, the second resumed.\n\n"
             f"- resumed run: {int(embedded):,} embedded, {int(reused):,} reused from the shards the killed run wrote, "
             f"{float(secs):.0f} s\n"
-            f"- peak RSS over both runs: **{peak:,.0f} MiB**; the finished index itself (float32 text + image + native "
-            f"vectors) is {vec_mb:,.0f} MiB of that, the rest is the models, the catalog table and one batch\n"
+            f"- RSS while embedding: at most {streaming:,.0f} MiB; peak over both runs: **{peak:,.0f} MiB**, when "
+            f"the finished index (float32 text + image + native vectors, {vec_mb:,.0f} MiB) is assembled and the "
+            f"cache compacted\n"
             f"- throughput: {int(embedded) / float(secs):.1f} items/s in the resumed run\n\n"
             "| run | seconds | items done | RSS MiB | peak so far MiB |\n|---|---|---|---|---|\n" + "\n".join(rows) + "\n")
     print(text)
