@@ -71,63 +71,58 @@ def _wait_results(page):
     page.wait_for_function("[...document.querySelectorAll('#mm-gallery img')].every(i => i.complete)", timeout=30_000)
 
 
-def test_browser_walkthrough(demo_rec, tmp_path):
+def test_browser_walkthrough(demo_rec, tmp_path, browser):
     ctx = make_ctx(demo_rec, tmp_path)
     demo, url = launch(ctx)
     try:
-        from playwright.sync_api import sync_playwright
+        page, outside, dialogs = _page(browser, 1280, 800, url)
+        page.wait_for_timeout(1500)  # the page's load event has run
+        page.fill("#mm-annotator input, #mm-annotator textarea", "Ada")
+        page.keyboard.press("Tab")
+        _send(page, "show me some hats", n_user_before=0)
+        _wait_results(page)
+        assert page.locator("#mm-gallery img").count() >= 5
+        assert "Serving model" in page.inner_text("#mm-header")
+        page.screenshot(path=str(tmp_path / "desktop-text.png"), full_page=False)
+        page.screenshot(path=str(tmp_path / "desktop-full.png"), full_page=True)
 
-        with sync_playwright() as p:
-            b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-            page, outside, dialogs = _page(b, 1280, 800, url)
-            page.wait_for_timeout(1500)  # the page's load event has run
-            page.fill("#mm-annotator input, #mm-annotator textarea", "Ada")
-            page.keyboard.press("Tab")
-            _send(page, "show me some hats", n_user_before=0)
-            _wait_results(page)
-            assert page.locator("#mm-gallery img").count() >= 5
-            assert "Serving model" in page.inner_text("#mm-header")
-            page.screenshot(path=str(tmp_path / "desktop-text.png"), full_page=False)
-            page.screenshot(path=str(tmp_path / "desktop-full.png"), full_page=True)
+        _send(page, "like this but in blue", image=query_image("sneaker"), n_user_before=1)
+        _wait_results(page)
+        page.wait_for_selector("#mm-chat img", timeout=30_000)  # the photo shows as the user's turn
+        caption = page.locator("#mm-gallery").inner_text()
+        assert "1. " in caption
+        # rate the first product
+        page.locator("#mm-gallery button").first.click()
+        page.wait_for_function("document.querySelector('#mm-selected').innerText.includes('#1')", timeout=20_000)
+        page.click("#mm-up")
+        page.wait_for_function("document.querySelector('#mm-status').innerText.includes('saved')", timeout=20_000)
+        assert ctx.store.count() == 1
+        page.screenshot(path=str(tmp_path / "desktop-image-rated.png"), full_page=True)
 
-            _send(page, "like this but in blue", image=query_image("sneaker"), n_user_before=1)
-            _wait_results(page)
-            page.wait_for_selector("#mm-chat img", timeout=30_000)  # the photo shows as the user's turn
-            caption = page.locator("#mm-gallery").inner_text()
-            assert "1. " in caption
-            # rate the first product
-            page.locator("#mm-gallery button").first.click()
-            page.wait_for_function("document.querySelector('#mm-selected').innerText.includes('#1')", timeout=20_000)
-            page.click("#mm-up")
-            page.wait_for_function("document.querySelector('#mm-status').innerText.includes('saved')", timeout=20_000)
-            assert ctx.store.count() == 1
-            page.screenshot(path=str(tmp_path / "desktop-image-rated.png"), full_page=True)
+        # reload: the name and the ratings are still shown
+        page.reload(wait_until="domcontentloaded")
+        page.wait_for_selector("#mm-input textarea", timeout=60_000)
+        page.wait_for_function(
+            "() => { const e = document.querySelector('#mm-annotator input, #mm-annotator textarea');"
+            " return e && e.value === 'Ada'; }", timeout=30_000)
+        page.get_by_text("My ratings").click()
+        page.wait_for_function("document.body.innerText.includes('👍')", timeout=30_000)
+        page.screenshot(path=str(tmp_path / "desktop-after-reload.png"), full_page=True)
+        # the Labels tab: counts, agreement, charts
+        page.get_by_role("tab", name="Labels").click()
+        page.wait_for_function("document.body.innerText.includes('Agreement')", timeout=30_000)
+        page.wait_for_function("document.querySelectorAll('.main-svg').length >= 2", timeout=30_000)
+        page.wait_for_timeout(1200)
+        page.screenshot(path=str(tmp_path / "desktop-labels.png"), full_page=True)
+        page.close()
 
-            # reload: the name and the ratings are still shown
-            page.reload(wait_until="domcontentloaded")
-            page.wait_for_selector("#mm-input textarea", timeout=60_000)
-            page.wait_for_function(
-                "() => { const e = document.querySelector('#mm-annotator input, #mm-annotator textarea');"
-                " return e && e.value === 'Ada'; }", timeout=30_000)
-            page.get_by_text("My ratings").click()
-            page.wait_for_function("document.body.innerText.includes('👍')", timeout=30_000)
-            page.screenshot(path=str(tmp_path / "desktop-after-reload.png"), full_page=True)
-            # the Labels tab: counts, agreement, charts
-            page.get_by_role("tab", name="Labels").click()
-            page.wait_for_function("document.body.innerText.includes('Agreement')", timeout=30_000)
-            page.wait_for_function("document.querySelectorAll('.main-svg').length >= 2", timeout=30_000)
-            page.wait_for_timeout(1200)
-            page.screenshot(path=str(tmp_path / "desktop-labels.png"), full_page=True)
-            page.close()
-
-            # a phone
-            phone, outside2, dialogs2 = _page(b, 390, 844, url)
-            _send(phone, "I need a gift for my sister", n_user_before=0)
-            _wait_results(phone)
-            phone.screenshot(path=str(tmp_path / "phone-top.png"), full_page=False)
-            phone.screenshot(path=str(tmp_path / "phone-full.png"), full_page=True)
-            phone.close()
-            b.close()
+        # a phone
+        phone, outside2, dialogs2 = _page(browser, 390, 844, url)
+        _send(phone, "I need a gift for my sister", n_user_before=0)
+        _wait_results(phone)
+        phone.screenshot(path=str(tmp_path / "phone-top.png"), full_page=False)
+        phone.screenshot(path=str(tmp_path / "phone-full.png"), full_page=True)
+        phone.close()
         assert not outside and not outside2, outside + outside2
         assert not dialogs and not dialogs2
     finally:
@@ -139,7 +134,7 @@ def test_browser_walkthrough(demo_rec, tmp_path):
                 shutil.copy(f, Path(keep) / f.name)
 
 
-def test_browser_never_renders_catalog_or_user_text_as_html(encoder, tmp_path):
+def test_browser_never_renders_catalog_or_user_text_as_html(encoder, tmp_path, browser):
     """A product titled <img src=x onerror=alert(1)> shows as text in the gallery and the chat."""
     import pandas as pd
 
@@ -163,21 +158,16 @@ def test_browser_never_renders_catalog_or_user_text_as_html(encoder, tmp_path):
     ctx = make_ctx(rec, tmp_path)
     demo, url = launch(ctx)
     try:
-        from playwright.sync_api import sync_playwright
-
-        with sync_playwright() as p:
-            b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-            page, outside, dialogs = _page(b, 1280, 800, url)
-            _send(page, "<img src=y onerror=alert(2)> t-shirt", n_user_before=0)
-            _wait_results(page)
-            page.wait_for_timeout(1000)
-            assert "<img src=x onerror=alert(1)>" in page.locator("#mm-gallery").inner_text()
-            assert "<img src=y onerror=alert(2)>" in page.locator("#mm-chat").inner_text()
-            assert page.locator("#mm-chat img[src='y'], #mm-gallery img[src='x']").count() == 0
-            page.get_by_text("Catalog issues (1)").click()  # the skipped row is listed, by row number
-            page.wait_for_function("document.body.innerText.includes('row 2 (')", timeout=20_000)
-            page.screenshot(path=str(tmp_path / "evil.png"), full_page=True)
-            b.close()
+        page, outside, dialogs = _page(browser, 1280, 800, url)
+        _send(page, "<img src=y onerror=alert(2)> t-shirt", n_user_before=0)
+        _wait_results(page)
+        page.wait_for_timeout(1000)
+        assert "<img src=x onerror=alert(1)>" in page.locator("#mm-gallery").inner_text()
+        assert "<img src=y onerror=alert(2)>" in page.locator("#mm-chat").inner_text()
+        assert page.locator("#mm-chat img[src='y'], #mm-gallery img[src='x']").count() == 0
+        page.get_by_text("Catalog issues (1)").click()  # the skipped row is listed, by row number
+        page.wait_for_function("document.body.innerText.includes('row 2 (')", timeout=20_000)
+        page.screenshot(path=str(tmp_path / "evil.png"), full_page=True)
         assert not dialogs, dialogs
         assert not outside, outside
     finally:
