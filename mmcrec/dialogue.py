@@ -199,7 +199,6 @@ class Vocabulary:
         # small integer codes, so a colour or category filter is an integer compare, not string matching
         self._color_code, self._color_names = pd.factorize(items["color"])
         self._cat_code, self._cat_names = pd.factorize(items["category"])
-        self.color_values = set(self._color_names.tolist())
         self.n = n
 
     def _mask(self, words: set[str]) -> np.ndarray:
