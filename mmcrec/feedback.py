@@ -52,6 +52,8 @@ __all__ = [
     "make_label_id",
 ]
 
+from .paths import default_labels_db
+
 #: environment variable naming the database file
 ENV_DB = "MMCREC_FEEDBACK_DB"
 #: environment variable naming a Hugging Face dataset repo to sync snapshots to (off when unset)
@@ -59,7 +61,6 @@ ENV_REPO = "MMCREC_LABELS_REPO"
 #: minutes between two snapshot commits (default 5)
 ENV_SYNC_MINUTES = "MMCREC_LABELS_SYNC_MINUTES"
 
-DEFAULT_DB = Path("feedback") / "labels.sqlite"
 
 #: CONTRACTS §4 fields, in export column order
 FIELDS: tuple[str, ...] = (
@@ -241,11 +242,8 @@ def make_label_id(
 
 
 def default_db_path() -> Path:
-    """``$MMCREC_FEEDBACK_DB`` or ``feedback/labels.sqlite`` under the current directory."""
-    env = os.environ.get(ENV_DB, "").strip()
-    if env:
-        return Path(env).expanduser()
-    return Path.cwd() / DEFAULT_DB
+    """``$MMCREC_FEEDBACK_DB``, else ``feedback/labels.sqlite`` under the data root (paths.py)."""
+    return Path(default_labels_db()).expanduser()
 
 
 # --------------------------------------------------------------------------- label

@@ -50,8 +50,8 @@ from .model import (
     turn_logits,
     turn_scores,
 )
+from .paths import default_models_root
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 HELDOUT_FRACTION = 0.2  # of sessions: the verdict
 VALID_FRACTION = 0.15  # of the remaining sessions: early stopping
 MAX_TRAIN_ITEMS = 4096  # bigger catalogs train on the labelled items plus a sample of the rest
@@ -493,10 +493,6 @@ def is_better(new: dict, cur: dict) -> bool:
 # -- the registry: versions, promotions, rollback -----------------------------------------------
 
 
-def default_models_root() -> Path:
-    return Path(os.environ.get("MMCREC_MODELS_DIR") or PROJECT_ROOT / "models")
-
-
 class Registry:
     """A models directory: v1, v2, ... (never overwritten) and registry.json, the promotion history.
 
@@ -832,14 +828,26 @@ def query_metrics(rec: Recommender, model: Model, queries: list, k: int = 10) ->
     return {"overall": r["overall"], "by_kind": r["by_kind"]}
 
 
-def format_result(res: TrainResult) -> str:
-    f = lambda x: "-" if x is None else f"{x:.3f}"  # noqa: E731
-    name = {"auc": "AUC up>down", "ndcg": "NDCG@10", "mrr": "MRR", "recall": "Recall@10"}
-    lines = [f"| set | kind | n | metric | current ({res.parent}) | new ({res.version}) | Δ |", "|---|---|---|---|---|---|---|"]
+METRIC_NAMES = {"auc": "AUC up>down", "ndcg": "NDCG@10", "mrr": "MRR", "recall": "Recall@10"}
+
+
+def fmt_metric(x: float | None) -> str:
+    return "-" if x is None else f"{float(x):.3f}"
+
+
+def comparison_rows(res: TrainResult) -> list[list]:
+    """Current vs new per (set, kind, metric): [set, kind, n, metric name, current, new, Δ] as text."""
+    rows = []
     for r in res.rows:
         d = None if r["current"] is None or r["new"] is None else r["new"] - r["current"]
-        lines.append(f"| {r['set']} | {r['kind']} | {r.get('n', '')} | {name[r['metric']]} | {f(r['current'])} | {f(r['new'])} | "
-                     + ("-" if d is None else f"{d:+.3f}") + " |")
+        rows.append([r["set"], r["kind"], r.get("n", ""), METRIC_NAMES.get(r["metric"], r["metric"]),
+                     fmt_metric(r["current"]), fmt_metric(r["new"]), "-" if d is None else f"{d:+.3f}"])
+    return rows
+
+
+def format_result(res: TrainResult) -> str:
+    lines = [f"| set | kind | n | metric | current ({res.parent}) | new ({res.version}) | Δ |", "|---|---|---|---|---|---|---|"]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in comparison_rows(res)]
     c = res.counts
     lines.append("")
     lines.append(f"labels: {c['labels']} ({c['up']} up, {c['down']} down) in {c['dialogues']} dialogues from {c['sessions']} sessions; "

@@ -983,7 +983,6 @@ class ModelTabError(ValueError):
 
 TRAIN_COLUMNS = ["set", "kind", "n", "metric", "current", "new", "Δ"]
 VERSION_COLUMNS = ["version", "parent", "created (UTC)", "NDCG@10", "AUC up>down", "MRR", "promotable", "status"]
-_METRIC_NAMES = {"auc": "AUC up>down", "ndcg": "NDCG@10", "mrr": "MRR", "recall": "Recall@10"}
 
 
 @dataclass
@@ -1004,13 +1003,11 @@ def _require_admin(ctx: AppContext, who: str, what: str) -> None:
         raise ModelTabError(f"Only admins can {what}{hint}.")
 
 
-def _fmt(x: Any) -> str:
-    return "-" if x is None else f"{float(x):.3f}"
-
-
 def model_versions(ctx: AppContext) -> tuple[list[list], Any, str]:
     """(rows of every saved version, a Plotly chart of held-out metrics by version, a status line)."""
     import plotly.graph_objects as go
+
+    from .train import METRIC_NAMES, fmt_metric
 
     reg = ctx.registry
     current = reg.current()
@@ -1024,12 +1021,12 @@ def model_versions(ctx: AppContext) -> tuple[list[list], Any, str]:
         if r["version"] == current and current != served:
             mark.append("promoted (not served here)")
         rows.append([r["version"], r["parent"] or "v0", (r["created_at"] or "")[:19].replace("T", " "),
-                     _fmt(r["ndcg"]), _fmt(r["auc"]), _fmt(r["mrr"]),
+                     fmt_metric(r["ndcg"]), fmt_metric(r["auc"]), fmt_metric(r["mrr"]),
                      "yes" if r["promotable"] else "no", ", ".join(mark)])
     fig = go.Figure()
     xs = [r["version"] for r in hist]
     for key, color in (("ndcg", "#2a6fdb"), ("auc", "#2bb39a"), ("mrr", "#d69e2e")):
-        fig.add_trace(go.Scatter(x=xs, y=[r[key] for r in hist], name=_METRIC_NAMES[key], mode="lines+markers",
+        fig.add_trace(go.Scatter(x=xs, y=[r[key] for r in hist], name=METRIC_NAMES[key], mode="lines+markers",
                                  line={"color": color}, marker={"size": 9}))
     fig.add_trace(go.Scatter(x=xs, y=[r["parent_ndcg"] for r in hist], name="NDCG@10 of its parent (same held-out)",
                              mode="markers", marker={"color": "#2a6fdb", "symbol": "x-thin-open", "size": 11}))
@@ -1062,7 +1059,7 @@ def train_model(ctx: AppContext, who: str, progress: Callable[[float, str], None
     """Admins: train the next version on the labels in the app's feedback store (this catalog's),
     compare it with the served model on held-out sessions, and save it in the registry. The
     served model does not change until it is promoted. Raises ModelTabError (nothing saved)."""
-    from .train import TrainError, precheck, train_next
+    from .train import TrainError, comparison_rows, precheck, train_next
 
     _require_admin(ctx, who, "train a model")
     if not ctx.train_lock.acquire(blocking=False):
@@ -1082,11 +1079,7 @@ def train_model(ctx: AppContext, who: str, progress: Callable[[float, str], None
             raise ModelTabError(f"Cannot train: {e}") from None
     finally:
         ctx.train_lock.release()
-    table = []
-    for r in res.rows:
-        d = None if r["current"] is None or r["new"] is None else r["new"] - r["current"]
-        table.append([r["set"], r["kind"], r.get("n", ""), _METRIC_NAMES.get(r["metric"], r["metric"]),
-                      _fmt(r["current"]), _fmt(r["new"]), "-" if d is None else f"{d:+.3f}"])
+    table = comparison_rows(res)
     c = res.counts
     verdict = (f"**{res.version} is promotable**: better than {md_escape(res.parent)} on held-out labels."
                if res.promotable else

@@ -80,9 +80,13 @@ def test_make_label_id_is_stable():
 
 
 def test_default_db_path(monkeypatch, tmp_path):
+    """Labels land under one data root whatever the current directory is."""
     monkeypatch.delenv("MMCREC_FEEDBACK_DB", raising=False)
+    monkeypatch.delenv("MMCREC_DATA_DIR", raising=False)
     monkeypatch.chdir(tmp_path)
-    assert default_db_path() == tmp_path / "feedback" / "labels.sqlite"
+    assert default_db_path() == ROOT / "feedback" / "labels.sqlite"
+    monkeypatch.setenv("MMCREC_DATA_DIR", str(tmp_path / "data"))
+    assert default_db_path() == tmp_path / "data" / "feedback" / "labels.sqlite"
     monkeypatch.setenv("MMCREC_FEEDBACK_DB", str(tmp_path / "x" / "l.sqlite"))
     assert default_db_path() == tmp_path / "x" / "l.sqlite"
     s = FeedbackStore()

@@ -1,0 +1,36 @@
+"""Where mmcrec keeps its data: one root, so running from another directory scatters nothing.
+
+The data root is ``$MMCREC_DATA_DIR``, else the project folder (the one holding ``app.py``).
+Under it: ``feedback/labels.sqlite`` (labels) and ``feedback/images/`` (uploaded photos),
+``models/`` (the model registry). Each can be moved on its own by its variable.
+Embedding caches live beside their catalog (see ``index.py``), not here.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEMO_CATALOG = PROJECT_ROOT / "assets" / "catalog.csv"
+
+ENV_DATA_DIR = "MMCREC_DATA_DIR"
+ENV_FEEDBACK_DB = "MMCREC_FEEDBACK_DB"
+ENV_MODELS_DIR = "MMCREC_MODELS_DIR"
+
+
+def data_root() -> Path:
+    """``$MMCREC_DATA_DIR``, else the project folder."""
+    env = os.environ.get(ENV_DATA_DIR, "").strip()
+    return Path(env).expanduser().resolve() if env else PROJECT_ROOT
+
+
+def default_labels_db() -> str:
+    """``$MMCREC_FEEDBACK_DB`` (a file path or a database URL), else ``<data root>/feedback/labels.sqlite``."""
+    env = os.environ.get(ENV_FEEDBACK_DB, "").strip()
+    return env or str(data_root() / "feedback" / "labels.sqlite")
+
+
+def default_models_root() -> Path:
+    """``$MMCREC_MODELS_DIR``, else ``<data root>/models``."""
+    env = os.environ.get(ENV_MODELS_DIR, "").strip()
+    return Path(env).expanduser() if env else data_root() / "models"
