@@ -16,4 +16,7 @@ demo, ctx = create_app(
 )
 
 if __name__ == "__main__":
-    demo.launch(**launch_kwargs(ctx))
+    try:
+        demo.launch(**launch_kwargs(ctx))
+    finally:  # Ctrl+C: cancel a first-start indexing run instead of waiting for it
+        ctx.close()

@@ -181,7 +181,9 @@ class ReplyPhraser:
         self._busy = threading.Lock()
         self._ready = threading.Event()
         self._loader = load or self._load_transformers
-        threading.Thread(target=self._load, name="mmcrec-reply-llm", daemon=True).start()
+        # not daemons (see RecommenderLoader): exit waits for a load or a bounded generation
+        self._threads: list[threading.Thread] = [threading.Thread(target=self._load, name="mmcrec-reply-llm")]
+        self._threads[0].start()
 
     @classmethod
     def from_env(cls, cache_dir: Path) -> "ReplyPhraser | None":
@@ -193,6 +195,10 @@ class ReplyPhraser:
     @property
     def ready(self) -> bool:
         return self._ready.is_set() and self.model is not None
+
+    def close(self) -> None:
+        for t in self._threads:
+            t.join()
 
     def _load(self) -> None:
         try:
@@ -259,7 +265,8 @@ class ReplyPhraser:
             finally:
                 self._busy.release()
 
-        t = threading.Thread(target=run, daemon=True)
+        t = threading.Thread(target=run, name="mmcrec-reply-generate")
+        self._threads = [x for x in self._threads if x.is_alive()] + [t]
         t.start()
         t.join(self.timeout)
         if not result:
@@ -280,29 +287,47 @@ def _oauth_available() -> bool:
     return all(importlib.util.find_spec(m) is not None for m in ("authlib", "itsdangerous"))
 
 
+class LoadCancelled(Exception):
+    """The app closed while the recommender was still loading."""
+
+
 class RecommenderLoader:
-    """Loads the Recommender once, in a background thread, and reports progress."""
+    """Loads the Recommender once, in a background thread, and reports progress.
+
+    The thread is not a daemon: Python ends daemon threads at exit wherever they are, and one
+    ended inside torch's C++ code aborts the process ("terminate called without an active
+    exception"). So exit waits for loading, and `close()` cancels it at its next progress step.
+    """
 
     def __init__(self, load: Callable[[Callable[[int, int], None]], Any]):
         self.done, self.total = 0, 0
         self.error: BaseException | None = None
         self.value = None
         self._ready = threading.Event()
+        self._cancel = threading.Event()
         self._load = load
-        self._thread = threading.Thread(target=self._run, name="mmcrec-load", daemon=True)
+        self._thread = threading.Thread(target=self._run, name="mmcrec-load")
         self._thread.start()
 
     def _progress(self, done: int, total: int) -> None:
+        if self._cancel.is_set():
+            raise LoadCancelled("the app closed while the catalog was being indexed")
         self.done, self.total = int(done), int(total)
 
     def _run(self) -> None:
         try:
             self.value = self._load(self._progress)
         except BaseException as e:  # noqa: BLE001 — reported to every caller
-            logger.exception("loading the recommender failed")
+            if not isinstance(e, LoadCancelled):
+                logger.exception("loading the recommender failed")
             self.error = e
         finally:
             self._ready.set()
+
+    def close(self, timeout: float | None = None) -> None:
+        """Cancel loading (at its next progress step) and wait for the thread."""
+        self._cancel.set()
+        self._thread.join(timeout)
 
     @property
     def ready(self) -> bool:
@@ -363,7 +388,8 @@ class AppContext:
         self.lock = threading.RLock()  # the recommender's turn cache and model swap are not thread-safe
         self.store = store or FeedbackStore(config.feedback_db, require_annotator=True)
         if recommender is not None:
-            def given(_p):
+            def given(p):
+                p(0, 0)
                 warm_up(recommender)
                 return recommender
 
@@ -374,6 +400,7 @@ class AppContext:
             def load(p):
                 rec = load_recommender(config.catalog, config.encoder, served_model_dir(config.model_dir, config.models_dir),
                                        progress=p)
+                p(0, 0)
                 warm_up(rec)
                 return rec
 
@@ -385,6 +412,13 @@ class AppContext:
         self.login = config.on_space and _oauth_available()
         if config.on_space and not self.login:
             logger.warning("Hugging Face sign-in is off: install gradio[oauth] (authlib, itsdangerous)")
+
+    def close(self) -> None:
+        """Stop background work (loading, a reply model) and close the label store."""
+        self.loader.close()
+        if self.phraser is not None:
+            self.phraser.close()
+        self.store.close()
 
     # -- the recommender ---------------------------------------------------------------------
 
@@ -1628,4 +1662,9 @@ def serve(catalog: str | Path | None = None, encoder: str | None = None, model_d
     demo, ctx = create_app(catalog, encoder, model_dir, feedback_db)
     kw = launch_kwargs(ctx, host, port)
     kw.update(launch_extra)
-    return demo.launch(prevent_thread_lock=prevent_thread_lock, **kw)
+    if prevent_thread_lock:
+        return demo.launch(prevent_thread_lock=True, **kw)
+    try:
+        return demo.launch(**kw)
+    finally:  # Ctrl+C: cancel a first-start indexing run instead of waiting for it
+        ctx.close()
