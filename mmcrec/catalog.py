@@ -92,14 +92,6 @@ class Catalog:
     def load_image(self, i: int) -> Image.Image:
         return open_image(self.items["image"].iat[i])
 
-    def image_bytes(self, i: int) -> bytes:
-        ref = self.items["image"].iat[i]
-        if _is_url(ref):
-            from .images import fetch_url
-
-            return fetch_url(ref)
-        return Path(ref).read_bytes()
-
 
 def _plain(v):
     if isinstance(v, (np.generic,)):

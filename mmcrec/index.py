@@ -20,7 +20,7 @@ import numpy as np
 
 from .catalog import Catalog, RowIssue
 from .encoders import Encoder
-from .images import ImageError
+from .images import ImageError, URLRefused
 
 SHARD_ROWS = 512
 Progress = Callable[[int, int], None]
@@ -120,6 +120,8 @@ def build_index(
     todo = [i for i, k in enumerate(keys) if k not in have]
     n = len(keys)
     issues: list[RowIssue] = []
+    refused: set[int] = set()  # rows whose image URL the fetch policy refused: not cached, so
+    # they are checked again next time (the operator may have opted in to private addresses)
     done = n - len(todo)
     if progress:
         progress(done, n)
@@ -136,6 +138,11 @@ def build_index(
                 try:
                     imgs.append(catalog.load_image(i))
                     ok.append(True)
+                except URLRefused as e:
+                    imgs.append(None)
+                    ok.append(False)
+                    refused.add(i)
+                    issues.append(RowIssue(catalog.row_number(i), catalog.items["item_id"].iat[i], str(e)))
                 except ImageError as e:
                     imgs.append(None)
                     ok.append(False)
@@ -156,8 +163,9 @@ def build_index(
                 progress(done, n)
         # rounded as the cache stores them, so a fresh run and a cached one rank identically
         bt, bv, bn = (np.concatenate(r).astype(np.float16) for r in (rows_t, rows_v, rows_n))
-        if d:
-            _write_shard(d, [keys[i] for i in block], bt, bv, bn, rows_ok)
+        keep = [j for j, i in enumerate(block) if i not in refused]
+        if d and keep:
+            _write_shard(d, [keys[block[j]] for j in keep], bt[keep], bv[keep], bn[keep], [rows_ok[j] for j in keep])
         for j, i in enumerate(block):
             have[keys[i]] = (bt[j], bv[j], bn[j], rows_ok[j])
 
@@ -165,11 +173,12 @@ def build_index(
     image = np.stack([have[k][1] for k in keys]).astype(np.float32)
     native = np.stack([have[k][2] for k in keys]).astype(np.float32)
     ok = np.array([have[k][3] for k in keys], bool)
-    if not issues:
-        issues = [
-            RowIssue(catalog.row_number(i), catalog.items["item_id"].iat[i], "unreadable image (cached)")
-            for i in np.flatnonzero(~ok)
-        ]
+    embedded_now = set(todo)
+    issues += [
+        RowIssue(catalog.row_number(i), catalog.items["item_id"].iat[i], "unreadable image (cached)")
+        for i in np.flatnonzero(~ok) if int(i) not in embedded_now
+    ]
+    issues.sort(key=lambda issue: issue.row)
     stats = {"items": n, "embedded": len(todo), "reused": n - len(todo), "seconds": time.perf_counter() - t0}
     if d:
         stats["cache_dir"] = str(d)

@@ -465,7 +465,7 @@ class AppContext:
         """The item's thumbnail (WebP) in the thumbnail cache, made once with open_image."""
         from PIL import Image, ImageDraw
 
-        from .images import ImageError, open_image, thumbnail
+        from .images import ImageError, URLRefused, open_image, thumbnail
 
         ref = str(item.get("image") or "")
         name = hashlib.sha1(f"{item['item_id']}\0{ref}".encode()).hexdigest()[:20] + ".webp"
@@ -474,6 +474,8 @@ class AppContext:
             return str(path)
         try:
             img = thumbnail(open_image(ref), THUMB_SIZE) if ref else None
+        except URLRefused:  # not kept under the item's name: allowed after an opt-in, it is fetched
+            img, path = None, self.thumbs_dir / "refused.webp"
         except ImageError:
             img = None
         if img is None:
