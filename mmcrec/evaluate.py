@@ -147,7 +147,9 @@ class ModelSystem:
 
 
 class SemanticSystem:
-    """Plain semantic search: one query vector (joined turns + image), one cosine per item."""
+    """Plain semantic search with the packaged encoders: the turns joined into one text, plus the
+    shopper's photo in the same space (for the offline pair, through the class-name bridge), one
+    cosine against each item's text + picture. No dialogue state, no trained adapter."""
 
     name = "semantic"
 
