@@ -133,3 +133,15 @@ def mmcrec_cli(capsys, monkeypatch):
         return subprocess.CompletedProcess(args, code, out, err)
 
     return run
+
+
+def test_the_merge_folds_many_slice_files_into_one(catalog_24, tmp_path, mmcrec_cli):
+    env = {"MMCREC_CACHE_DIR": str(tmp_path / "cache"), "MMCREC_ENCODER": "offline"}
+    for i in range(12):
+        assert mmcrec_cli("index", "--catalog", str(catalog_24), "--shard", f"{i}/12", env=env).returncode == 0
+    files = list((tmp_path / "cache").rglob("shard-*.npz"))
+    assert len(files) > 8  # enough small files that the merge compacts them
+    merge = mmcrec_cli("index", "--catalog", str(catalog_24), env=env)
+    assert "0 embedded, 24 reused" in merge.stdout
+    left = list((tmp_path / "cache").rglob("shard-*.npz"))
+    assert len(left) == 1 and sorted(_cached_rows(tmp_path / "cache")) == sorted(load_catalog(catalog_24).row_keys())
