@@ -361,7 +361,7 @@ def choose_default_encoder(
         reason = f"offline encoders: open_clip weights could not be loaded ({detail})"
         logger.warning("%s", reason)
         return OFFLINE_ENCODER, reason
-    return GPU_ENCODER, f"a GPU and the open_clip weights: fp16 on {gpus[0]}"
+    return GPU_ENCODER, f"GPU found, open_clip weights loaded: fp16 on {gpus[0]}"
 
 
 def resolve_encoder(spec: str | None = None, device: str | None = None) -> tuple[str, str]:
