@@ -26,6 +26,15 @@ def _add_catalog(p, required=True):
     p.add_argument("--encoder", default=None, help="offline | openclip:ARCH/TAG | openclip:ARCH/PATH (env MMCREC_ENCODER)")
 
 
+def _slice_arg(text: str) -> tuple[int, int]:
+    from .index import parse_slice
+
+    try:
+        return parse_slice(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = _Parser(prog="mmcrec", description="Multimodal conversational recommendation")
     sub = ap.add_subparsers(dest="cmd", required=True, parser_class=_Parser)
@@ -39,6 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("index", help="compute and cache item embeddings")
     _add_catalog(p)
+    p.add_argument("--shard", type=_slice_arg, default=None, metavar="I/N",
+                   help="embed only slice I of N (0 <= I < N) into the shared cache; "
+                        "a plain `mmcrec index` afterwards completes it without re-embedding")
 
     p = sub.add_parser("recommend", help="one recommendation, with its explanation")
     _add_catalog(p)
@@ -147,16 +159,22 @@ def cmd_serve(args) -> int:
 def cmd_index(args) -> int:
     from .catalog import load_catalog
     from .encoders import create_encoder
-    from .index import build_index, tqdm_progress
+    from .index import build_index, index_slice, tqdm_progress
 
     cat = load_catalog(args.catalog)
     enc = create_encoder(args.encoder)
-    ix = build_index(cat, enc, progress=tqdm_progress())
-    issues = cat.issues + ix.issues
-    for i in issues:
+    print(f"encoder {enc.name} ({enc.reason})", file=sys.stderr)
+    if args.shard:
+        part, parts = args.shard
+        s, index_issues = index_slice(cat, enc, part, parts, progress=tqdm_progress(f"slice {part}/{parts}"))
+        what = f"slice {part}/{parts}: {s['items']} of {len(cat)} items"
+    else:
+        ix = build_index(cat, enc, progress=tqdm_progress())
+        s, index_issues = ix.stats, ix.issues
+        what = f"{s['items']} items"
+    for i in cat.issues + index_issues:
         print(f"  skipped {i}", file=sys.stderr)
-    s = ix.stats
-    print(f"indexed {s['items']} items with {enc.name}: {s['embedded']} embedded, {s['reused']} reused "
+    print(f"indexed {what} with {enc.name}: {s['embedded']} embedded, {s['reused']} reused "
           f"from cache, {s['seconds']:.1f}s; cache: {s.get('cache_dir', '-')}")
     return 0
 

@@ -1208,6 +1208,7 @@ def header_markdown(ctx: AppContext) -> str:
         "## 🛍️ mmcrec — shop by chatting or with a photo\n"
         f"Serving model **{md_escape(rec.model.version)}** · catalog *{md_escape(Path(str(rec.catalog.path)).name)}* "
         f"({len(rec.catalog)} products) · encoder {md_escape(rec.encoder.name)}"
+        + (f" ({md_escape(rec.encoder.reason)})" if getattr(rec.encoder, "reason", "") else "")
     )
 
 
