@@ -24,7 +24,6 @@ parameters, so what is trained is what is served.
 """
 from __future__ import annotations
 
-import datetime as dt
 import gc
 import json
 from collections import OrderedDict
@@ -35,6 +34,7 @@ import numpy as np
 import torch
 
 from .catalog import Catalog
+from .clock import utc_now
 from .dialogue import DialogueState, Turn, Vocabulary
 from .encoders import Encoder, minilm
 from .index import ItemIndex
@@ -124,7 +124,7 @@ class Model:
         save_file(tensors, str(d / "model.safetensors"))
         card = dict(self.card)
         card.update(format=MODEL_FORMAT, params=self.params.to_dict())
-        card.setdefault("created_at", dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
+        card.setdefault("created_at", utc_now())
         (d / "card.json").write_text(json.dumps(card, indent=2))
         return d
 

@@ -16,7 +16,7 @@ from mmcrec import ui
 from mmcrec.dialogue import DialogueState, Turn
 from mmcrec.feedback import Label, make_label_id
 from mmcrec.model import Model
-from mmcrec.train import Registry, TrainConfig
+from mmcrec.train import TrainConfig
 
 PROMPTS = ["something nice", "show me a few ideas", "what do you have", "a present", "anything fun",
            "something useful", "surprise me", "what's popular", "a thing I'd like", "treat myself"]

@@ -12,15 +12,8 @@ import pytest
 from mmcrec.dialogue import DialogueState, Turn
 from mmcrec.feedback import Label, make_label_id
 from mmcrec.model import Model, ModelParams, Recommender, load_recommender
-from mmcrec.train import (
-    Example,
-    Registry,
-    TrainConfig,
-    TrainError,
-    resolve_model_dir,
-    split_by_session,
-    train_next,
-)
+from mmcrec.registry import Registry, RegistryError, resolve_model_dir
+from mmcrec.train import Example, TrainConfig, TrainError, split_by_session, train_next
 
 from conftest import DEMO_CATALOG
 
@@ -218,7 +211,7 @@ def test_promote_rollback_and_resolve(tmp_path):
     assert reg.current() == "v2" and Model.load(resolve_model_dir(tmp_path)).params.alpha == pytest.approx(0.8)
     assert reg.rollback() == "v1"
     assert reg.rollback() is None
-    with pytest.raises(TrainError, match="nothing to roll back"):
+    with pytest.raises(RegistryError, match="nothing to roll back"):
         reg.rollback()
     with pytest.raises(FileNotFoundError):
         reg.promote("v9")
