@@ -223,15 +223,6 @@ class OfflineEncoder(Encoder):
         w = w / w.sum(1, keepdims=True)
         return np.einsum("nk,nkd->nd", w, self.class_embeddings[idx])
 
-    def top_labels(self, image: Image.Image, k: int = 3) -> list[tuple[str, float]]:
-        """What the image classifier sees, for replies ("a photo of a running shoe")."""
-        torch = self._torch
-        with torch.inference_mode():
-            logits = self.net(self._pixels([image]))
-        p = torch.softmax(logits.float(), -1)[0].cpu().numpy()
-        names = imagenet_class_names()
-        return [(names[i], float(p[i])) for i in np.argsort(-p)[:k]]
-
 
 # ---------------------------------------------------------------------------------------------
 # open_clip: from the hub (TAG), a local checkpoint (PATH), or random weights (none)

@@ -85,21 +85,6 @@ class Adapter:
     native: np.ndarray | None = None
     bridge: np.ndarray | None = None
 
-    @staticmethod
-    def _apply(w: np.ndarray | None, x: np.ndarray) -> np.ndarray:
-        if w is None:
-            return x
-        y = x @ w
-        return y / np.maximum(np.linalg.norm(y, axis=-1, keepdims=True), 1e-12)
-
-    def image_to_shared(self, shared: np.ndarray, native: np.ndarray) -> np.ndarray:
-        if self.image is None and self.bridge is None:
-            return shared
-        y = shared @ self.image if self.image is not None else shared
-        if self.bridge is not None:
-            y = y + native @ self.bridge
-        return y / np.maximum(np.linalg.norm(y, axis=-1, keepdims=True), 1e-12)
-
     def tensors(self) -> dict[str, np.ndarray]:
         return {k: v for k, v in asdict(self).items() if v is not None}
 
@@ -276,16 +261,6 @@ def mix(f, w, mask, bonus, p, alpha):
 
 
 @dataclass
-class TurnQuery:
-    """One turn's vectors: its text content and/or its image."""
-
-    text: np.ndarray | None = None  # (dim,) shared space
-    image_shared: np.ndarray | None = None  # (dim,)
-    image_native: np.ndarray | None = None  # (native_dim,)
-    lm: np.ndarray | None = None  # the language model's encoding, for turn attention
-
-
-@dataclass
 class Recommendation:
     model_version: str
     alpha: float
@@ -386,7 +361,6 @@ class Recommender:
         a = adapter_tensors(model.adapter, torch.float32)
         with torch.no_grad():
             items = adapt_items(raw, a)
-        text, image, native = (items[k].numpy() for k in ("text", "image", "native"))
         ann = None
         if self.use_ann:
             from .ann import AnnIndex
@@ -395,7 +369,6 @@ class Recommender:
         # one assignment, so a request running during a swap sees the old model or the new, not a mix;
         # the turn-row cache lives with the served model, so a swap never serves stale rows
         self._served = (model, a, items, _RowCache(len(ix)), ann)
-        self.text, self.image, self.native, self.has_image = text, image, native, ix.has_image
         self.model = model
 
     def _ann_dir(self) -> Path | None:
@@ -457,17 +430,6 @@ class Recommender:
         while len(self._cache) > 256:
             self._cache.popitem(last=False)
         return [out[key(t, c)] for t, c in pairs]
-
-    def encode_turn(self, turn: Turn, content: str) -> TurnQuery:
-        """One turn's vectors as the served model sees them."""
-        model, a, *_ = self._served
-        r = self.raw_turn(turn, content)
-        g = lambda k, w: None if k not in r else adapt(torch.from_numpy(np.asarray(r[k], np.float32)), w).numpy()  # noqa: E731
-        q = TurnQuery(text=g("text", a.get("text")), image_native=g("image_native", a.get("native")), lm=r.get("lm"))
-        if "image_native" in r:
-            sh = image_shared(*(torch.from_numpy(np.asarray(r[k], np.float32)) for k in ("image_shared", "image_native")), a)
-            q.image_shared = sh.numpy()
-        return q
 
     @property
     def dims(self) -> tuple[int, int, int]:

@@ -33,7 +33,7 @@ from typing import Callable
 import numpy as np
 import torch
 
-from .dialogue import DialogueState, Turn
+from .dialogue import DialogueState, dialogue_turns
 from .model import (
     Model,
     ModelParams,
@@ -228,13 +228,6 @@ def split_by_session(examples: list[Example], seed: int, fraction: float = HELDO
     return [e for e in examples if group[e.session_id] not in held], [e for e in examples if group[e.session_id] in held]
 
 
-def dialogue_of(ex: Example, image) -> list[Turn]:
-    """As evaluate.LabelledQuery does: the image goes with the first turn, or stands alone."""
-    if not ex.turns:
-        return [Turn("", image, ex.image_sha256)]
-    return [Turn(t, image if i == 0 else None, ex.image_sha256 if i == 0 else "") for i, t in enumerate(ex.turns)]
-
-
 # -- batches: labelled dialogues as scoring-core tensors ------------------------------------------
 
 
@@ -261,7 +254,7 @@ def featurize(examples: list[Example], rec: Recommender, items: np.ndarray, devi
             except (ImageError, OSError):
                 img = None
         st = DialogueState()
-        for t in dialogue_of(ex, img):
+        for t in dialogue_turns(ex.turns, img, ex.image_sha256):
             st.add(t, rec.vocab)
         states.append(st)
     pairs = [(st.turns[j], st.intents[j].content) for st in states for j in range(len(st.turns))]

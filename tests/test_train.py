@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mmcrec.dialogue import DialogueState, Turn
+from mmcrec.dialogue import DialogueState, Turn, dialogue_turns
 from mmcrec.feedback import Label, make_label_id
 from mmcrec.model import Model, ModelParams, Recommender, load_recommender
 from mmcrec.registry import Registry, RegistryError, resolve_model_dir
@@ -268,9 +268,7 @@ def test_training_scores_with_the_served_math(rec):
         for ex in exs:
             st = DialogueState()
             image = open_image(ex.image_path) if ex.image_path else None
-            from mmcrec.train import dialogue_of
-
-            for t in dialogue_of(ex, image):
+            for t in dialogue_turns(ex.turns, image, ex.image_sha256):
                 st.add(t, rec.vocab)
             y_served = rec.scores(st)["y"]
             np.testing.assert_allclose(y_train[ex.row], y_served, atol=1e-5)
