@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import gc
 import json
+import math
 from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -42,20 +43,49 @@ from .index import ItemIndex
 MODEL_FORMAT = 1
 
 
+def param(default: float, kind: str = "real"):
+    """A ModelParams field: its default, and the range it must stay in — "real", "positive" or
+    "unit" (0, 1). Training moves an unconstrained number and reads it through `constrained`."""
+    return field(default=default, metadata={"range": kind})
+
+
+def unconstrained(value: float, kind: str) -> float:
+    """The number training moves for a parameter of this value (the inverse of `constrained`,
+    kept off the ends of the range so gradients still flow)."""
+    if kind == "unit":
+        v = float(np.clip(value, 0.02, 0.98))
+        return math.log(v / (1 - v))
+    if kind == "positive":
+        return math.log(max(value, 1e-3))
+    return float(value)
+
+
+def constrained(u: torch.Tensor, kind: str) -> torch.Tensor:
+    """A parameter's value from the number training moves: sigmoid into (0, 1), exp for positive."""
+    if kind == "unit":
+        return torch.sigmoid(u)
+    if kind == "positive":
+        return torch.exp(u)
+    return u
+
+
 @dataclass
 class ModelParams:
-    """The learnable scalars of the design; defaults serve until a trained model replaces them."""
+    """The learnable scalars of the design, each declared once: name, default, range.
 
-    alpha: float = 0.5  # weight of M_R against M_C
-    tau_r: float = 0.5  # M_R item-attention temperature (similarities are z-scores)
-    tau_c: float = 0.5  # M_C temperature
-    tau_mod: float = 0.5  # modality attention temperature
-    tau_turn: float = 0.2  # turn attention: relevance to the latest turn
-    recency: float = 0.7  # turn attention: logit lost per turn back
-    correction: float = 0.5  # turn attention: bonus for turns that refine or correct
-    superseded: float = 4.0  # turn attention: penalty for requests replaced by a change of mind
-    color_bonus: float = 1.5  # soft re-rank for wanted colours, in z units
-    image_weight: float = 1.0  # prior on the image side of the modality attention (log-odds shift)
+    Defaults serve until a trained model replaces them. Served, the values are floats; while
+    training (train.Trainable) they are tensors, and the scoring core reads both alike."""
+
+    alpha: float = param(0.5, "unit")  # weight of M_R against M_C
+    tau_r: float = param(0.5, "positive")  # M_R item-attention temperature (similarities are z-scores)
+    tau_c: float = param(0.5, "positive")  # M_C temperature
+    tau_mod: float = param(0.5, "positive")  # modality attention temperature
+    tau_turn: float = param(0.2, "positive")  # turn attention: relevance to the latest turn
+    recency: float = param(0.7)  # turn attention: logit lost per turn back
+    correction: float = param(0.5)  # turn attention: bonus for turns that refine or correct
+    superseded: float = param(4.0)  # turn attention: penalty for requests replaced by a change of mind
+    color_bonus: float = param(1.5)  # soft re-rank for wanted colours, in z units
+    image_weight: float = param(1.0)  # prior on the image side of the modality attention (log-odds shift)
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import math
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -33,20 +32,23 @@ from typing import Callable
 import numpy as np
 import torch
 
+from .clock import utc_now
 from .dialogue import DialogueState, dialogue_turns
 from .model import (
+    Adapter,
     Model,
     ModelParams,
     Recommender,
     adapt_items,
     adapt_queries,
+    constrained,
     dialogue_tensors,
     masked_softmax,
     mix,
     turn_logits,
     turn_scores,
+    unconstrained,
 )
-from .clock import utc_now
 from .registry import Registry
 
 HELDOUT_FRACTION = 0.2  # of sessions: the verdict
@@ -328,35 +330,25 @@ class LowRank:
 
 
 class Trainable(torch.nn.Module):
-    """The parent model's numbers as free parameters, constrained where the design needs it
-    (α in (0, 1), temperatures > 0), plus residual maps that start at zero."""
+    """The parent model's numbers as free parameters, one per ModelParams field, read through
+    the field's range (α in (0, 1), temperatures > 0), plus residual maps that start at zero."""
 
     def __init__(self, parent: Model, dims: tuple[int, int, int], rank: int = RANK, learn=("text", "image", "bridge")):
         super().__init__()
-        p = parent.params
         d, dn, _ = dims
-        self.alpha_logit = torch.nn.Parameter(torch.tensor(math.log(np.clip(p.alpha, 0.02, 0.98) / (1 - np.clip(p.alpha, 0.02, 0.98)))))
-        for k in ("tau_r", "tau_c", "tau_mod", "tau_turn"):
-            setattr(self, f"log_{k}", torch.nn.Parameter(torch.tensor(math.log(max(getattr(p, k), 1e-3)))))
-        for k in ("recency", "correction", "superseded", "color_bonus", "image_weight"):
-            setattr(self, k + "_", torch.nn.Parameter(torch.tensor(float(getattr(p, k)))))
+        self.free = torch.nn.ParameterDict({
+            f.name: torch.nn.Parameter(torch.tensor(unconstrained(getattr(parent.params, f.name), f.metadata["range"])))
+            for f in dataclasses.fields(ModelParams)
+        })
         self.base = {k: torch.from_numpy(np.asarray(v, np.float32)) for k, v in parent.adapter.tensors().items()}
         # native (image ↔ image) keeps the parent's map: labels say little about it, and it is the costly one
         self.shapes = {k: v for k, v in {"text": (d, d), "image": (d, d), "bridge": (dn, d)}.items() if k in learn and rank > 0}
         self.lr_a = torch.nn.ParameterDict({k: torch.nn.Parameter(torch.zeros(s[0], rank)) for k, s in self.shapes.items()})
         self.lr_b = torch.nn.ParameterDict({k: torch.nn.Parameter(torch.randn(rank, s[1]) * 0.01) for k, s in self.shapes.items()})
 
-    # the attributes the scoring core reads, as tensors
-    @property
-    def alpha(self):
-        return torch.sigmoid(self.alpha_logit)
-
-    def __getattr__(self, name):
-        if name in ("tau_r", "tau_c", "tau_mod", "tau_turn"):
-            return torch.exp(super().__getattr__(f"log_{name}"))
-        if name in ("recency", "correction", "superseded", "color_bonus", "image_weight"):
-            return super().__getattr__(name + "_")
-        return super().__getattr__(name)
+    def params(self) -> ModelParams:
+        """The parameters as the scoring core reads them: tensors, each in its range."""
+        return ModelParams(**{f.name: constrained(self.free[f.name], f.metadata["range"]) for f in dataclasses.fields(ModelParams)})
 
     def adapter(self) -> dict:
         """The adapter as the scoring core reads it: parent's map (identity; zero bridge) + A·B."""
@@ -379,34 +371,20 @@ class Trainable(torch.nn.Module):
 
     def to_model(self, card: dict) -> Model:
         with torch.no_grad():
-            params = ModelParams(
-                alpha=float(self.alpha), tau_r=float(self.tau_r), tau_c=float(self.tau_c), tau_mod=float(self.tau_mod),
-                tau_turn=float(self.tau_turn), recency=float(self.recency), correction=float(self.correction),
-                superseded=float(self.superseded), color_bonus=float(self.color_bonus),
-                image_weight=float(self.image_weight),
-            )
+            p = self.params()
+            params = ModelParams(**{f.name: float(getattr(p, f.name)) for f in dataclasses.fields(p)})
             a = self.full_adapter()
-        from .model import Adapter
-
         adapter = Adapter(**{k: v.detach().cpu().numpy().astype(np.float32) for k, v in a.items()})
         return Model(params, adapter, card)
 
 
-class Fixed:
-    """A saved model's numbers in the form the scoring core reads (for scoring current vs new)."""
-
-    def __init__(self, model: Model, device: str):
-        for k, v in model.params.to_dict().items():
-            setattr(self, k, float(v))
-        self._a = {k: torch.from_numpy(np.asarray(v, np.float32)).to(device) for k, v in model.adapter.tensors().items()}
-
-    def adapter(self) -> dict:
-        return self._a
+def frozen(model: Model, device: str) -> tuple[ModelParams, dict]:
+    """A saved model as `forward` reads it (to score current vs new): its params, its adapter as tensors."""
+    return model.params, {k: torch.from_numpy(np.asarray(v, np.float32)).to(device) for k, v in model.adapter.tensors().items()}
 
 
-def forward(p, items_raw: dict, batch: dict, idx=None) -> torch.Tensor:
+def forward(p: ModelParams, a: dict, items_raw: dict, batch: dict, idx=None) -> torch.Tensor:
     """Y (B, n) for a batch of dialogues: the same core the Recommender serves with."""
-    a = p.adapter()
     items = adapt_items(items_raw, a)
     d = batch if idx is None else {k: v[idx] for k, v in batch.items()}
     q = adapt_queries(d, a)
@@ -417,9 +395,8 @@ def forward(p, items_raw: dict, batch: dict, idx=None) -> torch.Tensor:
     return y
 
 
-def catalog_infonce(p, items_raw: dict, temp: float = 0.05) -> torch.Tensor:
+def catalog_infonce(a: dict, items_raw: dict, temp: float = 0.05) -> torch.Tensor:
     """Each item's picture (in the shared space) should pick out the item's own text."""
-    a = p.adapter()
     it = adapt_items(items_raw, a)
     ok = items_raw["has_image"]
     img, txt = it["image"][ok], it["text"][ok].detach()  # the picture learns to find the text, not back
@@ -464,9 +441,9 @@ def label_metrics(y: np.ndarray, examples: list[Example], local: dict[int, int],
 
 
 @torch.no_grad()
-def score_examples(p, items_raw: dict, batch: dict, chunk: int = 512) -> np.ndarray:
+def score_examples(p: ModelParams, a: dict, items_raw: dict, batch: dict, chunk: int = 512) -> np.ndarray:
     n = batch["mask"].shape[0]
-    return np.concatenate([forward(p, items_raw, batch, slice(s, s + chunk)).float().cpu().numpy() for s in range(0, n, chunk)]) if n else np.zeros((0, 0))
+    return np.concatenate([forward(p, a, items_raw, batch, slice(s, s + chunk)).float().cpu().numpy() for s in range(0, n, chunk)]) if n else np.zeros((0, 0))
 
 
 def is_better(new: dict, cur: dict) -> bool:
@@ -581,9 +558,8 @@ def train_next(
 
     model = Trainable(current, rec.dims, cfg.rank, cfg.learn).to(device)
     model.base = {k: v.to(device) for k, v in model.base.items()}
-    scalars = [p for name, p in model.named_parameters() if not name.startswith("lr_")]
-    adapters = [p for name, p in model.named_parameters() if name.startswith("lr_")]
-    opt = torch.optim.Adam([{"params": scalars, "lr": cfg.lr_scalars}, {"params": adapters, "lr": cfg.lr_maps}])
+    maps = [*model.lr_a.parameters(), *model.lr_b.parameters()]
+    opt = torch.optim.Adam([{"params": list(model.free.parameters()), "lr": cfg.lr_scalars}, {"params": maps, "lr": cfg.lr_maps}])
     ssl_weight, reg_weight, batch_size = cfg.ssl_weight, cfg.reg_weight, cfg.batch_size
     max_epochs = cfg.max_epochs
 
@@ -596,7 +572,7 @@ def train_next(
 
     @torch.no_grad()
     def val_loss() -> float:
-        y = torch.from_numpy(score_examples(model, items_raw, b_val)).to(device)
+        y = torch.from_numpy(score_examples(model.params(), model.adapter(), items_raw, b_val)).to(device)
         return float(pair_loss(y, vpairs))  # the catalog loss is not a verdict: it is about items, not asks
 
     best, best_state, bad, patience, epochs = val_loss(), copy.deepcopy(model.state_dict()), 0, cfg.patience, 0
@@ -615,8 +591,9 @@ def train_next(
             remap = torch.full((n_rows,), -1, dtype=torch.long)
             remap[sel] = torch.arange(len(sel))
             pb = (remap[pb_all[0][keep]], pb_all[1][keep], pb_all[2][keep], pb_all[3][keep])
-            y = forward(model, items_raw, b_fit, sel.to(device))
-            loss = pair_loss(y, pb) + ssl_weight * catalog_infonce(model, items_raw, cfg.ssl_temp) + reg_weight * model.residual_norm()
+            a = model.adapter()
+            y = forward(model.params(), a, items_raw, b_fit, sel.to(device))
+            loss = pair_loss(y, pb) + ssl_weight * catalog_infonce(a, items_raw, cfg.ssl_temp) + reg_weight * model.residual_norm()
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -642,9 +619,8 @@ def train_next(
                   "items": int(len(items))},
     }
     new = model.to_model(card)
-    cur_p, new_p = Fixed(current, device), Fixed(new, device)
-    m_cur = label_metrics(score_examples(cur_p, items_raw, b_held), held_ex, local)
-    m_new = label_metrics(score_examples(new_p, items_raw, b_held), held_ex, local)
+    m_cur = label_metrics(score_examples(*frozen(current, device), items_raw, b_held), held_ex, local)
+    m_new = label_metrics(score_examples(*frozen(new, device), items_raw, b_held), held_ex, local)
     metrics = {"heldout": {"current": m_cur, "new": m_new}}
     rows = [{"set": "held-out labels", "kind": "all", "metric": m, "current": m_cur[m], "new": m_new[m], "n": m_new["n"]}
             for m in ("auc", "ndcg", "mrr")]

@@ -243,7 +243,7 @@ def test_training_scores_with_the_served_math(rec):
     import torch
 
     from mmcrec.model import Adapter
-    from mmcrec.train import Fixed, featurize, forward
+    from mmcrec.train import featurize, forward, frozen
 
     rng = np.random.default_rng(0)
     d, dn, _ = rec.dims
@@ -262,7 +262,7 @@ def test_training_scores_with_the_served_math(rec):
     ix = rec._raw_index
     items_raw = {k: torch.from_numpy(getattr(ix, k)).float() for k in ("text", "image", "native")}
     items_raw["has_image"] = torch.from_numpy(ix.has_image)
-    y_train = forward(Fixed(model, "cpu"), items_raw, featurize(exs, rec, np.arange(len(rec.catalog)), "cpu")).numpy()
+    y_train = forward(*frozen(model, "cpu"), items_raw, featurize(exs, rec, np.arange(len(rec.catalog)), "cpu")).numpy()
     rec.set_model(model)
     try:
         for ex in exs:
