@@ -27,6 +27,8 @@ from __future__ import annotations
 import gc
 import json
 import math
+import os
+import threading
 from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -34,6 +36,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from .ann import AnnIndex, ann_min_items
 from .catalog import Catalog
 from .clock import utc_now
 from .dialogue import DialogueState, Turn, Vocabulary
@@ -262,12 +265,13 @@ def turn_scores(items: dict, q: dict, p):
     return fused, beta, (hi / k)[..., 0]
 
 
-def turn_logits(lm, has_lm, offset, constrains, superseded, p):
+def turn_logits(q: dict, p) -> torch.Tensor:
     """Turn attention logits (..., T): relevance to the latest turn (its language-model encoding),
     recency (offset = j − (m − 1) ≤ 0), a bonus for refining turns, a penalty when replaced."""
+    lm, has_lm, offset = q["lm"], q["has_lm"], q["offset"]
     last = lm[..., -1:, :]  # turns are right-aligned: the latest turn is last
     rel = torch.where(has_lm & has_lm[..., -1:], (lm * last).sum(-1) - 1.0, torch.zeros_like(offset))
-    return rel / p.tau_turn + p.recency * offset + p.correction * constrains - p.superseded * superseded
+    return rel / p.tau_turn + p.recency * offset + p.correction * q["constrains"] - p.superseded * q["superseded"]
 
 
 def masked_softmax(x, mask):
@@ -277,17 +281,33 @@ def masked_softmax(x, mask):
     return torch.where(mask.any(-1, keepdim=True), out, torch.zeros_like(out)).nan_to_num(0.0)
 
 
-def mix(f, w, mask, bonus, p, alpha):
-    """M_R, M_C and Y = α·M_R + (1 − α)·M_C from turn scores f (..., T, n) and turn weights
-    w (..., T) (the attention renormalised over turns with a query; all 0 when none has),
-    the hard-constraint mask (..., n) and the colour bonus (..., n).
-    Also returns each turn's item attention a (..., T, n) for the explanation."""
+@dataclass
+class Scores:
+    """What `score` returns, over the items of one dialogue or a batch (leading dims ...)."""
+
+    y: torch.Tensor  # (..., n) α·M_R + (1 − α)·M_C
+    m_r: torch.Tensor  # (..., n)
+    m_c: torch.Tensor  # (..., n)
+    turn_attention: torch.Tensor  # (..., T) softmax over all turns, as explained
+    turn_weights: torch.Tensor  # (..., T) the same over the turns with a query (all 0 when none has)
+    item_attention: torch.Tensor  # (..., T, n) each turn's attention over the items
+    bonus: torch.Tensor  # (..., n) the colour bonus
+
+
+def score(p, q: dict, f: torch.Tensor, mask: torch.Tensor, color: torch.Tensor, alpha) -> Scores:
+    """The scoring pipeline, for serving and training alike: turn attention over the turns of
+    the (adapted) queries q, M_R and M_C from the turn scores f (..., T, n) within the hard-
+    constraint mask (..., n), the colour bonus on wanted colours (color (..., n): 1 wanted), and
+    Y = α·M_R + (1 − α)·M_C. Computes in the dtype of f and color."""
+    logits = turn_logits(q, p)
+    w = masked_softmax(logits, q["has_text"] | q["has_image"])
+    bonus = p.color_bonus * color
     a = masked_softmax(f / p.tau_r + bonus[..., None, :], mask[..., None, :])
     m_r = (w[..., None] * a).sum(-2)
     none = (w.sum(-1, keepdim=True) <= 0)
     m_r = torch.where(none, masked_softmax(bonus, mask), m_r)
     m_c = masked_softmax((w[..., None] * f).sum(-2) / p.tau_c + bonus, mask)
-    return alpha * m_r + (1 - alpha) * m_c, m_r, m_c, a
+    return Scores(alpha * m_r + (1 - alpha) * m_c, m_r, m_c, torch.softmax(logits, -1), w, a, bonus)
 
 
 @dataclass
@@ -351,8 +371,95 @@ def dialogue_tensors(state: DialogueState, raws: list[dict], dims: tuple[int, in
     }
 
 
-def adapter_tensors(adapter: Adapter, dtype=torch.float64) -> dict:
-    return {k: torch.from_numpy(np.asarray(v)).to(dtype) for k, v in adapter.tensors().items()}
+def adapter_tensors(adapter: Adapter, device: str | None = None) -> dict:
+    """The adapter's maps as the scoring core reads them: float32 tensors."""
+    return {k: torch.from_numpy(np.asarray(v, np.float32)).to(device) for k, v in adapter.tensors().items()}
+
+
+def turn_key(turn: Turn, content: str) -> tuple:
+    """What a turn's query vectors depend on: its words and its image. Keys the encoded-turn
+    cache (Recommender.raw_turns) and the turn-score cache (TurnRowCache)."""
+    return (content, turn.image_sha256 or (id(turn.image) if turn.image is not None else None))
+
+
+class TurnRowCache:
+    """Each distinct turn query's fused scores over the whole catalog, computed once per served model.
+
+    A dialogue re-scores all its turns on every new turn, and refinements ("under $40", "not black")
+    reuse the query of the turn they refine: both would repeat the same n-wide matmuls. Bounded by
+    memory (MMCREC_ROW_CACHE_MB, default 256), least recently used out first; safe across threads."""
+
+    def __init__(self, n: int):
+        mb = float(os.environ.get("MMCREC_ROW_CACHE_MB", "256"))
+        self.cap = int(mb * 2**20 // max(1, 8 * n))
+        self.rows: OrderedDict[tuple, tuple] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def turn_scores(self, items: dict, q: dict, keys: list, live: torch.Tensor, p):
+        """`turn_scores` for the live turns of one dialogue (keys: their turn_key), from the cache
+        where it has them."""
+        n, m = items["text"].shape[0], len(keys)
+        first: dict[tuple, int] = {}
+        for j, k in enumerate(keys):
+            if live[j]:
+                first.setdefault(k, j)
+        with self.lock:
+            got = {k: self.rows[k] for k in first if k in self.rows}
+            for k in got:
+                self.rows.move_to_end(k)
+        todo = [k for k in first if k not in got]
+        if todo:
+            idx = torch.tensor([first[k] for k in todo])
+            f, beta, share = turn_scores(items, {k: q[k][idx] for k in ("text", "has_text", "image_native", "image_shared", "has_image")}, p)
+            for r, k in enumerate(todo):
+                got[k] = (f[r], beta[r], share[r])
+            if self.cap > 0:
+                with self.lock:
+                    for k in todo:
+                        self.rows[k] = got[k]
+                    while len(self.rows) > self.cap:
+                        self.rows.popitem(last=False)
+        dtype = items["text"].dtype
+        f = torch.zeros((m, n), dtype=dtype)
+        beta = torch.full((m, n), 0.5, dtype=dtype)
+        share = torch.zeros(m, dtype=dtype)
+        for j, k in enumerate(keys):
+            if live[j]:
+                f[j], beta[j], share[j] = got[k]
+        return f, beta, share
+
+
+@dataclass(frozen=True)
+class ServedModel:
+    """What serving a model needs, prepared by Recommender.set_model and swapped in one assignment,
+    so a request running during a swap sees the old model or the new, never a mix."""
+
+    model: Model
+    adapter: dict  # its maps as float32 tensors
+    items: dict  # the item matrices as this model sees them (float32, adapter applied)
+    rows: TurnRowCache  # lives with the model, so a swap never serves stale rows
+    ann: AnnIndex | None  # candidates for big catalogs (None: every item is scored)
+
+
+@dataclass
+class DialogueScores:
+    """Recommender.scores: one dialogue, as numpy arrays over the catalog's items — or over the
+    ANN candidates only (their catalog rows in `candidates`) when the full arrays were not asked for."""
+
+    model: Model
+    alpha: float
+    y: np.ndarray  # α·m_r + (1 − α)·m_c
+    m_r: np.ndarray
+    m_c: np.ndarray
+    beta: np.ndarray  # each item's image share of its match, over the turns
+    last_attention: np.ndarray  # the latest turn with a query: its attention over the items
+    mask: np.ndarray  # the items the hard constraints allow
+    notes: list[str]  # constraints relaxed because nothing matched
+    turn_attention: np.ndarray  # over all turns
+    live: bool  # some turn has a query
+    image_share: float  # the queries' own image share, over the turns
+    candidates: np.ndarray | None  # catalog rows scored through the ANN index (None: every item)
+    n_eligible: int  # items the hard constraints allow in the whole catalog
 
 
 class Recommender:
@@ -368,15 +475,11 @@ class Recommender:
         self.lm = minilm(getattr(encoder, "device", None))
         self._raw_index = index
         self._cache: OrderedDict[tuple, dict] = OrderedDict()
-        if ann is None:
-            from .ann import ann_min_items
-
-            ann = len(index) > ann_min_items()
-        self.use_ann = bool(ann)
+        self.use_ann = bool(len(index) > ann_min_items() if ann is None else ann)
         self.set_model(model or Model())
         if len(index) > 50_000:
             # a big catalog is millions of long-lived Python objects (titles, postings): frozen, the
-            # cyclic garbage collector stops walking them during requests (30 ms pauses at 1M items)
+            # cyclic garbage collector stops walking them during requests
             gc.collect()
             gc.freeze()
 
@@ -388,18 +491,19 @@ class Recommender:
         ix = self._raw_index
         t = lambda x: torch.from_numpy(np.ascontiguousarray(x, np.float32))  # noqa: E731
         raw = {"text": t(ix.text), "image": t(ix.image), "native": t(ix.native), "has_image": torch.from_numpy(ix.has_image)}
-        a = adapter_tensors(model.adapter, torch.float32)
+        a = adapter_tensors(model.adapter)
         with torch.no_grad():
             items = adapt_items(raw, a)
-        ann = None
-        if self.use_ann:
-            from .ann import AnnIndex
+        ann = AnnIndex.for_items(items, self._ann_dir()) if self.use_ann else None
+        self.served = ServedModel(model, a, items, TurnRowCache(len(ix)), ann)
 
-            ann = AnnIndex.for_items(items, self._ann_dir())
-        # one assignment, so a request running during a swap sees the old model or the new, not a mix;
-        # the turn-row cache lives with the served model, so a swap never serves stale rows
-        self._served = (model, a, items, _RowCache(len(ix)), ann)
-        self.model = model
+    @property
+    def model(self) -> Model:
+        return self.served.model
+
+    @property
+    def params(self) -> ModelParams:
+        return self.served.model.params
 
     def _ann_dir(self) -> Path | None:
         from .index import cache_dir_for
@@ -410,10 +514,6 @@ class Recommender:
         except OSError:
             return None
 
-    @property
-    def params(self) -> ModelParams:
-        return self.model.params
-
     # -- turns ---------------------------------------------------------------------------------
 
     def raw_turn(self, turn: Turn, content: str) -> dict:
@@ -422,11 +522,10 @@ class Recommender:
 
     def raw_turns(self, pairs: list[tuple[Turn, str]]) -> list[dict]:
         """raw_turn for many (turn, content) pairs, encoded in batches (training featurises thousands)."""
-        key = lambda t, c: (c, t.image_sha256 or (id(t.image) if t.image is not None else None))  # noqa: E731
         out: dict[tuple, dict] = {}
         todo: dict[tuple, tuple[Turn, str]] = {}
         for t, c in pairs:
-            k = key(t, c)
+            k = turn_key(t, c)
             if k in self._cache:
                 out[k] = self._cache[k]
             elif k not in todo:
@@ -459,7 +558,7 @@ class Recommender:
                 self._cache[k] = r
         while len(self._cache) > 256:
             self._cache.popitem(last=False)
-        return [out[key(t, c)] for t, c in pairs]
+        return [out[turn_key(t, c)] for t, c in pairs]
 
     @property
     def dims(self) -> tuple[int, int, int]:
@@ -468,75 +567,60 @@ class Recommender:
     def _text_model(self):
         return getattr(self.encoder, "text", None)
 
-    def scores(self, state: DialogueState, alpha: float | None = None, full: bool = True) -> dict:
-        """Everything the scoring core says about one dialogue, as numpy arrays over the catalog.
+    def scores(self, state: DialogueState, alpha: float | None = None, full: bool = True) -> DialogueScores:
+        """Everything the scoring pipeline says about one dialogue.
 
         full=False (serving): through the ANN index the arrays cover only the scored candidates,
-        whose catalog rows are in "candidates" — scattering them into catalog-long arrays would
+        whose catalog rows are in `candidates` — scattering them into catalog-long arrays would
         cost more than scoring them at 1M items."""
-        model, a, items, rows, ann = self._served
-        p = model.params
+        served = self.served  # read once: the whole request is scored by one model
+        p = served.model.params
         alpha = p.alpha if alpha is None else float(np.clip(alpha, 0.0, 1.0))
         mask, notes = state.mask(self.vocab)
-        bonus = p.color_bonus * state.color_match(self.vocab)
+        color = state.color_match(self.vocab).astype(np.float64)
         pairs = [(state.turns[j], state.intents[j].content) for j in range(len(state.turns))]
         raws = [self.raw_turn(*pr) for pr in pairs]
         d = dialogue_tensors(state, [raws[r] for r in state.content_of], self.dims)
         for k in ("text", "image_native", "image_shared"):
             d[k] = d[k].float()  # as the item matrices
+        keys = [turn_key(*pairs[r]) for r in state.content_of]
         with torch.no_grad():
-            return self._scores(state, d, [_row_key(*pairs[r]) for r in state.content_of], model, a, items, rows,
-                                ann, mask, notes, bonus, alpha, full)
-
-    def _scores(self, state, d, keys, model, a, items, rows, ann, mask, notes, bonus, alpha, full=True) -> dict:
-        p = model.params
-        d = adapt_queries(d, a)
-        live = d["has_text"] | d["has_image"]
-        logits = turn_logits(d["lm"], d["has_lm"], d["offset"], d["constrains"], d["superseded"], p)
-        c = torch.softmax(logits, -1)  # attention over all turns, as explained
-        w = masked_softmax(logits, live)  # the same, renormalised over the turns that have a query
-        n = len(mask)
-        cand = ann.candidates(d, live.numpy(), mask, bonus) if ann is not None and bool(live.any()) else None
-        if cand is None:  # exact: every item, each distinct turn query scored once and kept for the next turn
-            f, beta, img_share = rows.turn_scores(items, d, keys, live, p)
-            mask_c, bonus_c = mask, bonus
-        else:  # approximate: the exact core on the candidates, z-scored with the whole catalog's moments
-            sub = ann.subset(items, cand, d)
-            f, beta, img_share = turn_scores(sub, d, p)
-            mask_c, bonus_c = mask[cand], bonus[cand]
-        f, beta = f.double(), beta.double()
-        mask_t = torch.from_numpy(mask_c)
-        bonus_t = torch.from_numpy(np.asarray(bonus_c, np.float64))
-        y, m_r, m_c, att = mix(f, w, mask_t, bonus_t, p, alpha)
-        last = [j for j in range(len(state.turns)) if live[j]]
-        last_attention = att[last[-1]] if last else masked_softmax(bonus_t / p.tau_r, mask_t)
-        beta_bar = (w[:, None] * beta).sum(0) if last else torch.full((len(mask_c),), 0.5, dtype=torch.float64)
-        out = {"y": y.numpy(), "m_r": m_r.numpy(), "m_c": m_c.numpy(), "beta": beta_bar.numpy(),
-               "last_attention": last_attention.numpy()}
-        if cand is not None and not full:
-            out["mask"] = mask_c
-        elif cand is not None:  # back to catalog rows; an item outside the candidates scores 0 and is not shown
-            for k, v in out.items():
-                full = np.zeros(n, np.float64) if k != "beta" else np.full(n, 0.5)
-                full[cand] = v
-                out[k] = full
-            out["mask"] = np.zeros(n, bool)
-            out["mask"][cand] = mask_c
-        return {
-            "model": model, "alpha": alpha, "mask": out.pop("mask", mask), "notes": notes, **out,
-            "turn_attention": c.numpy(), "live": bool(last), "image_share": float((w * img_share.double()).sum()),
-            "candidates": None if cand is None else cand, "n_eligible": int(mask.sum()),
-        }
+            q = adapt_queries(d, served.adapter)
+            live = q["has_text"] | q["has_image"]
+            cand = None
+            if served.ann is not None and bool(live.any()):
+                cand = served.ann.candidates(q, live.numpy(), mask, p.color_bonus * color)
+            if cand is None:  # exact: every item, each distinct turn query scored once and kept for the next turn
+                f, beta, img_share = served.rows.turn_scores(served.items, q, keys, live, p)
+                mask_c, color_c = mask, color
+            else:  # approximate: the exact core on the candidates, z-scored with the whole catalog's moments
+                f, beta, img_share = turn_scores(served.ann.subset(served.items, cand, q), q, p)
+                mask_c, color_c = mask[cand], color[cand]
+            mask_t = torch.from_numpy(mask_c)
+            s = score(p, q, f.double(), mask_t, torch.from_numpy(color_c), alpha)
+            w = s.turn_weights
+            last = [j for j in range(len(state.turns)) if live[j]]
+            last_attention = s.item_attention[last[-1]] if last else masked_softmax(s.bonus / p.tau_r, mask_t)
+            beta_bar = (w[:, None] * beta.double()).sum(0) if last else torch.full((len(mask_c),), 0.5, dtype=torch.float64)
+            image_share = float((w * img_share.double()).sum())
+        arrays = {"y": s.y.numpy(), "m_r": s.m_r.numpy(), "m_c": s.m_c.numpy(), "beta": beta_bar.numpy(),
+                  "last_attention": last_attention.numpy(), "mask": mask_c}
+        if cand is not None and full:  # back to catalog rows; an item outside the candidates scores 0 and is not shown
+            n = len(mask)
+            for k, v in arrays.items():
+                whole = np.zeros(n, v.dtype) if k != "beta" else np.full(n, 0.5)
+                whole[cand] = v
+                arrays[k] = whole
+        return DialogueScores(model=served.model, alpha=alpha, notes=notes, turn_attention=s.turn_attention.numpy(),
+                              live=bool(last), image_share=image_share, candidates=cand, n_eligible=int(mask.sum()),
+                              **arrays)
 
     # -- the recommendation ------------------------------------------------------------------------
 
     def recommend(self, state: DialogueState, k: int = 10, alpha: float | None = None) -> Recommendation:
         s = self.scores(state, alpha, full=False)
-        alpha, mask, notes, y, m_r, m_c = s["alpha"], s["mask"], s["notes"], s["y"], s["m_r"], s["m_c"]
-        c, live, beta_bar, q_image, last_attention = (s["turn_attention"], s["live"], s["beta"], s["image_share"],
-                                                      s["last_attention"])
-        rows = s["candidates"]  # the arrays' catalog rows (None: all of them)
-        order = self._top(y, mask, k, diverse=state.is_vague, rows=rows)
+        rows = s.candidates  # the arrays' catalog rows (None: all of them)
+        order = self._top(s.y, s.mask, k, diverse=state.is_vague, rows=rows)
         items = []
         for i in order:
             row = self.catalog.item(int(i if rows is None else rows[i]))
@@ -545,11 +629,11 @@ class Recommender:
                 {
                     "item_id": row["item_id"],
                     "title": row["title"],
-                    "score": float(y[i]),
-                    "m_r": float(m_r[i]),
-                    "m_c": float(m_c[i]),
-                    "alpha_contribution": {"m_r": float(alpha * m_r[i]), "m_c": float((1 - alpha) * m_c[i])},
-                    "modality": {"image": float(beta_bar[i]), "text": float(1 - beta_bar[i])},
+                    "score": float(s.y[i]),
+                    "m_r": float(s.m_r[i]),
+                    "m_c": float(s.m_c[i]),
+                    "alpha_contribution": {"m_r": float(s.alpha * s.m_r[i]), "m_c": float((1 - s.alpha) * s.m_c[i])},
+                    "modality": {"image": float(s.beta[i]), "text": float(1 - s.beta[i])},
                     "price": None if price is None or (isinstance(price, float) and np.isnan(price)) else float(price),
                     "category": row.get("category", ""),
                     "color": row.get("color", ""),
@@ -557,19 +641,20 @@ class Recommender:
                     "image": row["image"],
                 }
             )
-        ia = last_attention[order]
+        ia = s.last_attention[order]
         return Recommendation(
-            model_version=s["model"].version,
-            alpha=alpha,
-            turn_attention=[float(x) for x in c],
-            modality_weights={"image": float(q_image), "text": float(1 - q_image)} if live else {"image": 0.0, "text": 1.0},
+            model_version=s.model.version,
+            alpha=s.alpha,
+            turn_attention=[float(x) for x in s.turn_attention],
+            modality_weights=({"image": float(s.image_share), "text": float(1 - s.image_share)} if s.live
+                              else {"image": 0.0, "text": 1.0}),
             items=items,
             item_attention=[float(x) for x in (ia / ia.sum() if ia.sum() > 0 else ia)],
             understood=state.understood(),
             summary=state.summary(),
-            notes=notes,
+            notes=s.notes,
             vague=state.is_vague,
-            n_candidates=int(s["n_eligible"]),
+            n_candidates=s.n_eligible,
             turn_labels=[_turn_label(t) for t in state.turns],
         )
 
@@ -594,60 +679,6 @@ class Recommender:
             if len(picked) == k:
                 break
         return np.array(picked, dtype=int)
-
-
-def _row_key(turn: Turn, content: str) -> tuple:
-    """What a turn's query vectors depend on (as Recommender.raw_turns keys its cache)."""
-    return (content, turn.image_sha256 or (id(turn.image) if turn.image is not None else None))
-
-
-class _RowCache:
-    """Each distinct turn query's fused scores over the whole catalog, computed once per served model.
-
-    A dialogue re-scores all its turns on every new turn, and refinements ("under $40", "not black")
-    reuse the query of the turn they refine: both would repeat the same n-wide matmuls. Bounded by
-    memory (MMCREC_ROW_CACHE_MB, default 256), least recently used out first; safe across threads."""
-
-    def __init__(self, n: int):
-        import os
-        import threading
-
-        mb = float(os.environ.get("MMCREC_ROW_CACHE_MB", "256"))
-        self.cap = int(mb * 2**20 // max(1, 8 * n))
-        self.rows: OrderedDict[tuple, tuple] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def turn_scores(self, items: dict, d: dict, keys: list, live: torch.Tensor, p):
-        n, m = items["text"].shape[0], len(keys)
-        first: dict[tuple, int] = {}
-        for j, k in enumerate(keys):
-            if live[j]:
-                first.setdefault(k, j)
-        with self.lock:
-            got = {k: self.rows[k] for k in first if k in self.rows}
-            for k in got:
-                self.rows.move_to_end(k)
-        todo = [k for k in first if k not in got]
-        if todo:
-            idx = torch.tensor([first[k] for k in todo])
-            q = {k: d[k][idx] for k in ("text", "has_text", "image_native", "image_shared", "has_image")}
-            f, beta, share = turn_scores(items, q, p)
-            for r, k in enumerate(todo):
-                got[k] = (f[r], beta[r], share[r])
-            if self.cap > 0:
-                with self.lock:
-                    for k in todo:
-                        self.rows[k] = got[k]
-                    while len(self.rows) > self.cap:
-                        self.rows.popitem(last=False)
-        dtype = items["text"].dtype
-        f = torch.zeros((m, n), dtype=dtype)
-        beta = torch.full((m, n), 0.5, dtype=dtype)
-        share = torch.zeros(m, dtype=dtype)
-        for j, k in enumerate(keys):
-            if live[j]:
-                f[j], beta[j], share[j] = got[k]
-        return f, beta, share
 
 
 def _turn_label(t: Turn) -> str:

@@ -41,11 +41,10 @@ from .model import (
     Recommender,
     adapt_items,
     adapt_queries,
+    adapter_tensors,
     constrained,
     dialogue_tensors,
-    masked_softmax,
-    mix,
-    turn_logits,
+    score,
     turn_scores,
     unconstrained,
 )
@@ -340,7 +339,7 @@ class Trainable(torch.nn.Module):
             f.name: torch.nn.Parameter(torch.tensor(unconstrained(getattr(parent.params, f.name), f.metadata["range"])))
             for f in dataclasses.fields(ModelParams)
         })
-        self.base = {k: torch.from_numpy(np.asarray(v, np.float32)) for k, v in parent.adapter.tensors().items()}
+        self.base = adapter_tensors(parent.adapter)
         # native (image ↔ image) keeps the parent's map: labels say little about it, and it is the costly one
         self.shapes = {k: v for k, v in {"text": (d, d), "image": (d, d), "bridge": (dn, d)}.items() if k in learn and rank > 0}
         self.lr_a = torch.nn.ParameterDict({k: torch.nn.Parameter(torch.zeros(s[0], rank)) for k, s in self.shapes.items()})
@@ -379,20 +378,16 @@ class Trainable(torch.nn.Module):
 
 
 def frozen(model: Model, device: str) -> tuple[ModelParams, dict]:
-    """A saved model as `forward` reads it (to score current vs new): its params, its adapter as tensors."""
-    return model.params, {k: torch.from_numpy(np.asarray(v, np.float32)).to(device) for k, v in model.adapter.tensors().items()}
+    """A saved model as `forward` reads it (to score current vs new): its params and adapter tensors."""
+    return model.params, adapter_tensors(model.adapter, device)
 
 
 def forward(p: ModelParams, a: dict, items_raw: dict, batch: dict, idx=None) -> torch.Tensor:
-    """Y (B, n) for a batch of dialogues: the same core the Recommender serves with."""
-    items = adapt_items(items_raw, a)
+    """Y (B, n) for a batch of dialogues: the scoring pipeline the Recommender serves with."""
     d = batch if idx is None else {k: v[idx] for k, v in batch.items()}
     q = adapt_queries(d, a)
-    live = q["has_text"] | q["has_image"]
-    w = masked_softmax(turn_logits(q["lm"], q["has_lm"], q["offset"], q["constrains"], q["superseded"], p), live)
-    f, _, _ = turn_scores(items, q, p)
-    y, _, _, _ = mix(f, w, d["mask"], p.color_bonus * d["color"], p, p.alpha)
-    return y
+    f, _, _ = turn_scores(adapt_items(items_raw, a), q, p)
+    return score(p, q, f, d["mask"], d["color"], p.alpha).y
 
 
 def catalog_infonce(a: dict, items_raw: dict, temp: float = 0.05) -> torch.Tensor:

@@ -270,7 +270,7 @@ def test_training_scores_with_the_served_math(rec):
             image = open_image(ex.image_path) if ex.image_path else None
             for t in dialogue_turns(ex.turns, image, ex.image_sha256):
                 st.add(t, rec.vocab)
-            y_served = rec.scores(st)["y"]
+            y_served = rec.scores(st).y
             np.testing.assert_allclose(y_train[ex.row], y_served, atol=1e-5)
     finally:
         rec.set_model(Model())
