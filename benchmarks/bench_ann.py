@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from mmcrec.dialogue import DialogueState, Turn  # noqa: E402
 from mmcrec.encoders import create_encoder  # noqa: E402
-from mmcrec.model import Recommender, serving_threads  # noqa: E402
+from mmcrec.recommender import Recommender, serving_threads  # noqa: E402
 from mmcrec.synthetic import synthetic_catalog  # noqa: E402
 
 DIALOGUES = [["a warm red jacket"], ["headphones for the train"], ["a gift for a coffee lover"],

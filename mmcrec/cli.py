@@ -130,7 +130,7 @@ def _report_issues(rec) -> None:
 
 
 def _load(args, progress=None):
-    from .model import load_recommender
+    from .recommender import load_recommender
 
     model_dir = getattr(args, "model", None)
     return load_recommender(args.catalog, args.encoder, model_dir, progress=progress)
@@ -259,7 +259,8 @@ def cmd_feedback(args) -> int:
 
 
 def cmd_train(args) -> int:
-    from .model import Model, load_recommender
+    from .model import Model
+    from .recommender import load_recommender
     from .registry import Registry
     from .train import precheck, read_labels, train_next
 

@@ -18,7 +18,7 @@ from .catalog import Catalog
 from .dialogue import DialogueState, Turn, dialogue_turns
 from .images import ImageError, open_image
 from .index import ItemIndex
-from .model import Recommender
+from .recommender import Recommender
 
 
 class QueryFileError(ValueError):

@@ -38,7 +38,6 @@ from .model import (
     Adapter,
     Model,
     ModelParams,
-    Recommender,
     adapt_items,
     adapt_queries,
     adapter_tensors,
@@ -48,6 +47,7 @@ from .model import (
     turn_scores,
     unconstrained,
 )
+from .recommender import Recommender
 from .registry import Registry
 
 HELDOUT_FRACTION = 0.2  # of sessions: the verdict

@@ -369,7 +369,7 @@ class AppContext:
 
             self.loader = RecommenderLoader(given)
         else:
-            from .model import load_recommender
+            from .recommender import load_recommender
 
             def load(p):
                 rec = load_recommender(config.catalog, config.encoder, served_model_dir(config.model_dir, config.models_dir),

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from mmcrec.dialogue import DialogueState, Turn
-from mmcrec.model import Recommender
+from mmcrec.recommender import Recommender
 from mmcrec.synthetic import synthetic_catalog
 
 DIALOGUES = [["a warm red jacket"], ["headphones for the train"], ["a gift for a coffee lover"],

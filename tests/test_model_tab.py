@@ -5,7 +5,6 @@ are called as plain functions, and once through the running app (gradio_client).
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest

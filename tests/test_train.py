@@ -11,7 +11,8 @@ import pytest
 
 from mmcrec.dialogue import DialogueState, Turn, dialogue_turns
 from mmcrec.feedback import Label, make_label_id
-from mmcrec.model import Model, ModelParams, Recommender, load_recommender
+from mmcrec.model import Model, ModelParams
+from mmcrec.recommender import Recommender, load_recommender
 from mmcrec.registry import Registry, RegistryError, resolve_model_dir
 from mmcrec.train import Example, TrainConfig, TrainError, split_by_session, train_next
 
