@@ -214,7 +214,7 @@ def cmd_eval(args) -> int:
     _report_issues(rec)
     systems = {
         "model": lambda: ModelSystem(rec),
-        "semantic": lambda: SemanticSystem(rec.catalog, rec._raw_index, rec.encoder),
+        "semantic": lambda: SemanticSystem(rec.catalog, rec.index, rec.encoder),
         "bm25": lambda: BM25System(rec.catalog),
     }
     names = ["model", "semantic", "bm25"] if args.system == "all" else [args.system]

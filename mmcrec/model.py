@@ -167,7 +167,7 @@ class Model:
 # -- the scoring core (torch): written once, used by Recommender and by `mmcrec train` ----------
 #
 # Shapes: n items, T turns, any leading batch dims "..." (none when serving one dialogue).
-# `p` is anything with the ModelParams attributes, floats (serving) or tensors (training);
+# `p` is a ModelParams, of floats (serving) or tensors (training);
 # `a` is a dict of adapter tensors (missing keys: identity).
 
 
@@ -251,7 +251,7 @@ def similarity_z(qv: torch.Tensor, items: dict, space: str) -> torch.Tensor:
     mean_i((q·x_i)²) = qᵀ(XᵀX/n)q."""
     x = items[space]
     qv = qv.to(x.dtype)
-    # x @ q.T streams the (n, d) matrix once, row-major; q @ x.T took 3× longer for 3 turns (2 cores)
+    # x @ q.T streams the (n, d) matrix once, row-major (q @ x.T does not)
     s = (x @ qv.reshape(-1, qv.shape[-1]).T).T.reshape(*qv.shape[:-1], x.shape[0])
     mom = (items.get("moments") or {}).get(space)
     if mom is None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import os
+import sys
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -18,10 +19,10 @@ import numpy as np
 import torch
 
 from .ann import AnnIndex, ann_min_items
-from .catalog import Catalog
+from .catalog import Catalog, load_catalog
 from .dialogue import DialogueState, Turn, Vocabulary
-from .encoders import Encoder, minilm
-from .index import ItemIndex
+from .encoders import Encoder, create_encoder, minilm
+from .index import ItemIndex, build_index, cache_dir_for
 from .model import (
     Model,
     ModelParams,
@@ -163,7 +164,7 @@ class Recommender:
         self.encoder = encoder
         self.vocab = Vocabulary(catalog)
         self.lm = minilm(getattr(encoder, "device", None))
-        self._raw_index = index
+        self.index = index  # the item embeddings as the encoders gave them (no adapter)
         self._cache: OrderedDict[tuple, dict] = OrderedDict()
         self.use_ann = bool(len(index) > ann_min_items() if ann is None else ann)
         self.set_model(model or Model())
@@ -178,7 +179,7 @@ class Recommender:
 
         Item matrices are served in float32 (half of float64's memory and bandwidth: the per-turn
         matmuls are bandwidth-bound); the similarities are mixed in float64."""
-        ix = self._raw_index
+        ix = self.index
         t = lambda x: torch.from_numpy(np.ascontiguousarray(x, np.float32))  # noqa: E731
         raw = {"text": t(ix.text), "image": t(ix.image), "native": t(ix.native), "has_image": torch.from_numpy(ix.has_image)}
         a = adapter_tensors(model.adapter)
@@ -196,9 +197,7 @@ class Recommender:
         return self.served.model.params
 
     def _ann_dir(self) -> Path | None:
-        from .index import cache_dir_for
-
-        d = self._raw_index.stats.get("cache_dir")
+        d = self.index.stats.get("cache_dir")
         try:
             return Path(d) if d else cache_dir_for(self.catalog, self.encoder.name)
         except OSError:
@@ -252,7 +251,7 @@ class Recommender:
 
     @property
     def dims(self) -> tuple[int, int, int]:
-        return self.encoder.dim, self._raw_index.native.shape[1], self.lm.dim
+        return self.encoder.dim, self.index.native.shape[1], self.lm.dim
 
     def _text_model(self):
         return getattr(self.encoder, "text", None)
@@ -387,10 +386,6 @@ def load_recommender(
     progress=None,
 ) -> Recommender:
     """Catalog → encoder → cached item embeddings → model, ready to serve."""
-    from .catalog import load_catalog
-    from .encoders import create_encoder
-    from .index import build_index
-
     catalog = load_catalog(catalog_path)
     enc = create_encoder(encoder)
     index = build_index(catalog, enc, progress=progress)
@@ -403,14 +398,10 @@ def load_recommender(
 
 def serving_threads() -> None:
     """One intra-op thread per request: the app runs requests side by side in worker threads,
-    and with 2+ threads each, OpenMP spin-waiting under load made a 5 ms MiniLM call take 500 ms
-    (measured on 2 cores). Batch work (indexing, training) keeps torch's default. Override with
-    MMCREC_TORCH_THREADS."""
-    import os
-
+    and with several threads each, OpenMP threads spin-waiting for each other under load turn
+    a short call into a long one. Batch work (indexing, training) keeps torch's default.
+    Override with MMCREC_TORCH_THREADS."""
     n = int(os.environ.get("MMCREC_TORCH_THREADS", "1"))
     torch.set_num_threads(n)
-    import sys
-
     if "faiss" in sys.modules:
         sys.modules["faiss"].omp_set_num_threads(n)

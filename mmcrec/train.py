@@ -33,7 +33,10 @@ import numpy as np
 import torch
 
 from .clock import utc_now
+from .catalog import Catalog
 from .dialogue import DialogueState, dialogue_turns
+from .evaluate import ModelSystem, evaluate, mrr, ndcg_at
+from .images import ImageError, open_image
 from .model import (
     Adapter,
     Model,
@@ -236,8 +239,6 @@ def featurize(examples: list[Example], rec: Recommender, items: np.ndarray, devi
     """Stack the distinct dialogues (left-padded to the longest, so the latest turn is last) with
     their constraint masks and colour matches over the training items `items` (catalog positions).
     Sets each example's `row`: sessions asking the same thing share a row, and are scored once."""
-    from .images import ImageError, open_image
-
     rows: dict[tuple, int] = {}
     uniq: list[Example] = []
     for ex in examples:
@@ -409,8 +410,6 @@ def label_metrics(y: np.ndarray, examples: list[Example], local: dict[int, int],
     """AUC of up vs down (pairs within a dialogue), and NDCG@k and MRR of the thumbs-up items
     among the judged items of each dialogue (condensed lists: items nobody judged are left out,
     so a model is not penalised for surfacing good items the labelling model never showed)."""
-    from .evaluate import mrr, ndcg_at
-
     wins, pairs, ndcgs, mrrs = 0.0, 0, [], []
     for ex in examples:
         s = y[ex.row]
@@ -470,38 +469,28 @@ class TrainResult:
     model: Model | None = None
 
 
-def _resolve(rec_or_index, catalog) -> Recommender:
-    if isinstance(rec_or_index, Recommender):
-        return rec_or_index
-    from .encoders import create_encoder
-
-    return Recommender(catalog, rec_or_index, create_encoder(rec_or_index.encoder))
-
-
 def train_next(
     labels: list,
-    catalog=None,
-    rec_or_index=None,
-    registry: Registry | str | Path | None = None,
+    catalog: Catalog,
+    rec: Recommender,
+    registry: Registry,
     seed: int = 0,
     progress: Progress | None = None,
     queries: list | None = None,
     current: Model | None = None,
     config: TrainConfig | None = None,
     device: str | None = None,
-    save: bool = True,
 ) -> TrainResult:
-    """Train the next model from labels (feedback.Label objects), compare it with the current one
-    on held-out sessions (and labelled queries), and save it as the next version of `registry`.
+    """Train the next model from labels (feedback.Label objects) on `rec`'s item embeddings of
+    `catalog`, compare it with the current one on held-out sessions (and labelled queries), and
+    save it as the next version of `registry`.
 
     progress(fraction, message) is called as it goes. Raises TrainError for unusable labels.
     The served model is not touched: promote with registry.promote(version) and
     Recommender.set_model(model).
     """
     t0 = time.perf_counter()
-    rec = _resolve(rec_or_index, catalog)
-    catalog = rec.catalog
-    reg = registry if isinstance(registry, Registry) else Registry(registry)
+    reg = registry
     if current is None:
         current = reg.load(reg.current())
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
@@ -536,7 +525,7 @@ def train_next(
         rest = np.setdiff1d(np.arange(n), labelled)
         items = np.sort(np.concatenate([labelled, rng.choice(rest, size=max(0, MAX_TRAIN_ITEMS - len(labelled)), replace=False)]))
     local = {int(i): k for k, i in enumerate(items)}
-    ix = rec._raw_index
+    ix = rec.index
     items_raw = {
         "text": torch.from_numpy(ix.text[items]).float().to(device),
         "image": torch.from_numpy(ix.image[items]).float().to(device),
@@ -622,22 +611,19 @@ def train_next(
     if queries:
         _say(progress, 0.9, f"evaluating on {len(queries)} labelled queries")
         metrics["queries"] = {"current": query_metrics(rec, current, queries), "new": query_metrics(rec, new, queries)}
-        for kind in list(metrics["queries"]["new"]["by_kind"]) + ["overall"]:
+        q_cur, q_new = metrics["queries"]["current"], metrics["queries"]["new"]
+        for kind in [*q_new["by_kind"], "overall"]:
+            c, nn = (q_cur["overall"], q_new["overall"]) if kind == "overall" else (q_cur["by_kind"][kind], q_new["by_kind"][kind])
             for m in ("ndcg", "recall", "mrr"):
-                c = metrics["queries"]["current"]["overall" if kind == "overall" else "by_kind"]
-                nn = metrics["queries"]["new"]["overall" if kind == "overall" else "by_kind"]
-                c, nn = (c if kind == "overall" else c[kind]), (nn if kind == "overall" else nn[kind])
                 rows.append({"set": "labelled queries", "kind": kind, "metric": m, "current": c[m], "new": nn[m], "n": nn["n"]})
     promotable = is_better(m_new, m_cur)
-    new.card.update(metrics={"heldout": m_new, "heldout_parent": m_cur, **({"queries": _strip_q(metrics["queries"]["new"])} if queries else {})},
+    new.card.update(metrics={"heldout": m_new, "heldout_parent": m_cur, **({"queries": metrics["queries"]["new"]} if queries else {})},
                     promotable=promotable)
-    version, out_dir = "unsaved", Path()
-    if save:
-        version, out_dir = reg.new_version_dir()
-        new.card["version"] = version
-        out_dir.rmdir()  # reserved above; Model.save creates it (and never overwrites)
-        new.save(out_dir)
-        new = Model.load(out_dir)
+    version, out_dir = reg.new_version_dir()
+    new.card["version"] = version
+    out_dir.rmdir()  # reserved above; Model.save creates it (and never overwrites)
+    new.save(out_dir)
+    new = Model.load(out_dir)
     _say(progress, 1.0, f"{version}: {'promotable' if promotable else 'not better than ' + current.version}")
     res = TrainResult(version, out_dir, current.version, promotable, rows, metrics, reg.metrics_by_version(), counts,
                       time.perf_counter() - t0, model=new)
@@ -645,14 +631,8 @@ def train_next(
     return res
 
 
-def _strip_q(r: dict) -> dict:
-    return {"overall": r["overall"], "by_kind": r["by_kind"]}
-
-
 def query_metrics(rec: Recommender, model: Model, queries: list, k: int = 10) -> dict:
     """evaluate.evaluate on labelled queries with `model`, on a shadow of rec (the served model stays)."""
-    from .evaluate import ModelSystem, evaluate
-
     shadow = copy.copy(rec)
     shadow.set_model(model)
     r = evaluate(ModelSystem(shadow), queries, k=k)

@@ -260,7 +260,7 @@ def test_training_scores_with_the_served_math(rec):
     dialogues = [(["a red toy", "not blue", "cheaper"], ""), (["something for the kitchen"], ""), ([], img),
                  (["like this but for music"], img)]
     exs = [Example(f"s{i}", t, p, f"sha{i}" if p else "", up=[0]) for i, (t, p) in enumerate(dialogues)]
-    ix = rec._raw_index
+    ix = rec.index
     items_raw = {k: torch.from_numpy(getattr(ix, k)).float() for k in ("text", "image", "native")}
     items_raw["has_image"] = torch.from_numpy(ix.has_image)
     y_train = forward(*frozen(model, "cpu"), items_raw, featurize(exs, rec, np.arange(len(rec.catalog)), "cpu")).numpy()
