@@ -35,7 +35,8 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from mmcrec.evaluate import BM25System, ModelSystem, SemanticSystem, evaluate, load_queries  # noqa: E402
-from mmcrec.model import Model, ModelParams, load_recommender  # noqa: E402
+from mmcrec.model import Model, ModelParams  # noqa: E402
+from mmcrec.recommender import load_recommender  # noqa: E402
 
 SETS = ROOT / "assets" / "eval" / "sets.json"
 KINDS = ["text", "image", "text+image", "multi-turn"]
@@ -85,7 +86,7 @@ def run(config: dict, k: int) -> dict:
         queries = {s: load_queries(ROOT / sets[name][s]) for s in SPLITS}
         baselines = {
             s: [summary(evaluate(sys_, queries[s], k=k), k) for sys_ in
-                (SemanticSystem(rec.catalog, rec._raw_index, rec.encoder), BM25System(rec.catalog))]
+                (SemanticSystem(rec.catalog, rec.index, rec.encoder), BM25System(rec.catalog))]
             for s in SPLITS
         }
         # settings tuned on this catalog (dev and test), then each other catalog's settings (test only)

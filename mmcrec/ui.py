@@ -352,10 +352,10 @@ class RecommenderLoader:
 
 
 def served_model_dir(explicit: str | Path | None, models_root: str | Path | None = None) -> Path | None:
-    """An explicit model directory, else the newest promoted version (mmcrec.train's registry,
+    """An explicit model directory, else the newest promoted version (mmcrec.registry,
     MMCREC_MODELS_DIR or <project>/models), else None: the built-in defaults (v0)."""
     try:
-        from .train import resolve_model_dir
+        from .registry import resolve_model_dir
     except ImportError:
         return Path(explicit) if explicit else None
     return resolve_model_dir(models_root, explicit=explicit)
@@ -395,7 +395,7 @@ class AppContext:
 
             self.loader = RecommenderLoader(given)
         else:
-            from .model import load_recommender
+            from .recommender import load_recommender
 
             def load(p):
                 rec = load_recommender(config.catalog, config.encoder, served_model_dir(config.model_dir, config.models_dir),
@@ -444,9 +444,9 @@ class AppContext:
 
     @property
     def registry(self):
-        """The model registry (mmcrec.train.Registry): config.models_dir, else MMCREC_MODELS_DIR
+        """The model registry (mmcrec.registry.Registry): config.models_dir, else MMCREC_MODELS_DIR
         or <project>/models — where `mmcrec serve` looks for the newest promoted model."""
-        from .train import Registry
+        from .registry import Registry
 
         return Registry(self.config.models_dir)
 
@@ -1166,7 +1166,7 @@ def promote_model(ctx: AppContext, who: str, version: str | None = None) -> Mode
 def rollback_model(ctx: AppContext, who: str) -> ModelView:
     """Admins: undo the last promotion; the version promoted before it (or the untrained
     defaults, v0) is served again, with no restart."""
-    from .train import TrainError
+    from .registry import RegistryError
 
     _require_admin(ctx, who, "roll back the model")
     reg = ctx.registry
@@ -1184,7 +1184,7 @@ def rollback_model(ctx: AppContext, who: str) -> ModelView:
         ctx.set_model(model)
         try:
             reg.rollback()
-        except TrainError as e:
+        except RegistryError as e:
             ctx.set_model(old)
             raise ModelTabError(str(e)) from None
         except Exception:

@@ -140,7 +140,7 @@ def test_browser_never_renders_catalog_or_user_text_as_html(encoder, tmp_path, b
 
     from mmcrec.catalog import load_catalog
     from mmcrec.index import build_index
-    from mmcrec.model import Recommender
+    from mmcrec.recommender import Recommender
 
     src = Path(__file__).resolve().parent.parent / "assets"
     df = pd.read_csv(src / "catalog.csv", dtype=str, keep_default_na=False).head(12).copy()

@@ -5,7 +5,6 @@ are called as plain functions, and once through the running app (gradio_client).
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,7 +15,7 @@ from mmcrec import ui
 from mmcrec.dialogue import DialogueState, Turn
 from mmcrec.feedback import Label, make_label_id
 from mmcrec.model import Model
-from mmcrec.train import Registry, TrainConfig
+from mmcrec.train import TrainConfig
 
 PROMPTS = ["something nice", "show me a few ideas", "what do you have", "a present", "anything fun",
            "something useful", "surprise me", "what's popular", "a thing I'd like", "treat myself"]

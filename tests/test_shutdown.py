@@ -31,7 +31,7 @@ def run(code: str, *args: str, timeout: float = 300) -> subprocess.CompletedProc
 def test_exit_while_the_encoders_warm_up(small_catalog, tmp_path):
     """The app's start-up work (warming the encoders up in torch) is still running at exit."""
     p = run("""
-        from mmcrec.model import load_recommender
+        from mmcrec.recommender import load_recommender
         rec = load_recommender(catalog, "offline")
         ctx = AppContext(cfg, recommender=rec)
         print("exiting at once", flush=True)
