@@ -137,7 +137,7 @@ def _load(args, progress=None):
 
 
 def cmd_serve(args) -> int:
-    from .ui import serve
+    from .app import serve
 
     serve(catalog=args.catalog, encoder=args.encoder, model_dir=args.model, feedback_db=args.feedback_db,
           host=args.host, port=args.port)

@@ -30,7 +30,8 @@ def query_image(word: str = "sneaker") -> Path:
 
 
 def make_ctx(rec, tmp_path: Path, **config):
-    from mmcrec.ui import AppConfig, AppContext
+    from mmcrec.app.config import AppConfig
+    from mmcrec.app.context import AppContext
 
     config.setdefault("auth", None)
     config.setdefault("admins", None)
@@ -42,7 +43,8 @@ def make_ctx(rec, tmp_path: Path, **config):
 
 def launch(ctx, concurrency: int = 4):
     """(demo, url) of the real app on 127.0.0.1:<free port>; call demo.close() after."""
-    from mmcrec.ui import build_app, launch_kwargs
+    from mmcrec.app import launch_kwargs
+    from mmcrec.app.layout import build_app
 
     demo = build_app(ctx)
     demo.queue(default_concurrency_limit=concurrency)
@@ -94,7 +96,7 @@ def chat(c, text: str = "", image: str | Path | None = None, history: list | Non
 
 def check_view_matches_explanation(view: dict, expl: dict) -> None:
     """Gallery order and captions, and every chart's numbers, equal the explanation JSON."""
-    from mmcrec.ui import item_caption
+    from mmcrec.app.chat import item_caption
 
     items = expl["items"]
     assert len(view["gallery"]) == len(items) > 0

@@ -323,5 +323,5 @@ def test_only_thumbnails_and_uploads_are_served(served):
     thumb = next(ctx.thumbs_dir.glob("*.webp"))
     assert status(thumb) == 200
     for forbidden in [DEMO_CATALOG, DEMO_CATALOG.parent / "images" / "acc-001.webp", "/etc/passwd",
-                      ROOT / "mmcrec" / "ui.py", ctx.store.path]:
+                      ROOT / "mmcrec" / "app" / "chat.py", ctx.store.path]:
         assert status(forbidden) in (403, 404), forbidden
