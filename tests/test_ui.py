@@ -3,12 +3,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import gradio as gr
 import pytest
 
 from app_support import make_ctx, query_image
 
 from mmcrec import reply
 from mmcrec.app import chat, config, context, identity, labels_tab, layout, ratings, text
+from mmcrec.app.identity import Identity, NotAllowed
 
 
 @pytest.fixture
@@ -42,14 +44,15 @@ def test_auth_and_admin_rules(ctx):
     with pytest.raises(ValueError):
         config.parse_auth("nopassword")
     assert config.parse_admins(" x, y ,") == {"x", "y"}
-    # local, no auth, MMCREC_ADMINS unset: everyone is admin
-    assert identity.is_admin(ctx.config, "anyone") and identity.is_admin(ctx.config, "")
+    # the settings as the page sees them (identity.py decides; tests/test_identity.py has the rules)
+    local = ctx.access
+    assert local.is_admin(local.identify("anyone")) and local.is_admin(Identity())
     ctx.config.auth = [("a", "1")]
-    assert not identity.is_admin(ctx.config, "a")  # auth on and no admin list: nobody
-    assert identity.annotator(ctx.config, "typed", None) == ""  # and a typed name is never trusted
-    assert identity.annotator(ctx.config, "typed", "a") == "a"
+    login = ctx.access
+    assert not login.is_admin(login.identify("", gr.Request(username="a")))  # a login, no admin list: nobody
+    assert login.identify("typed", gr.Request(username="a")) == Identity("a", verified=True)
     ctx.config.admins = {"a"}
-    assert identity.is_admin(ctx.config, "a") and not identity.is_admin(ctx.config, "b")
+    assert ctx.access.is_admin(Identity("a", verified=True)) and not ctx.access.is_admin(Identity("b", verified=True))
 
 
 def test_text_turn_renders_gallery_charts_and_reply(ctx):
@@ -185,11 +188,11 @@ def test_export_formats(ctx, tmp_path):
     s, v = chat.chat_turn(ctx, msg(image=query_image("sneaker")), [], None)
     ratings.record_feedback(ctx, s, "item", s.last.items[0]["item_id"], 1, "ada")
     for fmt in ("jsonl", "csv", "parquet"):
-        out = labels_tab.export_labels(ctx, fmt, "ada")
+        out = labels_tab.export_labels(ctx, fmt, Identity("ada"))
         assert out.endswith(".zip")  # the uploaded image goes with the labels
     ctx.config.admins = {"root"}
-    with pytest.raises(ratings.FeedbackInputError, match="admins"):
-        labels_tab.export_labels(ctx, "csv", "ada")
+    with pytest.raises(NotAllowed, match="admins"):
+        labels_tab.export_labels(ctx, "csv", Identity("root"))  # typed, not signed in
 
 
 def test_set_model_hook_updates_header(ctx):
@@ -302,7 +305,7 @@ def _find(name):
 
 def test_space_build_with_and_without_sign_in(ctx, monkeypatch):
     ctx.config.on_space = True
-    assert not identity.is_admin(ctx.config, "someone")  # on a Space without MMCREC_ADMINS nobody exports
+    assert not ctx.access.is_admin(Identity("someone"))  # on a Space without MMCREC_ADMINS nobody exports
     # without gradio[oauth] the page still builds, with a typed name
     monkeypatch.setattr(identity, "hf_sign_in_available", lambda: False)
     ctx2 = make_ctx(ctx.rec(), Path(ctx.store.path).parent.parent, on_space=True)

@@ -85,8 +85,3 @@ class AppConfig:
             kw["admins"] = parse_admins(os.environ.get("MMCREC_ADMINS"))
         kw.setdefault("on_space", bool(os.environ.get("SPACE_ID")))
         return cls(**kw)
-
-    @property
-    def identity_checked(self) -> bool:
-        """Annotator names come from a login (password auth or Hugging Face), not a text box."""
-        return bool(self.auth) or self.on_space

@@ -13,6 +13,7 @@ from typing import Any, Callable
 from ..reply import ReplyPhraser
 from .config import AppConfig, cache_root
 from . import identity
+from .identity import Access
 from .text import md_escape
 
 logger = logging.getLogger(__name__)
@@ -123,6 +124,11 @@ class AppContext:
         self.hf_sign_in = config.on_space and identity.hf_sign_in_available()
         if config.on_space and not self.hf_sign_in:
             logger.warning("Hugging Face sign-in is off: install gradio[oauth] (authlib, itsdangerous)")
+
+    @property
+    def access(self) -> Access:
+        """Who each request is and what it may do, for the current settings."""
+        return Access.of(self.config, self.hf_sign_in)
 
     # -- the recommender and the served model -------------------------------------------------
 

@@ -7,8 +7,8 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from . import identity
 from .context import AppContext
+from .identity import Identity
 from .ratings import FeedbackInputError
 from .text import one_line
 
@@ -78,10 +78,10 @@ def stats_tables(ctx: AppContext, stats: dict) -> tuple[list[list], list[list], 
     return label_rows, item_rows, agree
 
 
-def export_labels(ctx: AppContext, fmt: str, who: str) -> str:
-    """Admins only: the labels as JSONL/CSV/Parquet (images beside it, zipped when any)."""
-    if not identity.is_admin(ctx.config, who):
-        raise FeedbackInputError(f"Only admins can export labels{identity.admin_hint(ctx.config)}.")
+def export_labels(ctx: AppContext, fmt: str, who: Identity) -> str:
+    """Admins only (identity.NotAllowed otherwise): the labels as JSONL/CSV/Parquet (images beside
+    it, zipped when any)."""
+    ctx.access.require_admin(who, "export labels")
     fmt = (fmt or "jsonl").lower()
     if fmt not in ("jsonl", "csv", "parquet"):
         raise FeedbackInputError(f"format must be jsonl, csv or parquet, got {fmt!r}")

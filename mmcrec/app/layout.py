@@ -11,10 +11,10 @@ from pathlib import Path
 
 import gradio as gr
 
-from . import identity
 from .chat import (WALKTHROUGHS, Session, View, chat_turn, example_messages, explanation_json, new_session,
                    play_walkthrough, render, rephrase_last_reply, rerank, reset, select_item, selected_text)
 from .context import AppContext, header_markdown, issues_markdown
+from .identity import Identity, NotAllowed
 from .labels_tab import ITEM_COLUMNS, LABEL_COLUMNS, export_labels, label_stats, stats_figures, stats_tables
 from .model_tab import (TRAIN_COLUMNS, VERSION_COLUMNS, ModelTabError, ModelView, model_versions, promote_model,
                         rollback_model, train_model)
@@ -62,8 +62,12 @@ def build_app(ctx: AppContext) -> gr.Blocks:
     return demo
 
 
-def _who(ctx: AppContext, name: str, request: gr.Request | None) -> str:
-    return identity.annotator(ctx.config, name, getattr(request, "username", None) if request else None)
+def _labeller(ctx: AppContext, name: str, request: gr.Request, profile: gr.OAuthProfile | None) -> str:
+    """The name this request's labels are written under (gr.Error when it must sign in first)."""
+    try:
+        return ctx.access.annotator(ctx.access.identify(name, request, profile))
+    except NotAllowed as e:
+        raise gr.Error(str(e)) from None
 
 
 def build_header(ctx: AppContext, demo: gr.Blocks) -> Page:
@@ -75,7 +79,7 @@ def build_header(ctx: AppContext, demo: gr.Blocks) -> Page:
             header = gr.Markdown(header_markdown(ctx), elem_id="mm-header")
         with gr.Column(scale=1, min_width=220):
             annotator = gr.Textbox(label="Your name (for ratings)", placeholder="e.g. Ada", max_lines=1,
-                                   info=identity.identity_note(ctx.config, ctx.hf_sign_in),
+                                   info=ctx.access.note(),
                                    interactive=not (ctx.config.auth or ctx.hf_sign_in), elem_id="mm-annotator")
             if ctx.hf_sign_in:
                 gr.LoginButton(size="sm")
@@ -191,8 +195,8 @@ def build_chat_tab(ctx: AppContext, page: Page, demo: gr.Blocks) -> None:
         return s, v.gallery, v.selected, confirm, my_ratings(ctx, who, s)
 
     def on_thumb(wanted: int):
-        def fn(s: Session | None, name: str, request: gr.Request):
-            who = _who(ctx, name, request)
+        def fn(s: Session | None, name: str, request: gr.Request, profile: gr.OAuthProfile | None):
+            who = _labeller(ctx, name, request, profile)
             try:
                 s, confirm = rate_selected(ctx, s, wanted, who)
             except FeedbackInputError as e:
@@ -200,8 +204,9 @@ def build_chat_tab(ctx: AppContext, page: Page, demo: gr.Blocks) -> None:
             return rated(s, confirm, who)
         return fn
 
-    def on_like(s: Session | None, name: str, request: gr.Request, evt: gr.LikeData):
-        who = _who(ctx, name, request)
+    def on_like(s: Session | None, name: str, request: gr.Request, profile: gr.OAuthProfile | None,
+                evt: gr.LikeData):
+        who = _labeller(ctx, name, request, profile)
         idx = evt.index if isinstance(evt.index, int) else evt.index[0]
         try:
             s, confirm = rate_reply(ctx, s, idx, evt.liked, who)
@@ -209,10 +214,9 @@ def build_chat_tab(ctx: AppContext, page: Page, demo: gr.Blocks) -> None:
             raise gr.Error(str(e)) from None
         return rated(s, confirm, who)
 
-    def on_feedback(target: str, key: str, label: float, name: str, s: Session | None, request: gr.Request):
-        who = _who(ctx, name, request)
-        if ctx.config.auth and not who:
-            raise gr.Error("Sign in first: labels need an annotator.")
+    def on_feedback(target: str, key: str, label: float, name: str, s: Session | None, request: gr.Request,
+                    profile: gr.OAuthProfile | None):
+        who = _labeller(ctx, name, request, profile)
         try:
             s, stored = record_feedback(ctx, s, target, key, label, who)
         except FeedbackInputError as e:
@@ -222,17 +226,19 @@ def build_chat_tab(ctx: AppContext, page: Page, demo: gr.Blocks) -> None:
         # light on purpose: scripts send many labels; the page refreshes its gallery on the next action
         return s, d, confirmation(stored, key if target == "item" else f"answer #{int(float(key)) + 1}")
 
-    def on_ratings(name: str, s: Session | None, request: gr.Request):
-        return my_ratings(ctx, _who(ctx, name, request), s)
+    def on_ratings(name: str, s: Session | None, request: gr.Request, profile: gr.OAuthProfile | None):
+        # with a login, only the signed-in user's own labels, whatever name is sent
+        return my_ratings(ctx, ctx.access.identify(name, request, profile).name, s)
 
-    def on_load(mem: dict, s: Session | None, request: gr.Request, progress=gr.Progress()):
+    def on_load(mem: dict, s: Session | None, request: gr.Request, profile: gr.OAuthProfile | None,
+                progress=gr.Progress()):
         try:
             ctx.rec(progress)
         except RuntimeError:
             pass
         mem = dict(mem or {})
         s = s if isinstance(s, Session) else new_session(mem.get("session_id") or None)
-        name = _who(ctx, mem.get("annotator", ""), request)
+        name = ctx.access.identify(mem.get("annotator", ""), request, profile).name
         mem["session_id"], mem["annotator"] = s.session_id, name or mem.get("annotator", "")
         text = issues_markdown(ctx)
         # an empty remembered name never overwrites what someone typed while the page loaded
@@ -287,10 +293,10 @@ def build_labels_tab(ctx: AppContext, page: Page) -> None:
         rows, items, agree = stats_tables(ctx, st)
         return agree, rows, per_annotator, over_time, items
 
-    def on_export(fmt_value: str, name: str, request: gr.Request) -> str:
+    def on_export(fmt_value: str, name: str, request: gr.Request, profile: gr.OAuthProfile | None) -> str:
         try:
-            return export_labels(ctx, fmt_value, _who(ctx, name, request))
-        except FeedbackInputError as e:
+            return export_labels(ctx, fmt_value, ctx.access.identify(name, request, profile))
+        except (FeedbackInputError, NotAllowed) as e:
             raise gr.Error(str(e)) from None
 
     stats_outs = [agree_md, by_label, ann_plot, time_plot, by_item]
@@ -301,7 +307,7 @@ def build_labels_tab(ctx: AppContext, page: Page) -> None:
 
 def build_model_tab(ctx: AppContext, page: Page, demo: gr.Blocks) -> None:
     """Admins: train the next model, compare, promote, roll back; shown to admins only."""
-    with gr.Tab("Model", id="model", visible=identity.is_admin(ctx.config, "")) as model_tab:
+    with gr.Tab("Model", id="model", visible=ctx.access.is_admin(Identity())) as model_tab:
         gr.Markdown("**Admins.** Train the next model on the labels collected here, compare it with the "
                     "served one on held-out sessions, then promote it (served at once, no restart) or "
                     "roll back to the version before.")
@@ -326,7 +332,7 @@ def build_model_tab(ctx: AppContext, page: Page, demo: gr.Blocks) -> None:
     def shown(v: ModelView) -> tuple:
         return v.status, v.table, v.versions, v.figure, v.header, version_choice(v.versions, v.version)
 
-    def on_train(name: str, request: gr.Request, progress=gr.Progress()):
+    def on_train(name: str, request: gr.Request, profile: gr.OAuthProfile | None, progress=gr.Progress()):
         def report(frac: float, message: str) -> None:
             try:
                 progress(frac, desc=message)
@@ -334,28 +340,29 @@ def build_model_tab(ctx: AppContext, page: Page, demo: gr.Blocks) -> None:
                 pass
 
         try:
-            return shown(train_model(ctx, _who(ctx, name, request), report))
-        except ModelTabError as e:
+            return shown(train_model(ctx, ctx.access.identify(name, request, profile), report))
+        except (ModelTabError, NotAllowed) as e:
             raise gr.Error(str(e)) from None
 
-    def on_promote(version: str | None, name: str, request: gr.Request):
+    def on_promote(version: str | None, name: str, request: gr.Request, profile: gr.OAuthProfile | None):
         try:
-            return shown(promote_model(ctx, _who(ctx, name, request), version))
-        except ModelTabError as e:
+            return shown(promote_model(ctx, ctx.access.identify(name, request, profile), version))
+        except (ModelTabError, NotAllowed) as e:
             raise gr.Error(str(e)) from None
 
-    def on_rollback(name: str, request: gr.Request):
+    def on_rollback(name: str, request: gr.Request, profile: gr.OAuthProfile | None):
         try:
-            return shown(rollback_model(ctx, _who(ctx, name, request)))
-        except ModelTabError as e:
+            return shown(rollback_model(ctx, ctx.access.identify(name, request, profile)))
+        except (ModelTabError, NotAllowed) as e:
             raise gr.Error(str(e)) from None
 
     def on_versions():
         rows, fig, line = model_versions(ctx)
         return rows, fig, line, header_markdown(ctx), version_choice(rows)
 
-    def on_visible(name: str, request: gr.Request):
-        return gr.Tab(visible=identity.is_admin(ctx.config, _who(ctx, name, request)))
+    def on_visible(request: gr.Request, profile: gr.OAuthProfile | None):
+        # a typed name never makes anyone an admin: only the login (or a local run) counts
+        return gr.Tab(visible=ctx.access.is_admin(ctx.access.identify("", request, profile)))
 
     model_outs = [model_status, train_table, versions_table, versions_plot, page.header, version_dd]
     train_btn.click(on_train, [page.annotator], model_outs, api_name="train_model", concurrency_limit=1)
@@ -364,5 +371,4 @@ def build_model_tab(ctx: AppContext, page: Page, demo: gr.Blocks) -> None:
     versions_outs = [versions_table, versions_plot, model_status, page.header, version_dd]
     versions_btn.click(on_versions, None, versions_outs, api_name="model_versions")
     model_tab.select(on_versions, None, versions_outs, api_visibility="private")
-    demo.load(on_visible, [page.annotator], [model_tab], api_visibility="private")
-    page.annotator.change(on_visible, [page.annotator], [model_tab], api_visibility="private")
+    demo.load(on_visible, None, [model_tab], api_visibility="private")

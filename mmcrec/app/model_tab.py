@@ -8,16 +8,16 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from . import identity
 from .context import AppContext, header_markdown
+from .identity import Identity
 from .text import md_escape
 
 logger = logging.getLogger(__name__)
 
 
 class ModelTabError(ValueError):
-    """A refused or impossible model action (not an admin, bad labels, nothing to roll back);
-    nothing was changed. The UI shows it as gr.Error."""
+    """An impossible model action (bad labels, nothing to roll back); nothing was changed. The
+    page shows it as gr.Error. A request that is not an admin's gets identity.NotAllowed."""
 
 
 TRAIN_COLUMNS = ["set", "kind", "n", "metric", "current", "new", "Δ"]
@@ -34,11 +34,6 @@ class ModelView:
     figure: Any  # plotly Figure: metrics by version
     header: str  # header_markdown(ctx), so the page shows the served version at once
     version: str = ""  # the version the action is about (trained / promoted / served)
-
-
-def _require_admin(ctx: AppContext, who: str, what: str) -> None:
-    if not identity.is_admin(ctx.config, (who or "").strip()):
-        raise ModelTabError(f"Only admins can {what}{identity.admin_hint(ctx.config)}.")
 
 
 def model_versions(ctx: AppContext) -> tuple[list[list], Any, str]:
@@ -92,14 +87,14 @@ def _check_compatible(ctx: AppContext, model) -> None:
         raise ModelTabError(f"{model.version} was trained with encoder {enc!r}; this app serves {served!r}.")
 
 
-def train_model(ctx: AppContext, who: str, progress: Callable[[float, str], None] | None = None,
+def train_model(ctx: AppContext, who: Identity, progress: Callable[[float, str], None] | None = None,
                 seed: int = 0, config: Any = None) -> ModelView:
     """Admins: train the next version on the labels in the app's feedback store (this catalog's),
     compare it with the served model on held-out sessions, and save it in the registry. The
     served model does not change until it is promoted. Raises ModelTabError (nothing saved)."""
     from ..train import TrainError, comparison_rows, precheck, train_next
 
-    _require_admin(ctx, who, "train a model")
+    ctx.access.require_admin(who, "train a model")
     if not ctx.train_lock.acquire(blocking=False):
         raise ModelTabError("A training run is already going; wait for it to finish.")
     try:
@@ -130,10 +125,10 @@ def train_model(ctx: AppContext, who: str, progress: Callable[[float, str], None
     return _view(ctx, status, table, res.version)
 
 
-def promote_model(ctx: AppContext, who: str, version: str | None = None) -> ModelView:
+def promote_model(ctx: AppContext, who: Identity, version: str | None = None) -> ModelView:
     """Admins: serve `version` (default: the newest saved) from now on, with no restart, and
     record the promotion in the registry (so the next start serves it too)."""
-    _require_admin(ctx, who, "promote a model")
+    ctx.access.require_admin(who, "promote a model")
     reg = ctx.registry
     saved = [v for v, _ in reg.versions()]
     version = (version or "").strip() or (saved[-1] if saved else "")
@@ -161,16 +156,16 @@ def promote_model(ctx: AppContext, who: str, version: str | None = None) -> Mode
             ctx.set_model(old)
             raise
     note = "" if model.card.get("promotable") else " (it was not marked promotable: check the table)"
-    logger.info("promoted %s (by %s)", version, who)
+    logger.info("promoted %s (by %s)", version, who.name)
     return _view(ctx, f"Promoted **{version}**: it is served now{note}.", version=version)
 
 
-def rollback_model(ctx: AppContext, who: str) -> ModelView:
+def rollback_model(ctx: AppContext, who: Identity) -> ModelView:
     """Admins: undo the last promotion; the version promoted before it (or the untrained
     defaults, v0) is served again, with no restart."""
     from ..train import TrainError
 
-    _require_admin(ctx, who, "roll back the model")
+    ctx.access.require_admin(who, "roll back the model")
     reg = ctx.registry
     hist = reg.history()
     if not hist:
@@ -193,5 +188,5 @@ def rollback_model(ctx: AppContext, who: str) -> ModelView:
             ctx.set_model(old)
             raise
     shown = prev or "v0 (built-in defaults)"
-    logger.info("rolled back %s → %s (by %s)", hist[-1]["version"], shown, who)
+    logger.info("rolled back %s → %s (by %s)", hist[-1]["version"], shown, who.name)
     return _view(ctx, f"Rolled back **{hist[-1]['version']}**: serving **{shown}** again.", version=model.version)
