@@ -131,6 +131,7 @@ def test_model_tab_through_the_api(served, tmp_path):
         assert "Trained **v1**" in status and len(table["data"]) == 3 and "**v0**" in header
         rows, _fig, status, header, _dd = c.predict(api_name="/model_versions")
         assert [r[0] for r in rows["data"]] == ["v1"] and "**v0**" in header
+        assert str(tmp_path) not in status and "models" not in status  # no filesystem path
         with pytest.raises(Exception, match="Only admins"):
             eve.predict("v1", "boss", api_name="/promote_model")
         assert ctx.model_version == "v0" and ctx.registry.current() is None

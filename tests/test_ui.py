@@ -1,6 +1,7 @@
 """The app's callbacks as plain functions (no server, no browser)."""
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 import gradio as gr
@@ -319,3 +320,14 @@ def test_space_build_with_and_without_sign_in(ctx, monkeypatch):
         demo = layout.build_app(ctx3)
         types = {b.get("type") for b in demo.config["components"]}
         assert "loginbutton" in types
+
+
+def test_annotator_names_reach_the_charts_as_text(ctx):
+    """Plotly draws a subset of HTML in axis labels and hovers (<b>, <a href>): names are escaped."""
+    s, v = chat.chat_turn(ctx, msg("show me some hats"), [], None)
+    evil = '<b>x</b><a href="http://e.example/">y</a>'
+    ratings.record_feedback(ctx, s, "item", s.last.items[0]["item_id"], 1, evil)
+    per_annotator, _ = labels_tab.stats_figures(ctx)
+    (shown,) = per_annotator.data[0].y
+    assert "<" not in shown and ">" not in shown
+    assert html.unescape(shown) == text.one_line(evil, 30)  # Plotly turns the entities back: the name as typed

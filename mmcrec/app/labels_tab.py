@@ -10,7 +10,7 @@ from pathlib import Path
 from .context import AppContext
 from .identity import Identity
 from .ratings import FeedbackInputError
-from .text import one_line
+from .text import one_line, plotly_text
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ def stats_figures(ctx: AppContext, stats: dict | None = None):
 
     stats = stats or label_stats(ctx)
     by_ann = stats["by_annotator"]
-    f1 = go.Figure(go.Bar(x=list(by_ann.values()), y=[one_line(a, 30) for a in by_ann], orientation="h",
+    f1 = go.Figure(go.Bar(x=list(by_ann.values()), y=[plotly_text(one_line(a, 30)) for a in by_ann], orientation="h",
                           marker_color="#2a6fdb", hovertemplate="%{y}: %{x} labels<extra></extra>"))
     f1.update_yaxes(autorange="reversed")
     f1.update_layout(title="Labels per annotator", height=120 + 28 * max(1, len(by_ann)), template="plotly_white",

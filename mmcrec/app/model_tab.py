@@ -70,7 +70,8 @@ def model_versions(ctx: AppContext) -> tuple[list[list], Any, str]:
                       margin={"l": 10, "r": 10, "t": 50, "b": 10}, legend={"orientation": "h", "y": -0.25},
                       yaxis={"title": "on each version's held-out labels"}, xaxis={"type": "category"})
     reg_says = current or "v0 (built-in defaults)"
-    status = f"Serving **{md_escape(served or '…')}**; the registry at {md_escape(reg.root)} promotes {md_escape(reg_says)}; " \
+    # no filesystem path: whoever can open the page would learn the server's folders
+    status = f"Serving **{md_escape(served or '…')}**; the registry promotes {md_escape(reg_says)}; " \
              f"{len(hist)} trained version(s)."
     return rows, fig, status
 

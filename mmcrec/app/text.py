@@ -1,6 +1,7 @@
 """User and catalog text on the page: shown as typed, never as markup."""
 from __future__ import annotations
 
+import html
 import re
 from typing import Any
 
@@ -20,3 +21,9 @@ def one_line(text: Any, n: int | None = None) -> str:
     if n is not None and len(s) > n:
         s = s[: n - 1] + "…"
     return s
+
+
+def plotly_text(text: Any) -> str:
+    """Text for a Plotly label or hover: Plotly draws a subset of HTML there (<b>, <a href>, …),
+    so <, > and & go in as entities, which it shows as the characters typed."""
+    return html.escape(str(text), quote=False)
