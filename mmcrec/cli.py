@@ -163,7 +163,9 @@ def cmd_index(args) -> int:
 
 def cmd_recommend(args) -> int:
     from .dialogue import DialogueState, Turn
+    from .encoders import DEFAULT_ENCODER
     from .images import open_image
+    from .language import unreadable_note
     from .reply import plain_reply
 
     turns = [t for t in args.turn]
@@ -173,6 +175,11 @@ def cmd_recommend(args) -> int:
         raise UsageError("--k must be at least 1")
     if args.alpha is not None and not 0 <= args.alpha <= 1:
         raise UsageError("--alpha must be between 0 and 1")
+    encoder = args.encoder or os.environ.get("MMCREC_ENCODER") or DEFAULT_ENCODER
+    for j, text in enumerate(turns):  # before loading anything: picks for unreadable text are guesses
+        note = unreadable_note(text, encoder)
+        if note is not None:
+            raise UsageError(note if len(turns) == 1 else f"turn {j + 1}: {note}")
     img = open_image(args.image) if args.image else None
     rec = _load(args)
     _report_issues(rec)

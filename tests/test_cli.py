@@ -113,3 +113,13 @@ def test_index_shows_progress_and_writes_the_cache(mmcrec, tmp_path):
     assert list(tmp_path.rglob("shard-*.npz"))
     again = mmcrec("index", "--catalog", str(DATA / "catalog_bad.csv"), env={"MMCREC_CACHE_DIR": str(tmp_path)})
     assert "0 embedded, 3 reused" in again.stdout
+
+
+def test_recommend_refuses_a_script_the_encoder_cannot_read(mmcrec):
+    for extra in ([], ["--json"]):
+        p = mmcrec("recommend", "--catalog", str(DEMO_CATALOG), "--turn", "我想要一双红色的运动鞋", *extra)
+        assert p.returncode == 2 and p.stdout == ""
+        (line,) = p.stderr.strip().splitlines()
+        assert "Chinese" in line and "--encoder openclip:xlm-roberta-base-ViT-B-32/laion5b_s13b_b90k" in line
+    p = mmcrec("recommend", "--catalog", str(DEMO_CATALOG), "--turn", "a mug for my café", "--json")
+    assert p.returncode == 0 and json.loads(p.stdout)["items"]

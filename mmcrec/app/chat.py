@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..feedback import make_label_id
+from ..language import unreadable_note
 from .context import AppContext
 from .text import md_escape, one_line
 
@@ -151,7 +152,8 @@ def _recommend(rec, state, k: int, alpha: float | None):
 
 def chat_turn(ctx: AppContext, message: Any, history: list | None, session: Session | None,
               alpha: float | None = None, progress: Callable | None = None) -> tuple[Session, View]:
-    """One user turn: text, a photo, or both. A bad photo is answered in the chat, not raised."""
+    """One user turn: text, a photo, or both. A bad photo, or text in a script the encoder cannot
+    read, is answered in the chat (and is not a turn), not raised."""
     from ..dialogue import Turn
     from ..images import ImageError, open_image
     from ..reply import plain_reply
@@ -164,6 +166,14 @@ def chat_turn(ctx: AppContext, message: Any, history: list | None, session: Sess
     if not text and not files:
         return s, render(ctx, s, "Type a message or attach a photo.")
     rec = ctx.rec(progress)
+    note = unreadable_note(text, rec.encoder.name)
+    if note is not None:  # not a turn: nothing scored, no picks that would only be guesses
+        said = (f"📎 {md_escape(one_line(Path(files[0]).name, 60))}\n\n" if files else "") + md_escape(text)
+        s.messages.append({"role": "user", "content": said})
+        if files:
+            note += " (Or send the photo alone: pictures need no words.)"
+        s.messages.append({"role": "assistant", "content": md_escape(note)})
+        return s, render(ctx, s, "Not answered: the message is in a script the encoder cannot read.")
 
     img = data = None
     sha = shown = ""

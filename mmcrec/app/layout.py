@@ -18,7 +18,8 @@ from .identity import Identity, NotAllowed
 from .labels_tab import ITEM_COLUMNS, LABEL_COLUMNS, export_labels, label_stats, stats_figures, stats_tables
 from .model_tab import (TRAIN_COLUMNS, VERSION_COLUMNS, ModelTabError, ModelView, model_versions, promote_model,
                         rollback_model, train_model)
-from .ratings import RATINGS_COLUMNS, FeedbackInputError, confirmation, my_ratings, rate_reply, rate_selected, record_feedback
+from .ratings import (RATINGS_COLUMNS, FeedbackInputError, confirmation, my_ratings, rate_reply, rate_selected,
+                      record_feedback)
 from .text import one_line
 
 CSS = """
@@ -42,7 +43,7 @@ CSS = """
 @dataclass
 class Page:
     """What every tab may read or update: the header, the name box, what the browser remembers
-    (annotator name, session id), and this tab's conversation."""
+    (annotator name, session id), and this browser tab's conversation."""
 
     header: gr.Markdown
     annotator: gr.Textbox
@@ -80,7 +81,7 @@ def build_header(ctx: AppContext, demo: gr.Blocks) -> Page:
         with gr.Column(scale=1, min_width=220):
             annotator = gr.Textbox(label="Your name (for ratings)", placeholder="e.g. Ada", max_lines=1,
                                    info=ctx.access.note(),
-                                   interactive=not (ctx.config.auth or ctx.hf_sign_in), elem_id="mm-annotator")
+                                   interactive=not ctx.access.login, elem_id="mm-annotator")
             if ctx.hf_sign_in:
                 gr.LoginButton(size="sm")
 
