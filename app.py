@@ -8,7 +8,7 @@ import os
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
-from mmcrec.ui import create_app, launch_kwargs  # noqa: E402
+from mmcrec.app import create_app, launch_kwargs  # noqa: E402
 
 demo, ctx = create_app(
     catalog=os.environ.get("MMCREC_CATALOG") or None,

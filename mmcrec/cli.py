@@ -149,7 +149,7 @@ def _load(args, progress=None):
 
 
 def cmd_serve(args) -> int:
-    from .ui import serve
+    from .app import serve
 
     serve(catalog=args.catalog, encoder=args.encoder, model_dir=args.model, feedback_db=args.feedback_db,
           host=args.host, port=args.port)
@@ -181,7 +181,9 @@ def cmd_index(args) -> int:
 
 def cmd_recommend(args) -> int:
     from .dialogue import DialogueState, Turn
+    from .encoders import resolve_encoder
     from .images import open_image
+    from .language import unreadable_note
     from .reply import plain_reply
 
     turns = [t for t in args.turn]
@@ -191,6 +193,11 @@ def cmd_recommend(args) -> int:
         raise UsageError("--k must be at least 1")
     if args.alpha is not None and not 0 <= args.alpha <= 1:
         raise UsageError("--alpha must be between 0 and 1")
+    encoder, _ = resolve_encoder(args.encoder)
+    for j, text in enumerate(turns):  # before loading anything: picks for unreadable text are guesses
+        note = unreadable_note(text, encoder)
+        if note is not None:
+            raise UsageError(note if len(turns) == 1 else f"turn {j + 1}: {note}")
     img = open_image(args.image) if args.image else None
     rec = _load(args)
     _report_issues(rec)

@@ -16,7 +16,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 PRELUDE = textwrap.dedent("""
     import sys, time
-    from mmcrec.ui import AppConfig, AppContext
+    from mmcrec.app.config import AppConfig
+    from mmcrec.app.context import AppContext
     catalog, db = sys.argv[1], sys.argv[2]
     cfg = AppConfig(catalog=catalog, feedback_db=db, auth=None, admins=None, on_space=False)
 """)
