@@ -352,7 +352,7 @@ class AppContext:
     """What all sessions share: the recommender, the feedback store, the served folders."""
 
     def __init__(self, config: AppConfig, recommender=None, store=None):
-        from .feedback import FeedbackStore
+        from .labels import open_store
 
         self.config = config
         self.root = cache_root(config.catalog)
@@ -361,7 +361,7 @@ class AppContext:
         self.thumbs_root.mkdir(parents=True, exist_ok=True)
         self.uploads_dir.mkdir(parents=True, exist_ok=True)
         self.lock = threading.RLock()  # the recommender's turn cache and model swap are not thread-safe
-        self.store = store or FeedbackStore(config.feedback_db, require_annotator=True)
+        self.store = store or open_store(config.feedback_db, require_annotator=True)
         if recommender is not None:
             def given(_p):
                 warm_up(recommender)
@@ -724,7 +724,7 @@ class FeedbackInputError(ValueError):
 
 
 def _item_label_id(ctx: AppContext, s: Session, item_id: str, annotator: str | None) -> str:
-    from .feedback import make_label_id
+    from .labels import make_label_id
 
     who = annotator if annotator is not None else s.annotator
     return make_label_id(s.session_id, who, "item", item_id, s.texts, image_sha256=s.image_sha256)
@@ -738,7 +738,7 @@ def record_feedback(ctx: AppContext, session: Session | None, target: str, key: 
     there); target "reply": key is the reply's index (0 = first answer) in this conversation.
     Raises FeedbackInputError (nothing written) for bad input.
     """
-    from .feedback import FeedbackError, Label, make_label_id
+    from .labels import FeedbackError, Label, make_label_id
 
     s = _session(session)
     who = (annotator or "").strip()
@@ -802,7 +802,7 @@ def record_feedback(ctx: AppContext, session: Session | None, target: str, key: 
 
 def toggle_value(ctx: AppContext, s: Session, target: str, key: Any, wanted: int, annotator: str) -> int:
     """A second click on the same thumb retracts it."""
-    from .feedback import make_label_id
+    from .labels import make_label_id
 
     if target == "item":
         lid = make_label_id(s.session_id, annotator, "item", key, s.texts, image_sha256=s.image_sha256)

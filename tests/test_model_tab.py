@@ -14,7 +14,7 @@ from app_support import client, launch, make_ctx
 
 from mmcrec import ui
 from mmcrec.dialogue import DialogueState, Turn
-from mmcrec.feedback import Label, make_label_id
+from mmcrec.labels import Label, make_label_id
 from mmcrec.model import Model
 from mmcrec.train import Registry, TrainConfig
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from mmcrec.dialogue import DialogueState, Turn
-from mmcrec.feedback import Label, make_label_id
+from mmcrec.labels import Label, make_label_id
 from mmcrec.model import Model, ModelParams, Recommender, load_recommender
 from mmcrec.train import (
     Example,
