@@ -64,9 +64,9 @@ def start_app(tmp: Path, port: int) -> subprocess.Popen:
 
 
 def stored_labels(db: Path) -> int:
-    from mmcrec.feedback import FeedbackStore
+    from mmcrec.labels import open_store
 
-    return FeedbackStore(db).count()  # WAL: reading beside the running app is safe
+    return open_store(db).count()  # WAL: reading beside the running app is safe
 
 
 # One TLS context for every client: gradio_client otherwise builds one per HTTP request (~30 ms of

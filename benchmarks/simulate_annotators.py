@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from mmcrec.evaluate import ModelSystem, evaluate, load_queries  # noqa: E402
-from mmcrec.feedback import Label, make_label_id  # noqa: E402
+from mmcrec.labels import Label, make_label_id  # noqa: E402
 from mmcrec.model import Model  # noqa: E402
 from mmcrec.recommender import load_recommender  # noqa: E402
 from mmcrec.registry import Registry  # noqa: E402

@@ -125,7 +125,7 @@ def _is_user_error(e: Exception) -> bool:
 
     user = (UsageError, CatalogError, ImageError, QueryFileError, TrainError, FileNotFoundError)
     try:
-        from .feedback import FeedbackError
+        from .labels import FeedbackError
 
         user += (FeedbackError,)
     except ImportError:
@@ -257,9 +257,9 @@ def cmd_eval(args) -> int:
 
 
 def cmd_feedback(args) -> int:
-    from .feedback import FeedbackStore
+    from .labels import open_store
 
-    store = FeedbackStore(args.db)
+    store = open_store(args.db)
     try:
         if args.fcmd == "export":
             n = store.export(args.out, args.format)

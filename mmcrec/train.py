@@ -110,12 +110,12 @@ def read_labels(db: str | Path | None = None, labels: str | Path | None = None) 
     """Labels from the feedback database, or from an exported file (JSONL/CSV/Parquet, read with
     the store's own import logic so image paths resolve relative to the file). Returns the labels
     and the temporary folder holding an imported file's images (keep it until images are read)."""
-    from .feedback import FeedbackError, FeedbackStore
+    from .labels import FeedbackError, SQLiteLabelStore, is_database_url, open_store
 
     if db:
-        if not Path(db).is_file():
+        if not is_database_url(db) and not Path(db).is_file():
             raise TrainError(f"feedback database not found: {db}")
-        store = FeedbackStore(db, create=False, sync_repo="")
+        store = open_store(db, create=False, sync_repo="")
         try:
             return store.labels(), None
         finally:
@@ -123,7 +123,7 @@ def read_labels(db: str | Path | None = None, labels: str | Path | None = None) 
     if not labels or not Path(labels).is_file():
         raise TrainError(f"labels file not found: {labels}")
     tmp = tempfile.TemporaryDirectory(prefix="mmcrec-train-")
-    store = FeedbackStore(Path(tmp.name) / "labels.db", sync_repo="", synchronous="OFF")
+    store = SQLiteLabelStore(Path(tmp.name) / "labels.db", sync_repo="", synchronous="OFF")
     try:
         store.import_file(labels)
         return store.labels(), tmp

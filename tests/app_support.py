@@ -49,7 +49,7 @@ def record_favouring(ctx, category: str, sessions: int = 25, seed: int = 0, anno
     """Annotators who thumb up `category` items and thumb down the rest of what they were shown,
     recorded through the app's FeedbackStore (~6 labels a session)."""
     from mmcrec.dialogue import DialogueState, Turn
-    from mmcrec.feedback import Label, make_label_id
+    from mmcrec.labels import Label, make_label_id
 
     rec = ctx.rec()
     rng = np.random.default_rng(seed)

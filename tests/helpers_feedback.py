@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from mmcrec.feedback import FeedbackStore, Label, make_label_id  # noqa: E402
+from mmcrec.labels import Label, make_label_id, open_store  # noqa: E402
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -60,7 +60,7 @@ def planned_labels(worker: int, n: int) -> list[tuple[Label, bytes | None]]:
 def writer_worker(db: str, worker: int, n: int, start) -> None:
     """Record ``planned_labels(worker, n)``; every 5th label is delivered twice."""
     start.wait()
-    store = FeedbackStore(db)
+    store = open_store(db)
     try:
         for i, (lab, image) in enumerate(planned_labels(worker, n)):
             store.record(lab, image_bytes=image)
@@ -71,7 +71,7 @@ def writer_worker(db: str, worker: int, n: int, start) -> None:
 
 
 def stream(db: str) -> None:
-    store = FeedbackStore(db)
+    store = open_store(db)
     session = f"crash-{os.getpid()}"  # each run writes new labels
     i = 0
     while True:

@@ -10,7 +10,7 @@ import pytest
 
 from app_support import launch, make_ctx, query_image
 
-from mmcrec.feedback import Label, make_label_id
+from mmcrec.labels import Label, make_label_id
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

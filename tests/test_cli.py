@@ -87,6 +87,7 @@ def test_eval_json_and_run_file(mmcrec, tmp_path):
         (["eval", "--catalog", str(DEMO_CATALOG), "--queries", "missing.jsonl"], "queries file not found"),
         (["index", "--catalog", str(DEMO_CATALOG), "--encoder", "clip-please"], "unknown encoder"),
         (["frobnicate"], "invalid choice"),
+        (["feedback", "stats", "--db", "mysql://u@127.0.0.1/labels"], "unsupported label store URL scheme mysql://"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(mmcrec, args, message):

@@ -25,16 +25,18 @@ if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
 import helpers_feedback  # noqa: E402
-from mmcrec.feedback import (  # noqa: E402
+from mmcrec.labels import (  # noqa: E402
     SCHEMA_VERSION,
     FeedbackError,
-    FeedbackStore,
     Label,
-    default_db_path,
+    LabelStore,
+    SQLiteLabelStore,
     fleiss_kappa,
     krippendorff_alpha_nominal,
     make_label_id,
+    open_store,
 )
+from mmcrec.paths import default_labels_db  # noqa: E402
 
 PNG = helpers_feedback.shared_image(42)
 PNG_SHA = hashlib.sha256(PNG).hexdigest()
@@ -42,7 +44,7 @@ PNG_SHA = hashlib.sha256(PNG).hexdigest()
 
 @pytest.fixture()
 def store(tmp_path):
-    s = FeedbackStore(tmp_path / "db" / "labels.sqlite")
+    s = open_store(tmp_path / "db" / "labels.sqlite")
     yield s
     s.close()
 
@@ -84,17 +86,34 @@ def test_default_db_path(monkeypatch, tmp_path):
     monkeypatch.delenv("MMCREC_FEEDBACK_DB", raising=False)
     monkeypatch.delenv("MMCREC_DATA_DIR", raising=False)
     monkeypatch.chdir(tmp_path)
-    assert default_db_path() == ROOT / "feedback" / "labels.sqlite"
+    assert Path(default_labels_db()) == ROOT / "feedback" / "labels.sqlite"
     monkeypatch.setenv("MMCREC_DATA_DIR", str(tmp_path / "data"))
-    assert default_db_path() == tmp_path / "data" / "feedback" / "labels.sqlite"
+    assert Path(default_labels_db()) == tmp_path / "data" / "feedback" / "labels.sqlite"
     monkeypatch.setenv("MMCREC_FEEDBACK_DB", str(tmp_path / "x" / "l.sqlite"))
-    assert default_db_path() == tmp_path / "x" / "l.sqlite"
-    s = FeedbackStore()
+    assert Path(default_labels_db()) == tmp_path / "x" / "l.sqlite"
+    s = open_store()
     try:
         assert s.path == tmp_path / "x" / "l.sqlite"
         assert s.path.is_file()
     finally:
         s.close()
+
+
+@pytest.mark.parametrize("url", ["mysql://u@127.0.0.1/labels", "sqlite:///labels.sqlite",
+                                 "redis://127.0.0.1:6379/0"])
+def test_a_database_url_is_never_a_file_name(tmp_path, monkeypatch, url):
+    """--db / MMCREC_FEEDBACK_DB with a URL of a scheme no store speaks: one clear error, and
+    no SQLite file named after the URL appears anywhere."""
+    monkeypatch.chdir(tmp_path)
+    scheme = url.split("://")[0]
+    with pytest.raises(FeedbackError, match=f"unsupported label store URL scheme {scheme}://"):
+        open_store(url)
+    monkeypatch.setenv("MMCREC_FEEDBACK_DB", url)
+    with pytest.raises(FeedbackError, match="unsupported label store URL"):
+        open_store()
+    with pytest.raises(FeedbackError, match="is a database URL, not a SQLite file"):
+        SQLiteLabelStore(url)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_wal_schema_and_record_fills_fields(store):
@@ -218,7 +237,7 @@ def test_bad_input_raises_and_writes_nothing(store, case):
 
 
 def test_require_annotator(tmp_path):
-    s = FeedbackStore(tmp_path / "l.sqlite", require_annotator=True)
+    s = open_store(tmp_path / "l.sqlite", require_annotator=True)
     try:
         for who in ("", "   "):
             with pytest.raises(FeedbackError, match="annotator"):
@@ -238,7 +257,7 @@ def test_known_items_allows_replies(store):
 # ----------------------------------------------------------------------------- export / import
 
 
-def _fill(store: FeedbackStore) -> list[Label]:
+def _fill(store: LabelStore) -> list[Label]:
     out = [
         store.record(item_label("alice", "i1", rank=1, score=0.91, alpha=0.25, model_version="m1",
                                 catalog_id="demo"), image_bytes=PNG),
@@ -286,7 +305,7 @@ def test_export_import_round_trip(tmp_path, store, fmt):
         "label"]
 
     # import into a fresh store, elsewhere: images come from next to the file
-    other = FeedbackStore(tmp_path / "other" / "db.sqlite")
+    other = open_store(tmp_path / "other" / "db.sqlite")
     try:
         assert other.import_file(out) == (len(sent), 0, 0)
         assert [comparable(lab.to_dict()) for lab in other.labels()] == \
@@ -355,7 +374,7 @@ def test_export_format_option_overrides_extension(tmp_path, store):
     out = tmp_path / "dump.data"
     assert store.export(out, "csv") == 4
     assert out.read_text().startswith("label_id,session_id")
-    other = FeedbackStore(tmp_path / "o.sqlite")
+    other = open_store(tmp_path / "o.sqlite")
     try:
         assert other.import_file(out, "csv") == (4, 0, 0)
     finally:
@@ -394,7 +413,7 @@ def test_v1_database_opens_with_current_code(tmp_path):
     con.commit()
     con.close()
 
-    s = FeedbackStore(db)
+    s = open_store(db)
     try:
         assert s.schema_version == SCHEMA_VERSION == 2
         old = s.get("old1")
@@ -415,8 +434,8 @@ def test_v1_database_opens_with_current_code(tmp_path):
     tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert {"labels", "events"} <= tables
     con.close()
-    FeedbackStore(db).close()  # opening again migrates nothing
-    assert len(FeedbackStore(db).events()) == 3
+    open_store(db).close()  # opening again migrates nothing
+    assert len(open_store(db).events()) == 3
 
 
 def test_newer_schema_is_refused(tmp_path):
@@ -425,13 +444,13 @@ def test_newer_schema_is_refused(tmp_path):
     con.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     con.close()
     with pytest.raises(FeedbackError, match="schema version"):
-        FeedbackStore(db)
+        open_store(db)
     with pytest.raises(FeedbackError, match="no feedback database"):
-        FeedbackStore(tmp_path / "missing.sqlite", create=False)
+        open_store(tmp_path / "missing.sqlite", create=False)
     assert not (tmp_path / "missing.sqlite").exists()
     (tmp_path / "junk.sqlite").write_bytes(b"this is not a database" * 100)
     with pytest.raises(FeedbackError):
-        FeedbackStore(tmp_path / "junk.sqlite")
+        open_store(tmp_path / "junk.sqlite")
 
 
 # ----------------------------------------------------------------------------- stats
@@ -520,7 +539,7 @@ def test_timeline_counts_events(store):
 
 def test_hub_sync_off_by_default(tmp_path, monkeypatch):
     monkeypatch.delenv("MMCREC_LABELS_REPO", raising=False)
-    s = FeedbackStore(tmp_path / "l.sqlite")
+    s = open_store(tmp_path / "l.sqlite")
     try:
         assert s._scheduler is None
         s.record(item_label())
@@ -535,12 +554,12 @@ def test_failing_hub_sync_never_blocks_labels(tmp_path):
     code = (
         "import sys, logging; sys.path.insert(0, sys.argv[1]);"
         "logging.basicConfig(level=logging.WARNING);"
-        "from mmcrec.feedback import FeedbackStore, Label;"
-        "s = FeedbackStore(sys.argv[2]);"
+        "from mmcrec.labels import open_store, Label;"
+        "s = open_store(sys.argv[2]);"
         "assert s._scheduler is None;"
         "lab = s.record(Label(session_id='s', annotator='a', turns=['t'], item_id='i1'));"
         "s.close();"
-        "s = FeedbackStore(sys.argv[2]); assert s.get(lab.label_id).label == 1;"
+        "s = open_store(sys.argv[2]); assert s.get(lab.label_id).label == 1;"
         "s.write_snapshot(sys.argv[3]); print('OK')"
     )
     env = dict(os.environ, MMCREC_LABELS_REPO="someone/labels", HF_ENDPOINT="http://127.0.0.1:9",
@@ -559,7 +578,7 @@ def test_failing_hub_sync_never_blocks_labels(tmp_path):
 
 def test_20_writer_processes(tmp_path):
     db = str(tmp_path / "fb" / "labels.sqlite")
-    FeedbackStore(db).close()
+    open_store(db).close()
     ctx = mp.get_context("spawn")
     start = ctx.Event()
     procs = [ctx.Process(target=helpers_feedback.writer_worker, args=(db, w, 50, start))
@@ -583,7 +602,7 @@ def test_20_writer_processes(tmp_path):
             sent[lab.label_id] = d
     assert len(sent) == 1000
 
-    s = FeedbackStore(db)
+    s = open_store(db)
     try:
         assert s.integrity_check() == "ok"
         assert s.count() == 1000
@@ -632,7 +651,7 @@ def test_sigkill_mid_stream_loses_no_confirmed_label(tmp_path):
         con = sqlite3.connect(db)
         assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         con.close()
-    s = FeedbackStore(db)
+    s = open_store(db)
     try:
         assert s.integrity_check() == "ok"
         have = {lab.label_id: lab for lab in s.labels()}

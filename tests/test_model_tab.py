@@ -12,7 +12,7 @@ from app_support import client, launch, make_ctx, record_favouring
 
 from mmcrec.app import chat, config, context, model_tab
 from mmcrec.app.identity import Identity, NotAllowed
-from mmcrec.feedback import Label, make_label_id
+from mmcrec.labels import Label, make_label_id
 from mmcrec.model import Model
 from mmcrec.train import TrainConfig
 

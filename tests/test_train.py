@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from mmcrec.dialogue import DialogueState, Turn, dialogue_turns
-from mmcrec.feedback import Label, make_label_id
+from mmcrec.labels import Label, make_label_id
 from mmcrec.model import Model, ModelParams
 from mmcrec.recommender import Recommender, load_recommender
 from mmcrec.registry import Registry, RegistryError, resolve_model_dir

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from ..feedback import make_label_id
+from ..labels import make_label_id
 from ..language import unreadable_note
 from .context import AppContext
 from .text import md_escape, one_line

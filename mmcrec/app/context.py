@@ -109,7 +109,7 @@ class AppContext:
     """What all sessions share: the recommender, the feedback store, the served folders."""
 
     def __init__(self, config: AppConfig, recommender=None, store=None):
-        from ..feedback import FeedbackStore
+        from ..labels import open_store
 
         self.config = config
         self.root = cache_root(config.catalog)
@@ -118,7 +118,7 @@ class AppContext:
         self.thumbs_root.mkdir(parents=True, exist_ok=True)
         self.uploads_dir.mkdir(parents=True, exist_ok=True)
         self.lock = threading.RLock()  # the recommender's turn cache and model swap are not thread-safe
-        self.store = store or FeedbackStore(config.feedback_db, require_annotator=True)
+        self.store = store or open_store(config.feedback_db, require_annotator=True)
         if recommender is not None:
             def given(p):
                 p(0, 0)

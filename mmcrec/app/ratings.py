@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..feedback import FeedbackError, Label, make_label_id
+from ..labels import FeedbackError, Label, make_label_id
 from .chat import Session, as_session
 from .context import AppContext
 from .text import md_escape, one_line

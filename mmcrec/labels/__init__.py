@@ -1,0 +1,58 @@
+"""Relevance labels (thumbs up/down) given in the app: the label store and its files.
+
+``open_store(path_or_url)`` opens the store the app, the command line and training share:
+a file path is the embedded SQLite store, ``postgresql://user@host:port/db`` a PostgreSQL one.
+Every store has the same methods (:class:`LabelStore`).
+
+- ``schema.py``    what a label is: fields, id, checks
+- ``store.py``     the store interface and the logic every backend shares
+- ``sqlite.py``    SQLite (WAL) backend and its migrations
+- ``formats.py``   JSONL / CSV / Parquet files in and out
+- ``agreement.py`` Krippendorff's alpha, Fleiss' kappa, % agreement
+- ``sync.py``      snapshots to a Hugging Face dataset repo
+
+Only the standard library is imported here, so processes that write labels start fast.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from ..paths import default_labels_db
+from .agreement import agreement, fleiss_kappa, krippendorff_alpha_nominal, percent_agreement
+from .schema import FIELDS, TARGETS, FeedbackError, Label, make_label_id
+from .sqlite import SQLiteLabelStore
+from .store import SCHEMA_VERSION, LabelStore, is_database_url
+
+__all__ = [
+    "FIELDS",
+    "SCHEMA_VERSION",
+    "TARGETS",
+    "FeedbackError",
+    "Label",
+    "LabelStore",
+    "SQLiteLabelStore",
+    "agreement",
+    "fleiss_kappa",
+    "is_database_url",
+    "krippendorff_alpha_nominal",
+    "make_label_id",
+    "open_store",
+    "percent_agreement",
+]
+
+
+def open_store(location: str | os.PathLike | None = None, **options: Any) -> LabelStore:
+    """The label store at ``location``: a file path (SQLite) or a database URL; None means
+    ``$MMCREC_FEEDBACK_DB``, else ``feedback/labels.sqlite`` under the data root (paths.py).
+
+    ``options`` go to the backend (``require_annotator``, ``sync_repo``, ``create``, ...).
+    A URL is never taken for a file name: an unsupported scheme raises :class:`FeedbackError`.
+    """
+    where = str(location).strip() if location is not None and str(location).strip() else default_labels_db()
+    if is_database_url(where):
+        scheme = where.split("://", 1)[0].lower()
+        raise FeedbackError(f"unsupported label store URL scheme {scheme}:// "
+                            "(use a file path for SQLite)")
+    return SQLiteLabelStore(Path(where), **options)
