@@ -1,7 +1,7 @@
 """The product catalog: load CSV / JSONL / Parquet, validate rows, resolve images safely.
 
 Bad rows are reported with their 1-based data row number and dropped; the catalog loads
-without them unless none is left (CONTRACTS §1).
+without them unless none is left (docs/contracts.md §1).
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`mmcrec` command line (CONTRACTS §5). Bad arguments or input: one line on stderr, exit 2."""
+"""`mmcrec` command line (docs/contracts.md §5). Bad arguments or input: one line on stderr, exit 2."""
 from __future__ import annotations
 
 import argparse

@@ -1,4 +1,4 @@
-"""Offline evaluation: labelled queries (CONTRACTS §2) in, NDCG@k / Recall@k / MRR out.
+"""Offline evaluation: labelled queries (docs/contracts.md §2) in, NDCG@k / Recall@k / MRR out.
 
 Three systems share the harness so they are compared on the same catalog and queries:
 `model` (the full design), `semantic` (the same encoders, turns joined into one text, one cosine,

@@ -52,7 +52,7 @@ class Recommendation:
     turn_labels: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict:
-        """The explanation as CONTRACTS §5 `recommend --json` prints it (plus extras)."""
+        """The explanation as docs/contracts.md §5 `recommend --json` prints it (plus extras)."""
         return {
             "model_version": self.model_version,
             "alpha": self.alpha,

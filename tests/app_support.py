@@ -89,6 +89,9 @@ def client(url: str, **kw):
     from gradio_client import Client
 
     kw.setdefault("download_files", False)  # the answers carry file URLs; tests need not fetch them
+    # httpx's 5 s default covers the API-info request too: 20 users connecting at once on two busy
+    # cores can wait longer than that, and these tests check what is stored, not how fast
+    kw.setdefault("httpx_kwargs", {"timeout": 120})
     return Client(url, verbose=False, **kw)
 
 
@@ -149,6 +152,6 @@ def check_view_matches_explanation(view: dict, expl: dict) -> None:
     assert np.allclose(np.array(img["x"]) + np.array(txt["x"]), 100, atol=tol)
     (att,) = plot_traces(view["plot_items"])
     assert np.allclose(att["y"], [100 * a for a in expl["item_attention"]], atol=tol)
-    # α·m_r + (1−α)·m_c = score, as CONTRACTS §5 says
+    # α·m_r + (1−α)·m_c = score, as docs/contracts.md §5 says
     for it in items:
         assert abs(it["alpha_contribution"]["m_r"] + it["alpha_contribution"]["m_c"] - it["score"]) < 1e-9

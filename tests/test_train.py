@@ -85,7 +85,7 @@ def test_labels_that_favour_a_category_move_it_up(rec, tmp_path):
     for key in ("version", "parent", "data", "metrics", "encoder", "catalog_id", "created_at"):
         assert key in card
     assert card["parent"] == "v0" and card["data"]["labels"] > 0 and card["promotable"] is True
-    # the saved model serves: the same dialogue through Recommender.recommend, CONTRACTS §5 fields
+    # the saved model serves: the same dialogue through Recommender.recommend, docs/contracts.md §5 fields
     rec.set_model(Model.load(res.model_dir))
     try:
         st = DialogueState()

@@ -1,4 +1,4 @@
-"""Thumbs on items and on replies, stored as labels with their full context (CONTRACTS §4), and
+"""Thumbs on items and on replies, stored as labels with their full context (docs/contracts.md §4), and
 each annotator's own ratings. Plain functions over a chat `Session`."""
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ class FeedbackInputError(ValueError):
 
 def record_feedback(ctx: AppContext, session: Session | None, target: str, key: Any, label: Any,
                     annotator: str) -> tuple[Session, Any]:
-    """Store one label with its full context (CONTRACTS §4); returns the stored Label.
+    """Store one label with its full context (docs/contracts.md §4); returns the stored Label.
 
     target "item": key is an item_id (rank and score come from the gallery shown, when it is
     there); target "reply": key is the reply's index (0 = first answer) in this conversation.

@@ -69,16 +69,10 @@ def krippendorff_alpha_nominal(data: Any) -> float | None:
 def fleiss_kappa(counts: Any) -> float | None:
     """Fleiss' kappa from a units x categories count table; rows may have different
     numbers of raters (each ≥ 2; others are dropped).  None when undefined."""
-    import numpy as np  # noqa: PLC0415
-
-    c = np.asarray(counts, dtype=float)
-    if c.ndim != 2 or c.size == 0:
+    rated = _pair_agreement(counts)
+    if rated is None:
         return None
-    n = c.sum(axis=1)
-    c, n = c[n >= 2], n[n >= 2]
-    if c.shape[0] == 0:
-        return None
-    p_i = ((c ** 2).sum(axis=1) - n) / (n * (n - 1))
+    c, n, p_i = rated
     p_bar = p_i.mean()
     p_j = c.sum(axis=0) / n.sum()
     p_e = (p_j ** 2).sum()
@@ -89,6 +83,12 @@ def fleiss_kappa(counts: Any) -> float | None:
 
 def percent_agreement(counts: Any) -> float | None:
     """Mean share of agreeing rater pairs per unit (units x categories counts)."""
+    rated = _pair_agreement(counts)
+    return None if rated is None else float(rated[2].mean())
+
+
+def _pair_agreement(counts: Any):
+    """(counts, raters, share of agreeing rater pairs) per unit rated at least twice; None if no unit is."""
     import numpy as np  # noqa: PLC0415
 
     c = np.asarray(counts, dtype=float)
@@ -98,7 +98,7 @@ def percent_agreement(counts: Any) -> float | None:
     c, n = c[n >= 2], n[n >= 2]
     if c.shape[0] == 0:
         return None
-    return float((((c ** 2).sum(axis=1) - n) / (n * (n - 1))).mean())
+    return c, n, ((c ** 2).sum(axis=1) - n) / (n * (n - 1))
 
 
 def agreement(units: dict[str, dict[str, int]]) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Label files in and out: JSONL, CSV and Parquet with the CONTRACTS §4 columns.
+"""Label files in and out: JSONL, CSV and Parquet with the docs/contracts.md §4 columns.
 
 Files are written whole to a temporary file and renamed into place, so a reader never sees half
 a file.  pyarrow is imported only where Parquet is read or written.

@@ -1,4 +1,4 @@
-"""What a label is (CONTRACTS §4): its fields, its id, and how values are checked and normalised.
+"""What a label is (docs/contracts.md §4): its fields, its id, and how values are checked and normalised.
 
 Nothing here touches a database or a file, so every backend and every file format shares it.
 """
@@ -14,7 +14,7 @@ from typing import Any, Iterable
 
 from ..clock import format_utc, utc_now
 
-#: CONTRACTS §4 fields, in export column order
+#: docs/contracts.md §4 fields, in export column order
 FIELDS: tuple[str, ...] = (
     "label_id",
     "session_id",
@@ -183,7 +183,7 @@ def make_label_id(
 
 @dataclass
 class Label:
-    """One relevance label (CONTRACTS §4).
+    """One relevance label (docs/contracts.md §4).
 
     For ``target="reply"`` ``item_id`` is empty and ``rank`` holds the reply index.
     ``label_id`` and ``created_at`` are filled by :meth:`LabelStore.record` when empty.
