@@ -8,7 +8,8 @@ second. The first run is killed (SIGKILL, like a crash or a Space restart) once 
 of items is embedded; the second run must resume from the shards already written (reporting how
 many rows it reused) and finish. Reports peak RSS over time against the number of items done, so
 growth with N shows up: the model and one batch of images are constant, the finished index
-(text, image and native vectors per item) is the only part that grows.
+(text, image and native vectors per item) is the only part that grows. Writes the report
+(markdown, also printed) to --out.
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 KINDS = ["shirt", "sneaker", "mug", "lamp", "backpack", "hat", "watch", "kite", "guitar", "teapot"]
+DIMS = 384 + 384 + 1280  # the offline encoder's text, image (shared space) and native vectors per item
 COLORS = {"red": (220, 40, 40), "blue": (40, 80, 220), "green": (40, 170, 70), "black": (25, 25, 25),
           "yellow": (240, 210, 40), "pink": (240, 130, 180), "brown": (130, 80, 40), "grey": (140, 140, 140)}
 
@@ -64,7 +66,7 @@ def run_index(csv: Path, cache: Path, stop_after: int | None) -> dict:
     with open(log, "w") as out:
         proc = subprocess.Popen([sys.executable, "-m", "mmcrec", "index", "--catalog", str(csv)], cwd=ROOT,
                                 env=env, stdout=out, stderr=subprocess.STDOUT)
-        t0, samples, killed = time.time(), [], False
+        t0, samples, killed, shards, loads = time.time(), [], False, 0, []
         while proc.poll() is None:
             time.sleep(1.0)
             try:
@@ -77,6 +79,8 @@ def run_index(csv: Path, cache: Path, stop_after: int | None) -> dict:
             rss, hwm = int(rss.group(1)) / 1024, int(hwm.group(1)) / 1024
             done = progress_of(log)
             samples.append((time.time() - t0, done, rss, hwm))
+            shards = max(shards, len(list(cache.rglob("shard-*.npz"))))  # before the final compaction
+            loads.append(os.getloadavg()[0])
             if len(samples) % 60 == 0:  # a long run shows its progress (and memory) as it goes
                 print(f"  {samples[-1][0]:.0f} s: {done:,} items, RSS {rss:,.0f} MiB, peak {hwm:,.0f} MiB", flush=True)
             if stop_after is not None and done >= stop_after and not killed:
@@ -86,7 +90,7 @@ def run_index(csv: Path, cache: Path, stop_after: int | None) -> dict:
     text = log.read_text(errors="replace")
     m = re.search(r"indexed (\d+) items .*?: (\d+) embedded, (\d+) reused from cache, ([\d.]+)s", text)
     return {"samples": samples, "killed": killed, "rc": proc.returncode, "seconds": time.time() - t0,
-            "summary": m.groups() if m else None, "tail": text[-600:]}
+            "summary": m.groups() if m else None, "tail": text[-600:], "shards": shards, "loads": loads}
 
 
 def progress_of(log: Path) -> int:
@@ -105,7 +109,7 @@ def main() -> None:
     ap.add_argument("--dir", default="/tmp/mmcrec-index-bench")
     ap.add_argument("--interrupt-at", type=float, default=0.3, help="fraction at which the first run is killed")
     ap.add_argument("--resume", action="store_true", help="keep the cache of an earlier run and resume from it")
-    ap.add_argument("--out", default=None)
+    ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "index_memory.md"), help="the report (markdown)")
     args = ap.parse_args()
     d = Path(args.dir) / str(args.items)
     d.mkdir(parents=True, exist_ok=True)
@@ -114,7 +118,7 @@ def main() -> None:
     print(f"catalog of {args.items} pictures ready in {time.time() - t:.0f} s", flush=True)
     cache = d / "cache"
     if args.resume and cache.exists():  # go on from the shards an earlier (interrupted) run left
-        first = {"samples": [], "killed": True, "seconds": 0.0}
+        first = {"samples": [], "killed": True, "seconds": 0.0, "loads": []}
     else:
         if cache.exists():
             import shutil
@@ -123,6 +127,7 @@ def main() -> None:
         cache.mkdir()
         first = run_index(csv, cache, int(args.interrupt_at * args.items))
         print(f"first run: killed={first['killed']} after {first['seconds']:.0f} s", flush=True)
+    shards_left = len(list(cache.rglob("shard-*.npz")))  # what the second run resumes from
     second = run_index(csv, cache, None)
     print(second["tail"], flush=True)
     if second["rc"] != 0 or not second["summary"]:
@@ -135,23 +140,49 @@ def main() -> None:
             if s:
                 t_, done, rss, hwm = s[min(len(s) - 1, int(frac * (len(s) - 1)))]
                 rows.append(f"| {name} | {t_:.0f} | {done:,} | {rss:,.0f} | {hwm:,.0f} |")
-    peak = max(h for r in (first, second) for *_, h in r["samples"] or [(0, 0, 0, 0)])
-    streaming = max((hwm for r in (first, second) for _, done, _, hwm in r["samples"] if done < int(items)),
-                    default=0.0)  # the high-water mark before the final assembly
-    vec_mb = int(items) * (384 + 384 + 1280) * 4 / 2**20
+    samples = first["samples"] + second["samples"]
+    peak = max((h for *_, h in samples), default=0.0)
+    streaming = [(hwm, done) for _, done, _, hwm in samples if done < int(items)]  # before the final assembly
+    stream_hwm, stream_done = max(streaming, key=lambda x: (x[0], -x[1]), default=(0.0, 0))  # first reached
+    start_rss = next((rss for _, done, rss, _ in first["samples"] or second["samples"] if done > 0), 0.0)  # models loaded
+    killed_at = max((done for _, done, _, _ in first["samples"]), default=0)
+    vec_mb = int(items) * DIMS * 4 / 2**20
+    loads = first["loads"] + second["loads"]
+    rates = ([f"{killed_at / first['seconds']:.1f} items/s in the killed run"] if first["samples"] else []) + \
+        [f"{int(embedded) / float(secs):.1f} items/s in the resumed one"]
+    shards_word = "shard" if shards_left == 1 else "shards"
+    at_end = peak > stream_hwm  # the high-water mark rose after the last item was embedded
+    if at_end:
+        peak_when = (f"The peak, {peak / 1024:.1f} GiB, comes at the very end, when the float32 matrices the recommender "
+                     f"serves are assembled ({vec_mb:,.0f} MiB) and the {second['shards']} shards are compacted into one.")
+    else:
+        peak_when = (f"The peak, {peak / 1024:.1f} GiB, was reached while embedding; assembling the float32 matrices "
+                     f"({vec_mb:,.0f} MiB) and compacting the {second['shards']} shards at the end added nothing above it.")
+    if not first["samples"]:
+        resumed = f"The run resumed from the {shards_left} shards an earlier run left ({int(reused):,} rows reused) and finished."
+    elif not first["killed"]:
+        resumed = f"The first run finished ({killed_at:,} items) before it could be killed; the second reused its rows."
+    else:
+        resumed = (f"The first run was killed at {killed_at:,} items; the second reused the {int(reused):,} rows of the "
+                   f"{shards_left} complete {shards_word} it found (the {max(0, killed_at - int(reused)):,} items done after the "
+                   "last of them were embedded again) and finished.")
     text = (f"## Streaming indexing: {int(items):,} images, offline encoder ({os.cpu_count()} CPUs)\n\n"
             f"`mmcrec index` in a child process; the first run was killed with SIGKILL at "
             f"{int(args.interrupt_at * 100)} % of the items, the second resumed.\n\n"
             f"- resumed run: {int(embedded):,} embedded, {int(reused):,} reused from the shards the killed run wrote, "
             f"{float(secs):.0f} s\n"
-            f"- RSS while embedding: at most {streaming:,.0f} MiB; peak over both runs: **{peak:,.0f} MiB**, when "
-            f"the finished index (float32 text + image + native vectors, {vec_mb:,.0f} MiB) is assembled and the "
-            f"cache compacted\n"
+            f"- RSS while embedding: at most {stream_hwm:,.0f} MiB (VmHWM at {stream_done:,} items); peak over both runs: "
+            f"**{peak:,.0f} MiB**" + (f", when the finished index (float32 text + image + native vectors, {vec_mb:,.0f} "
+                                      "MiB) is assembled and the cache compacted" if at_end else "") + "\n"
             f"- throughput: {int(embedded) / float(secs):.1f} items/s in the resumed run\n\n"
-            "| run | seconds | items done | RSS MiB | peak so far MiB |\n|---|---|---|---|---|\n" + "\n".join(rows) + "\n")
+            "| run | seconds | items done | RSS MiB | peak so far MiB |\n|---|---|---|---|---|\n" + "\n".join(rows) + "\n\n"
+            f"While streaming, RSS grew from {start_rss / 1024:.1f} GiB to {stream_hwm / 1024:.1f} GiB over "
+            f"{int(items):,} items: the models and one batch of images are constant, and the embeddings of the rows "
+            f"already done are kept (float16, {DIMS * 2 / 1024:.0f} KB per item). {peak_when} {resumed} "
+            f"Throughput {', '.join(rates)}; mean load average (1 min) {np.mean(loads) if loads else 0:.1f} on "
+            f"{os.cpu_count()} CPUs, about 1 of it the indexing run itself.\n")
     print(text)
-    if args.out:
-        Path(args.out).write_text(text)
+    Path(args.out).write_text(text)
 
 
 if __name__ == "__main__":
