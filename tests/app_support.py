@@ -55,6 +55,9 @@ def client(url: str, **kw):
     from gradio_client import Client
 
     kw.setdefault("download_files", False)  # the answers carry file URLs; tests need not fetch them
+    # patient: on a busy CPU, 20 clients asking for the API description at once wait longer
+    # than gradio_client's 5 s default
+    kw.setdefault("httpx_kwargs", {"timeout": 60})
     return Client(url, verbose=False, **kw)
 
 
