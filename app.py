@@ -8,7 +8,7 @@ import os
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
-from mmcrec.ui import create_app, launch_kwargs  # noqa: E402
+from mmcrec.app import create_app, launch_kwargs  # noqa: E402
 
 demo, ctx = create_app(
     catalog=os.environ.get("MMCREC_CATALOG") or None,
@@ -16,4 +16,7 @@ demo, ctx = create_app(
 )
 
 if __name__ == "__main__":
-    demo.launch(**launch_kwargs(ctx))
+    try:
+        demo.launch(**launch_kwargs(ctx))
+    finally:  # Ctrl+C: cancel a first-start indexing run instead of waiting for it
+        ctx.close()

@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from mmcrec.dialogue import DialogueState, Turn  # noqa: E402
 from mmcrec.encoders import create_encoder  # noqa: E402
-from mmcrec.model import Recommender, serving_threads  # noqa: E402
+from mmcrec.recommender import Recommender, serving_threads  # noqa: E402
 from mmcrec.synthetic import synthetic_catalog  # noqa: E402
 
 DIALOGUES = [["a warm red jacket"], ["headphones for the train"], ["a gift for a coffee lover"],
@@ -74,7 +74,7 @@ def main() -> None:
                 tops[name] = {it["item_id"] for it in out.items}
                 if name == "ann":
                     s = rec.scores(states[name])
-                    ncand.append(len(s["candidates"]) if s["candidates"] is not None else args.n)
+                    ncand.append(len(s.candidates) if s.candidates is not None else args.n)
                     slow.append((times["ann"][-1], " → ".join(turns[: j + 1]) or "(photo)", ncand[-1]))
             recalls.append(len(tops["exact"] & tops["ann"]) / max(1, len(tops["exact"])))
 
@@ -82,11 +82,11 @@ def main() -> None:
         x = sorted(x)
         return x[min(len(x) - 1, int(q * len(x)))]
 
-    spaces = ", ".join(f"{k} {v:.0f} s" for k, v in ann._served[4].build_seconds.items()) or "read from cache"
+    spaces = ", ".join(f"{k} {v:.0f} s" for k, v in ann.served.ann.build_seconds.items()) or "read from cache"
     print(f"## ANN vs exact — synthetic {args.n:,} items ({enc.name}, {os.cpu_count()} CPUs, one thread per request)\n")
     print(f"{len(recalls)} turns in {len(cases)} dialogues; catalog generated in {gen:.0f} s; "
-          f"ANN ready in {build:.0f} s ({spaces}); IVF nlist {ann._served[4].nlist}, nprobe {ann._served[4].nprobe}, "
-          f"C {ann._served[4].c} per query and space\n")
+          f"ANN ready in {build:.0f} s ({spaces}); IVF nlist {ann.served.ann.nlist}, nprobe {ann.served.ann.nprobe}, "
+          f"C {ann.served.ann.c} per query and space\n")
     print("| path | p50 ms/turn | p95 ms/turn | recall@10 vs exact (mean / min) | items scored (median) |")
     print("|---|---|---|---|---|")
     print(f"| exact | {statistics.median(times['exact']):.0f} | {pct(times['exact'], .95):.0f} | 1.000 / 1.000 | {args.n:,} |")

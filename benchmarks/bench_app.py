@@ -53,7 +53,7 @@ def main(argv=None) -> int:
     demo = None
     url = args.url
     if url is None:
-        from mmcrec.ui import create_app, launch_kwargs
+        from mmcrec.app import create_app, launch_kwargs
 
         tmp = tempfile.mkdtemp(prefix="mmcrec-bench-")
         demo, ctx = create_app(catalog=args.catalog, feedback_db=os.path.join(tmp, "labels.sqlite"))

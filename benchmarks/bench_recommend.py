@@ -28,7 +28,7 @@ from mmcrec.catalog import Catalog, load_catalog  # noqa: E402
 from mmcrec.dialogue import DialogueState, Turn  # noqa: E402
 from mmcrec.encoders import create_encoder  # noqa: E402
 from mmcrec.index import ItemIndex, build_index  # noqa: E402
-from mmcrec.model import Recommender, serving_threads  # noqa: E402
+from mmcrec.recommender import Recommender, serving_threads  # noqa: E402
 
 DEMO = ROOT / "assets" / "catalog.csv"
 

@@ -2,7 +2,7 @@
 
     python benchmarks/load_app.py [--users 1 10 50] [--out benchmarks/results/load.md]
 
-Starts the app as `mmcrec serve` builds it (mmcrec.ui.create_app, demo catalog, offline encoder, a
+Starts the app as `mmcrec serve` builds it (mmcrec.app.create_app, demo catalog, offline encoder, a
 fresh label store in a temp folder) on a free loopback port. Each user, with its own client and
 annotator name: a text turn, a refining text turn, a photo upload (tests/data/query_images) with
 words, an α change (/rerank), and three thumbs (/feedback) on what it was shown. Reports throughput

@@ -33,8 +33,10 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from mmcrec.evaluate import ModelSystem, evaluate, load_queries  # noqa: E402
 from mmcrec.labels import Label, make_label_id  # noqa: E402
-from mmcrec.model import Model, load_recommender  # noqa: E402
-from mmcrec.train import Registry, TrainConfig, train_next  # noqa: E402
+from mmcrec.model import Model  # noqa: E402
+from mmcrec.recommender import load_recommender  # noqa: E402
+from mmcrec.registry import Registry  # noqa: E402
+from mmcrec.train import TrainConfig, train_next  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 

@@ -73,7 +73,7 @@ class Catalog:
 
     def item(self, i: int) -> dict:
         row = self.items.iloc[i]
-        return {k: _plain(v) for k, v in row.items() if not str(k).startswith("_")}
+        return {k: _python_value(v) for k, v in row.items() if not str(k).startswith("_")}
 
     def row_number(self, i: int) -> int:
         """Item i's 1-based data row in the catalog file (as RowIssue counts rows)."""
@@ -92,16 +92,8 @@ class Catalog:
     def load_image(self, i: int) -> Image.Image:
         return open_image(self.items["image"].iat[i])
 
-    def image_bytes(self, i: int) -> bytes:
-        ref = self.items["image"].iat[i]
-        if _is_url(ref):
-            from .images import fetch_url
 
-            return fetch_url(ref)
-        return Path(ref).read_bytes()
-
-
-def _plain(v):
+def _python_value(v):
     if isinstance(v, (np.generic,)):
         return v.item()
     if isinstance(v, float) and math.isnan(v):

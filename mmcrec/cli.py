@@ -26,6 +26,15 @@ def _add_catalog(p, required=True):
     p.add_argument("--encoder", default=None, help="offline | openclip:ARCH/TAG | openclip:ARCH/PATH (env MMCREC_ENCODER)")
 
 
+def _slice_arg(text: str) -> tuple[int, int]:
+    from .index import parse_slice
+
+    try:
+        return parse_slice(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = _Parser(prog="mmcrec", description="Multimodal conversational recommendation")
     sub = ap.add_subparsers(dest="cmd", required=True, parser_class=_Parser)
@@ -39,6 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("index", help="compute and cache item embeddings")
     _add_catalog(p)
+    p.add_argument("--shard", type=_slice_arg, default=None, metavar="I/N",
+                   help="embed only slice I of N (0 <= I < N) into the shared cache; "
+                        "a plain `mmcrec index` afterwards completes it without re-embedding")
 
     p = sub.add_parser("recommend", help="one recommendation, with its explanation")
     _add_catalog(p)
@@ -81,6 +93,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--queries", default=None, help="labelled queries to report on too")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--model", default=None, help="current model (default: newest promoted in --out)")
+
+    p = sub.add_parser("models", help="model versions: list, promote, roll back")
+    p.add_argument("action", choices=["list", "promote", "rollback"])
+    p.add_argument("version", nargs="?", help="the version to promote (promote only)")
+    p.add_argument("--out", default=None, help="models directory (default MMCREC_MODELS_DIR or <project>/models)")
     return ap
 
 
@@ -104,18 +121,13 @@ def _is_user_error(e: Exception) -> bool:
     from .catalog import CatalogError
     from .evaluate import QueryFileError
     from .images import ImageError
+    from .train import TrainError
 
-    user = (UsageError, CatalogError, ImageError, QueryFileError, FileNotFoundError)
+    user = (UsageError, CatalogError, ImageError, QueryFileError, TrainError, FileNotFoundError)
     try:
         from .labels import FeedbackError
 
         user += (FeedbackError,)
-    except ImportError:
-        pass
-    try:
-        from .train import TrainError
-
-        user += (TrainError,)
     except ImportError:
         pass
     return isinstance(e, user) or (isinstance(e, ValueError) and "encoder" in str(e))
@@ -130,14 +142,14 @@ def _report_issues(rec) -> None:
 
 
 def _load(args, progress=None):
-    from .model import load_recommender
+    from .recommender import load_recommender
 
     model_dir = getattr(args, "model", None)
     return load_recommender(args.catalog, args.encoder, model_dir, progress=progress)
 
 
 def cmd_serve(args) -> int:
-    from .ui import serve
+    from .app import serve
 
     serve(catalog=args.catalog, encoder=args.encoder, model_dir=args.model, feedback_db=args.feedback_db,
           host=args.host, port=args.port)
@@ -147,23 +159,31 @@ def cmd_serve(args) -> int:
 def cmd_index(args) -> int:
     from .catalog import load_catalog
     from .encoders import create_encoder
-    from .index import build_index, tqdm_progress
+    from .index import build_index, index_slice, tqdm_progress
 
     cat = load_catalog(args.catalog)
     enc = create_encoder(args.encoder)
-    ix = build_index(cat, enc, progress=tqdm_progress())
-    issues = cat.issues + ix.issues
-    for i in issues:
+    print(f"encoder {enc.name} ({enc.reason})", file=sys.stderr)
+    if args.shard:
+        part, parts = args.shard
+        s, index_issues = index_slice(cat, enc, part, parts, progress=tqdm_progress(f"slice {part}/{parts}"))
+        what = f"slice {part}/{parts}: {s['items']} of {len(cat)} items"
+    else:
+        ix = build_index(cat, enc, progress=tqdm_progress())
+        s, index_issues = ix.stats, ix.issues
+        what = f"{s['items']} items"
+    for i in cat.issues + index_issues:
         print(f"  skipped {i}", file=sys.stderr)
-    s = ix.stats
-    print(f"indexed {s['items']} items with {enc.name}: {s['embedded']} embedded, {s['reused']} reused "
+    print(f"indexed {what} with {enc.name}: {s['embedded']} embedded, {s['reused']} reused "
           f"from cache, {s['seconds']:.1f}s; cache: {s.get('cache_dir', '-')}")
     return 0
 
 
 def cmd_recommend(args) -> int:
     from .dialogue import DialogueState, Turn
+    from .encoders import resolve_encoder
     from .images import open_image
+    from .language import unreadable_note
     from .reply import plain_reply
 
     turns = [t for t in args.turn]
@@ -173,6 +193,11 @@ def cmd_recommend(args) -> int:
         raise UsageError("--k must be at least 1")
     if args.alpha is not None and not 0 <= args.alpha <= 1:
         raise UsageError("--alpha must be between 0 and 1")
+    encoder, _ = resolve_encoder(args.encoder)
+    for j, text in enumerate(turns):  # before loading anything: picks for unreadable text are guesses
+        note = unreadable_note(text, encoder)
+        if note is not None:
+            raise UsageError(note if len(turns) == 1 else f"turn {j + 1}: {note}")
     img = open_image(args.image) if args.image else None
     rec = _load(args)
     _report_issues(rec)
@@ -214,7 +239,7 @@ def cmd_eval(args) -> int:
     _report_issues(rec)
     systems = {
         "model": lambda: ModelSystem(rec),
-        "semantic": lambda: SemanticSystem(rec.catalog, rec._raw_index, rec.encoder),
+        "semantic": lambda: SemanticSystem(rec.catalog, rec.index, rec.encoder),
         "bm25": lambda: BM25System(rec.catalog),
     }
     names = ["model", "semantic", "bm25"] if args.system == "all" else [args.system]
@@ -259,9 +284,60 @@ def cmd_feedback(args) -> int:
 
 
 def cmd_train(args) -> int:
-    from .train import train_command
+    from .model import Model
+    from .recommender import load_recommender
+    from .registry import Registry
+    from .train import precheck, read_labels, train_next
 
-    return train_command(args)
+    labels, tmp = read_labels(args.db, args.labels)
+    try:
+        precheck(labels)
+        current = Model.load(args.model) if args.model else None
+        queries = None
+        if args.queries:
+            from .evaluate import load_queries
+
+            queries = load_queries(args.queries)
+        rec = load_recommender(args.catalog, args.encoder)  # --model is what the new one is compared with
+
+        def progress(frac: float, msg: str) -> None:
+            if frac in (0.02, 0.08, 0.85, 0.9, 1.0):  # the stages, not every epoch
+                print(f"[{frac:4.0%}] {msg}", flush=True)
+
+        res = train_next(labels, rec.catalog, rec, Registry(args.out), seed=args.seed, progress=progress,
+                         queries=queries, current=current)
+    finally:
+        if tmp is not None:
+            tmp.cleanup()
+    print(res.table)
+    print(f"saved {res.model_dir}")
+    if res.promotable:
+        print(f"promote it with: mmcrec models promote {res.version} --out {args.out}")
+    return 0
+
+
+def cmd_models(args) -> int:
+    """`mmcrec models list|promote VERSION|rollback [--out DIR]`: the registry by hand."""
+    from .registry import Registry
+
+    reg = Registry(args.out)
+    try:
+        if args.action == "promote":
+            if not args.version:
+                raise UsageError("promote needs a VERSION")
+            reg.promote(args.version)
+        elif args.action == "rollback":
+            reg.rollback()
+    except ValueError as e:  # RegistryError, or a version directory that does not load
+        raise UsageError(str(e).splitlines()[0]) from e
+    fmt = lambda x: "-" if x is None else f"{x:.3f}"  # noqa: E731
+    for row in reg.metrics_by_version():
+        mark = "*" if row["version"] == reg.current() else " "
+        print(f"{mark} {row['version']:<5} parent {row['parent'] or '-':<5} NDCG@10 {fmt(row['ndcg'])} "
+              f"(parent {fmt(row['parent_ndcg'])}) AUC {fmt(row['auc'])} MRR {fmt(row['mrr'])} "
+              f"promotable={row['promotable']} {row['created_at'] or ''}")
+    print(f"serving: {reg.current() or 'v0 (built-in defaults)'}")
+    return 0
 
 
 COMMANDS = {
@@ -271,6 +347,7 @@ COMMANDS = {
     "eval": cmd_eval,
     "feedback": cmd_feedback,
     "train": cmd_train,
+    "models": cmd_models,
 }
 
 if __name__ == "__main__":

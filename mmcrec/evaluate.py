@@ -15,10 +15,10 @@ from pathlib import Path
 import numpy as np
 
 from .catalog import Catalog
-from .dialogue import DialogueState, Turn
+from .dialogue import DialogueState, Turn, dialogue_turns
 from .images import ImageError, open_image
 from .index import ItemIndex
-from .model import Recommender
+from .recommender import Recommender
 
 
 class QueryFileError(ValueError):
@@ -40,12 +40,9 @@ class LabelledQuery:
         return self._image_cache
 
     def dialogue_turns(self) -> list[Turn]:
-        """The image goes with the first turn ("like this but in blue"), or stands alone."""
-        img = self.open_image() if self.image else None
-        sha = _sha(self.image) if self.image else ""
-        if not self.turns:
-            return [Turn("", img, sha)]
-        return [Turn(t, img if (i == 0 and img is not None) else None, sha if i == 0 else "") for i, t in enumerate(self.turns)]
+        if not self.image:
+            return dialogue_turns(self.turns)
+        return dialogue_turns(self.turns, self.open_image(), _sha(self.image))
 
 
 def _sha(path: str) -> str:
@@ -147,7 +144,9 @@ class ModelSystem:
 
 
 class SemanticSystem:
-    """Plain semantic search: one query vector (joined turns + image), one cosine per item."""
+    """Plain semantic search with the packaged encoders: the turns joined into one text, plus the
+    shopper's photo in the same space (for the offline pair, through the class-name bridge), one
+    cosine against each item's text + picture. No dialogue state, no trained adapter."""
 
     name = "semantic"
 

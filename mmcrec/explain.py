@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from .model import Recommendation
+from .recommender import Recommendation
 
 CAVEAT = "Attention shows what the model weighed; it is an indication, not a proof."
 COLORS = {"m_r": "#2a6fdb", "m_c": "#f0a202", "image": "#7b4fd6", "text": "#2bb39a", "turn": "#4a5568"}
 
 
-# A slim white template: plotly's "plotly_white" is deep-copied and validated on every figure
-# (~35 ms each); this one costs ~1 ms, which keeps a chat turn well under a second.
+# A slim white template: plotly's "plotly_white" is deep-copied and validated on every figure,
+# which costs more than drawing it; this plain one costs next to nothing.
 TEMPLATE = {
     "layout": {
         "paper_bgcolor": "white",
@@ -39,8 +39,8 @@ def _bar(**kw) -> dict:
 
 
 def _figure(data: list[dict], title: str, height: int, xaxis: dict, yaxis: dict, **layout) -> go.Figure:
-    """The figure from plain dicts, unvalidated: plotly's property validation was 75% of a chat
-    turn's time (~125 ms for four charts on 2 cores); these dicts are fixed and tested."""
+    """The figure from plain dicts, unvalidated: plotly's property validation would be most of a
+    chat turn's time; these dicts are fixed and tested."""
     lay = {
         "template": TEMPLATE,
         "title": {"text": f"{title}<br><sup>{CAVEAT}</sup>", "x": 0.01, "font": {"size": 15}},

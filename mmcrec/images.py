@@ -2,16 +2,18 @@
 
 Every picture the model sees goes through `open_image`, so catalog rows and uploads get the same
 treatment: size limits before decoding, EXIF rotation applied, any mode (CMYK, 16-bit, palette,
-alpha, animated) turned into plain RGB on white.
+alpha, animated) turned into plain RGB on white. URLs are downloaded by `fetch.fetch`, which
+refuses addresses on the app's own machine or network.
 """
 from __future__ import annotations
 
 import io
 import os
-import urllib.request
 from pathlib import Path
 
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
+
+from .fetch import FetchError, Refused, fetch
 
 MAX_BYTES = int(os.environ.get("MMCREC_MAX_IMAGE_BYTES", 10 * 1024 * 1024))
 MAX_PIXELS = int(os.environ.get("MMCREC_MAX_IMAGE_PIXELS", 40_000_000))
@@ -26,28 +28,17 @@ class ImageError(ValueError):
     """An image that cannot be used, with a message fit for the user."""
 
 
-def fetch_url(url: str, *, timeout: float = 10.0) -> bytes:
-    """Download an image URL, refusing anything larger than MAX_BYTES."""
-    if not url.startswith(("http://", "https://")):
-        raise ImageError(f"not an http(s) URL: {url}")
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as r:  # noqa: S310 (scheme checked)
-            data = r.read(MAX_BYTES + 1)
-    except OSError as e:
-        raise ImageError(f"cannot download {url}: {e}") from e
-    if len(data) > MAX_BYTES:
-        raise ImageError(f"image at {url} is larger than {MAX_BYTES // (1024 * 1024)} MB")
-    return data
+class URLRefused(ImageError):
+    """An image URL pointing at an address the fetch policy refuses: nothing was sent to it."""
 
 
 def _read(src: str | os.PathLike | bytes) -> bytes:
     if isinstance(src, (bytes, bytearray)):
         data = bytes(src)
+    elif str(src).startswith(("http://", "https://")):
+        data = _download(str(src))
     else:
-        s = str(src)
-        if s.startswith(("http://", "https://")):
-            return fetch_url(s)
-        p = Path(s)
+        p = Path(src)
         try:
             size = p.stat().st_size
         except OSError as e:
@@ -60,6 +51,15 @@ def _read(src: str | os.PathLike | bytes) -> bytes:
     if not data:
         raise ImageError("image file is empty")
     return data
+
+
+def _download(url: str) -> bytes:
+    try:
+        return fetch(url, max_bytes=MAX_BYTES)
+    except Refused as e:
+        raise URLRefused(str(e)) from None
+    except FetchError as e:
+        raise ImageError(str(e)) from None
 
 
 def open_image(src: str | os.PathLike | bytes, *, verify_only: bool = False) -> Image.Image:

@@ -1,4 +1,4 @@
-"""The recommender: Y = α · M_R(X, Q) + (1 − α) · M_C(Q).
+"""The model: Y = α · M_R(X, Q) + (1 − α) · M_C(Q) — its parameters, adapter, math, and files.
 
 For each turn j and item i we compare the turn with the item's text and image and fuse the two
 with a per-item modality attention β_ij (softmax over the two standardised similarities):
@@ -17,45 +17,70 @@ wanted colours, and so Y is one too. Scores with a linear state are exactly Σ_j
 scores the attended state without building it; the difference from M_R is where the softmax is:
 M_R rewards items that match any turn strongly, M_C items that fit the whole conversation.
 
-The math lives once, in torch, in the "scoring core" functions below (`zscore`, `fuse_modalities`,
-`turn_scores`, `turn_logits`, `mix`): the Recommender calls them for one dialogue, and
-`mmcrec train` calls the very same functions on batches of labelled dialogues to learn the
-parameters, so what is trained is what is served.
+The math lives once, in torch, in the scoring core below: `turn_scores` (the fused similarities
+f) and `score` (turn attention, M_R, M_C, the colour bonus, the α mix). The Recommender
+(recommender.py) calls them for one dialogue, and `mmcrec train` calls the very same functions
+on batches of labelled dialogues to learn the parameters, so what is trained is what is served.
 """
 from __future__ import annotations
 
-import datetime as dt
-import gc
 import json
-from collections import OrderedDict
+import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from .catalog import Catalog
-from .dialogue import DialogueState, Turn, Vocabulary
-from .encoders import Encoder, minilm
-from .index import ItemIndex
+from .clock import utc_now
+from .dialogue import DialogueState
 
 MODEL_FORMAT = 1
 
 
+def param(default: float, kind: str = "real"):
+    """A ModelParams field: its default, and the range it must stay in — "real", "positive" or
+    "unit" (0, 1). Training moves an unconstrained number and reads it through `constrained`."""
+    return field(default=default, metadata={"range": kind})
+
+
+def unconstrained(value: float, kind: str) -> float:
+    """The number training moves for a parameter of this value (the inverse of `constrained`,
+    kept off the ends of the range so gradients still flow)."""
+    if kind == "unit":
+        v = float(np.clip(value, 0.02, 0.98))
+        return math.log(v / (1 - v))
+    if kind == "positive":
+        return math.log(max(value, 1e-3))
+    return float(value)
+
+
+def constrained(u: torch.Tensor, kind: str) -> torch.Tensor:
+    """A parameter's value from the number training moves: sigmoid into (0, 1), exp for positive."""
+    if kind == "unit":
+        return torch.sigmoid(u)
+    if kind == "positive":
+        return torch.exp(u)
+    return u
+
+
 @dataclass
 class ModelParams:
-    """The learnable scalars of the design; defaults serve until a trained model replaces them."""
+    """The learnable scalars of the design, each declared once: name, default, range.
 
-    alpha: float = 0.5  # weight of M_R against M_C
-    tau_r: float = 0.5  # M_R item-attention temperature (similarities are z-scores)
-    tau_c: float = 0.5  # M_C temperature
-    tau_mod: float = 0.5  # modality attention temperature
-    tau_turn: float = 0.2  # turn attention: relevance to the latest turn
-    recency: float = 0.7  # turn attention: logit lost per turn back
-    correction: float = 0.5  # turn attention: bonus for turns that refine or correct
-    superseded: float = 4.0  # turn attention: penalty for requests replaced by a change of mind
-    color_bonus: float = 1.5  # soft re-rank for wanted colours, in z units
-    image_weight: float = 1.0  # prior on the image side of the modality attention (log-odds shift)
+    Defaults serve until a trained model replaces them. Served, the values are floats; while
+    training (train.Trainable) they are tensors, and the scoring core reads both alike."""
+
+    alpha: float = param(0.5, "unit")  # weight of M_R against M_C
+    tau_r: float = param(0.5, "positive")  # M_R item-attention temperature (similarities are z-scores)
+    tau_c: float = param(0.5, "positive")  # M_C temperature
+    tau_mod: float = param(0.5, "positive")  # modality attention temperature
+    tau_turn: float = param(0.2, "positive")  # turn attention: relevance to the latest turn
+    recency: float = param(0.7)  # turn attention: logit lost per turn back
+    correction: float = param(0.5)  # turn attention: bonus for turns that refine or correct
+    superseded: float = param(4.0)  # turn attention: penalty for requests replaced by a change of mind
+    color_bonus: float = param(1.5)  # soft re-rank for wanted colours, in z units
+    image_weight: float = param(1.0)  # prior on the image side of the modality attention (log-odds shift)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -85,21 +110,6 @@ class Adapter:
     native: np.ndarray | None = None
     bridge: np.ndarray | None = None
 
-    @staticmethod
-    def _apply(w: np.ndarray | None, x: np.ndarray) -> np.ndarray:
-        if w is None:
-            return x
-        y = x @ w
-        return y / np.maximum(np.linalg.norm(y, axis=-1, keepdims=True), 1e-12)
-
-    def image_to_shared(self, shared: np.ndarray, native: np.ndarray) -> np.ndarray:
-        if self.image is None and self.bridge is None:
-            return shared
-        y = shared @ self.image if self.image is not None else shared
-        if self.bridge is not None:
-            y = y + native @ self.bridge
-        return y / np.maximum(np.linalg.norm(y, axis=-1, keepdims=True), 1e-12)
-
     def tensors(self) -> dict[str, np.ndarray]:
         return {k: v for k, v in asdict(self).items() if v is not None}
 
@@ -124,7 +134,7 @@ class Model:
         save_file(tensors, str(d / "model.safetensors"))
         card = dict(self.card)
         card.update(format=MODEL_FORMAT, params=self.params.to_dict())
-        card.setdefault("created_at", dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
+        card.setdefault("created_at", utc_now())
         (d / "card.json").write_text(json.dumps(card, indent=2))
         return d
 
@@ -157,8 +167,43 @@ class Model:
 # -- the scoring core (torch): written once, used by Recommender and by `mmcrec train` ----------
 #
 # Shapes: n items, T turns, any leading batch dims "..." (none when serving one dialogue).
-# `p` is anything with the ModelParams attributes, floats (serving) or tensors (training);
+# `p` is a ModelParams, of floats (serving) or tensors (training);
 # `a` is a dict of adapter tensors (missing keys: identity).
+
+
+def adapter_tensors(adapter: Adapter, device: str | None = None) -> dict:
+    """The adapter's maps as the scoring core reads them: float32 tensors."""
+    return {k: torch.from_numpy(np.asarray(v, np.float32)).to(device) for k, v in adapter.tensors().items()}
+
+
+def dialogue_tensors(state: DialogueState, raws: list[dict], dims: tuple[int, int, int]) -> dict:
+    """One dialogue's turns as scoring-core inputs (T rows, frozen encoders' vectors, no adapter).
+
+    raws[j] is the raw encoding of the content turn j refines (state.content_of[j]);
+    dims = (shared dim, native image dim, language-model dim).
+    """
+    d, dn, dl = dims
+    m = len(state.turns)
+
+    def stack(key: str, dim: int) -> tuple[torch.Tensor, torch.Tensor]:
+        rows = [r.get(key) for r in raws]
+        x = np.zeros((m, dim))
+        for j, v in enumerate(rows):
+            if v is not None:
+                x[j] = v
+        return torch.from_numpy(x), torch.tensor([v is not None for v in rows], dtype=torch.bool)
+
+    text, has_text = stack("text", d)
+    native, has_image = stack("image_native", dn)
+    shared, _ = stack("image_shared", d)
+    lm, has_lm = stack("lm", dl)
+    return {
+        "text": text, "has_text": has_text, "image_native": native, "image_shared": shared, "has_image": has_image,
+        "lm": lm, "has_lm": has_lm,
+        "offset": torch.arange(m, dtype=torch.float64) - (m - 1),
+        "constrains": torch.tensor([float(it.constrains) for it in state.intents], dtype=torch.float64),
+        "superseded": torch.tensor([float(x) for x in state.superseded], dtype=torch.float64),
+    }
 
 
 def normalize(x: torch.Tensor) -> torch.Tensor:
@@ -206,7 +251,7 @@ def similarity_z(qv: torch.Tensor, items: dict, space: str) -> torch.Tensor:
     mean_i((q·x_i)²) = qᵀ(XᵀX/n)q."""
     x = items[space]
     qv = qv.to(x.dtype)
-    # x @ q.T streams the (n, d) matrix once, row-major; q @ x.T took 3× longer for 3 turns (2 cores)
+    # x @ q.T streams the (n, d) matrix once, row-major (q @ x.T does not)
     s = (x @ qv.reshape(-1, qv.shape[-1]).T).T.reshape(*qv.shape[:-1], x.shape[0])
     mom = (items.get("moments") or {}).get(space)
     if mom is None:
@@ -247,12 +292,13 @@ def turn_scores(items: dict, q: dict, p):
     return fused, beta, (hi / k)[..., 0]
 
 
-def turn_logits(lm, has_lm, offset, constrains, superseded, p):
+def turn_logits(q: dict, p) -> torch.Tensor:
     """Turn attention logits (..., T): relevance to the latest turn (its language-model encoding),
     recency (offset = j − (m − 1) ≤ 0), a bonus for refining turns, a penalty when replaced."""
+    lm, has_lm, offset = q["lm"], q["has_lm"], q["offset"]
     last = lm[..., -1:, :]  # turns are right-aligned: the latest turn is last
     rel = torch.where(has_lm & has_lm[..., -1:], (lm * last).sum(-1) - 1.0, torch.zeros_like(offset))
-    return rel / p.tau_turn + p.recency * offset + p.correction * constrains - p.superseded * superseded
+    return rel / p.tau_turn + p.recency * offset + p.correction * q["constrains"] - p.superseded * q["superseded"]
 
 
 def masked_softmax(x, mask):
@@ -262,442 +308,30 @@ def masked_softmax(x, mask):
     return torch.where(mask.any(-1, keepdim=True), out, torch.zeros_like(out)).nan_to_num(0.0)
 
 
-def mix(f, w, mask, bonus, p, alpha):
-    """M_R, M_C and Y = α·M_R + (1 − α)·M_C from turn scores f (..., T, n) and turn weights
-    w (..., T) (the attention renormalised over turns with a query; all 0 when none has),
-    the hard-constraint mask (..., n) and the colour bonus (..., n).
-    Also returns each turn's item attention a (..., T, n) for the explanation."""
+@dataclass
+class Scores:
+    """What `score` returns, over the items of one dialogue or a batch (leading dims ...)."""
+
+    y: torch.Tensor  # (..., n) α·M_R + (1 − α)·M_C
+    m_r: torch.Tensor  # (..., n)
+    m_c: torch.Tensor  # (..., n)
+    turn_attention: torch.Tensor  # (..., T) softmax over all turns, as explained
+    turn_weights: torch.Tensor  # (..., T) the same over the turns with a query (all 0 when none has)
+    item_attention: torch.Tensor  # (..., T, n) each turn's attention over the items
+    bonus: torch.Tensor  # (..., n) the colour bonus
+
+
+def score(p, q: dict, f: torch.Tensor, mask: torch.Tensor, color: torch.Tensor, alpha) -> Scores:
+    """The scoring pipeline, for serving and training alike: turn attention over the turns of
+    the (adapted) queries q, M_R and M_C from the turn scores f (..., T, n) within the hard-
+    constraint mask (..., n), the colour bonus on wanted colours (color (..., n): 1 wanted), and
+    Y = α·M_R + (1 − α)·M_C. Computes in the dtype of f and color."""
+    logits = turn_logits(q, p)
+    w = masked_softmax(logits, q["has_text"] | q["has_image"])
+    bonus = p.color_bonus * color
     a = masked_softmax(f / p.tau_r + bonus[..., None, :], mask[..., None, :])
     m_r = (w[..., None] * a).sum(-2)
     none = (w.sum(-1, keepdim=True) <= 0)
     m_r = torch.where(none, masked_softmax(bonus, mask), m_r)
     m_c = masked_softmax((w[..., None] * f).sum(-2) / p.tau_c + bonus, mask)
-    return alpha * m_r + (1 - alpha) * m_c, m_r, m_c, a
-
-
-@dataclass
-class TurnQuery:
-    """One turn's vectors: its text content and/or its image."""
-
-    text: np.ndarray | None = None  # (dim,) shared space
-    image_shared: np.ndarray | None = None  # (dim,)
-    image_native: np.ndarray | None = None  # (native_dim,)
-    lm: np.ndarray | None = None  # the language model's encoding, for turn attention
-
-
-@dataclass
-class Recommendation:
-    model_version: str
-    alpha: float
-    turn_attention: list[float]
-    modality_weights: dict[str, float]
-    items: list[dict]
-    item_attention: list[float]  # the last turn's attention over the returned items
-    understood: dict
-    summary: str
-    notes: list[str]
-    vague: bool
-    n_candidates: int
-    turn_labels: list[str] = field(default_factory=list)
-
-    def to_json(self) -> dict:
-        """The explanation as CONTRACTS §5 `recommend --json` prints it (plus extras)."""
-        return {
-            "model_version": self.model_version,
-            "alpha": self.alpha,
-            "turn_attention": self.turn_attention,
-            "modality_weights": self.modality_weights,
-            "items": self.items,
-            "item_attention": self.item_attention,
-            "understood": self.understood,
-            "notes": self.notes,
-            "vague": self.vague,
-            "turns": self.turn_labels,
-        }
-
-
-def dialogue_tensors(state: DialogueState, raws: list[dict], dims: tuple[int, int, int]) -> dict:
-    """One dialogue's turns as scoring-core inputs (T rows, frozen encoders' vectors, no adapter).
-
-    raws[j] is the raw encoding of the content turn j refines (state.content_of[j]);
-    dims = (shared dim, native image dim, language-model dim).
-    """
-    d, dn, dl = dims
-    m = len(state.turns)
-
-    def stack(key: str, dim: int) -> tuple[torch.Tensor, torch.Tensor]:
-        rows = [r.get(key) for r in raws]
-        x = np.zeros((m, dim))
-        for j, v in enumerate(rows):
-            if v is not None:
-                x[j] = v
-        return torch.from_numpy(x), torch.tensor([v is not None for v in rows], dtype=torch.bool)
-
-    text, has_text = stack("text", d)
-    native, has_image = stack("image_native", dn)
-    shared, _ = stack("image_shared", d)
-    lm, has_lm = stack("lm", dl)
-    return {
-        "text": text, "has_text": has_text, "image_native": native, "image_shared": shared, "has_image": has_image,
-        "lm": lm, "has_lm": has_lm,
-        "offset": torch.arange(m, dtype=torch.float64) - (m - 1),
-        "constrains": torch.tensor([float(it.constrains) for it in state.intents], dtype=torch.float64),
-        "superseded": torch.tensor([float(x) for x in state.superseded], dtype=torch.float64),
-    }
-
-
-def adapter_tensors(adapter: Adapter, dtype=torch.float64) -> dict:
-    return {k: torch.from_numpy(np.asarray(v)).to(dtype) for k, v in adapter.tensors().items()}
-
-
-class Recommender:
-    """Scores a catalog for a dialogue and explains the result."""
-
-    def __init__(self, catalog: Catalog, index: ItemIndex, encoder: Encoder, model: Model | None = None,
-                 ann: bool | None = None):
-        """ann: score through an approximate nearest-neighbour index (mmcrec.ann) — None picks it
-        for catalogs above MMCREC_ANN_MIN_ITEMS items (default 200,000)."""
-        self.catalog = catalog
-        self.encoder = encoder
-        self.vocab = Vocabulary(catalog)
-        self.lm = minilm(getattr(encoder, "device", None))
-        self._raw_index = index
-        self._cache: OrderedDict[tuple, dict] = OrderedDict()
-        if ann is None:
-            from .ann import ann_min_items
-
-            ann = len(index) > ann_min_items()
-        self.use_ann = bool(ann)
-        self.set_model(model or Model())
-        if len(index) > 50_000:
-            # a big catalog is millions of long-lived Python objects (titles, postings): frozen, the
-            # cyclic garbage collector stops walking them during requests (30 ms pauses at 1M items)
-            gc.collect()
-            gc.freeze()
-
-    def set_model(self, model: Model) -> None:
-        """Swap the served model (α, temperatures, adapter) without reloading anything else.
-
-        Item matrices are served in float32 (half of float64's memory and bandwidth: the per-turn
-        matmuls are bandwidth-bound); the similarities are mixed in float64."""
-        ix = self._raw_index
-        t = lambda x: torch.from_numpy(np.ascontiguousarray(x, np.float32))  # noqa: E731
-        raw = {"text": t(ix.text), "image": t(ix.image), "native": t(ix.native), "has_image": torch.from_numpy(ix.has_image)}
-        a = adapter_tensors(model.adapter, torch.float32)
-        with torch.no_grad():
-            items = adapt_items(raw, a)
-        text, image, native = (items[k].numpy() for k in ("text", "image", "native"))
-        ann = None
-        if self.use_ann:
-            from .ann import AnnIndex
-
-            ann = AnnIndex.for_items(items, self._ann_dir())
-        # one assignment, so a request running during a swap sees the old model or the new, not a mix;
-        # the turn-row cache lives with the served model, so a swap never serves stale rows
-        self._served = (model, a, items, _RowCache(len(ix)), ann)
-        self.text, self.image, self.native, self.has_image = text, image, native, ix.has_image
-        self.model = model
-
-    def _ann_dir(self) -> Path | None:
-        from .index import cache_dir_for
-
-        d = self._raw_index.stats.get("cache_dir")
-        try:
-            return Path(d) if d else cache_dir_for(self.catalog, self.encoder.name)
-        except OSError:
-            return None
-
-    @property
-    def params(self) -> ModelParams:
-        return self.model.params
-
-    # -- turns ---------------------------------------------------------------------------------
-
-    def raw_turn(self, turn: Turn, content: str) -> dict:
-        """The frozen encoders' view of one turn (no adapter): cached, shared by every model."""
-        return self.raw_turns([(turn, content)])[0]
-
-    def raw_turns(self, pairs: list[tuple[Turn, str]]) -> list[dict]:
-        """raw_turn for many (turn, content) pairs, encoded in batches (training featurises thousands)."""
-        key = lambda t, c: (c, t.image_sha256 or (id(t.image) if t.image is not None else None))  # noqa: E731
-        out: dict[tuple, dict] = {}
-        todo: dict[tuple, tuple[Turn, str]] = {}
-        for t, c in pairs:
-            k = key(t, c)
-            if k in self._cache:
-                out[k] = self._cache[k]
-            elif k not in todo:
-                todo[k] = (t, c)
-        keys = list(todo)
-        texts = sorted({c for t, c in todo.values() if c})
-        if texts:
-            emb = dict(zip(texts, self.encoder.encode_text(texts)))
-            lm = emb if self._text_model() is self.lm else dict(zip(texts, self.lm(texts)))
-        # each distinct image once (many asks share one photo)
-        img_row: dict[tuple, int] = {}
-        first: dict = {}
-        for k in keys:
-            if todo[k][0].image is not None:
-                img_row[k] = first.setdefault(k[1], len(first))
-        pics = {i: todo[k][0].image for k, i in img_row.items()}
-        img = self.encoder.encode_image([pics[i] for i in range(len(first))]) if first else None
-        for k in keys:
-            t, c = todo[k]
-            r: dict = {}
-            if c:
-                r["text"], r["lm"] = emb[c], lm[c]
-            if k in img_row:
-                i = img_row[k]
-                r["image_native"], r["image_shared"] = img.native[i], img.shared[i]
-                if "lm" not in r and self.encoder.dim == self.lm.dim and self._text_model() is self.lm:
-                    r["lm"] = img.shared[i]  # the offline bridge lives in the language model's own space
-            out[k] = r
-            if len(pairs) <= 8:  # serving: keep the recent turns; bulk callers keep their own results
-                self._cache[k] = r
-        while len(self._cache) > 256:
-            self._cache.popitem(last=False)
-        return [out[key(t, c)] for t, c in pairs]
-
-    def encode_turn(self, turn: Turn, content: str) -> TurnQuery:
-        """One turn's vectors as the served model sees them."""
-        model, a, *_ = self._served
-        r = self.raw_turn(turn, content)
-        g = lambda k, w: None if k not in r else adapt(torch.from_numpy(np.asarray(r[k], np.float32)), w).numpy()  # noqa: E731
-        q = TurnQuery(text=g("text", a.get("text")), image_native=g("image_native", a.get("native")), lm=r.get("lm"))
-        if "image_native" in r:
-            sh = image_shared(*(torch.from_numpy(np.asarray(r[k], np.float32)) for k in ("image_shared", "image_native")), a)
-            q.image_shared = sh.numpy()
-        return q
-
-    @property
-    def dims(self) -> tuple[int, int, int]:
-        return self.encoder.dim, self._raw_index.native.shape[1], self.lm.dim
-
-    def _text_model(self):
-        return getattr(self.encoder, "text", None)
-
-    def scores(self, state: DialogueState, alpha: float | None = None, full: bool = True) -> dict:
-        """Everything the scoring core says about one dialogue, as numpy arrays over the catalog.
-
-        full=False (serving): through the ANN index the arrays cover only the scored candidates,
-        whose catalog rows are in "candidates" — scattering them into catalog-long arrays would
-        cost more than scoring them at 1M items."""
-        model, a, items, rows, ann = self._served
-        p = model.params
-        alpha = p.alpha if alpha is None else float(np.clip(alpha, 0.0, 1.0))
-        mask, notes = state.mask(self.vocab)
-        bonus = p.color_bonus * state.color_match(self.vocab)
-        pairs = [(state.turns[j], state.intents[j].content) for j in range(len(state.turns))]
-        raws = [self.raw_turn(*pr) for pr in pairs]
-        d = dialogue_tensors(state, [raws[r] for r in state.content_of], self.dims)
-        for k in ("text", "image_native", "image_shared"):
-            d[k] = d[k].float()  # as the item matrices
-        with torch.no_grad():
-            return self._scores(state, d, [_row_key(*pairs[r]) for r in state.content_of], model, a, items, rows,
-                                ann, mask, notes, bonus, alpha, full)
-
-    def _scores(self, state, d, keys, model, a, items, rows, ann, mask, notes, bonus, alpha, full=True) -> dict:
-        p = model.params
-        d = adapt_queries(d, a)
-        live = d["has_text"] | d["has_image"]
-        logits = turn_logits(d["lm"], d["has_lm"], d["offset"], d["constrains"], d["superseded"], p)
-        c = torch.softmax(logits, -1)  # attention over all turns, as explained
-        w = masked_softmax(logits, live)  # the same, renormalised over the turns that have a query
-        n = len(mask)
-        cand = ann.candidates(d, live.numpy(), mask, bonus) if ann is not None and bool(live.any()) else None
-        if cand is None:  # exact: every item, each distinct turn query scored once and kept for the next turn
-            f, beta, img_share = rows.turn_scores(items, d, keys, live, p)
-            mask_c, bonus_c = mask, bonus
-        else:  # approximate: the exact core on the candidates, z-scored with the whole catalog's moments
-            sub = ann.subset(items, cand, d)
-            f, beta, img_share = turn_scores(sub, d, p)
-            mask_c, bonus_c = mask[cand], bonus[cand]
-        f, beta = f.double(), beta.double()
-        mask_t = torch.from_numpy(mask_c)
-        bonus_t = torch.from_numpy(np.asarray(bonus_c, np.float64))
-        y, m_r, m_c, att = mix(f, w, mask_t, bonus_t, p, alpha)
-        last = [j for j in range(len(state.turns)) if live[j]]
-        last_attention = att[last[-1]] if last else masked_softmax(bonus_t / p.tau_r, mask_t)
-        beta_bar = (w[:, None] * beta).sum(0) if last else torch.full((len(mask_c),), 0.5, dtype=torch.float64)
-        out = {"y": y.numpy(), "m_r": m_r.numpy(), "m_c": m_c.numpy(), "beta": beta_bar.numpy(),
-               "last_attention": last_attention.numpy()}
-        if cand is not None and not full:
-            out["mask"] = mask_c
-        elif cand is not None:  # back to catalog rows; an item outside the candidates scores 0 and is not shown
-            for k, v in out.items():
-                full = np.zeros(n, np.float64) if k != "beta" else np.full(n, 0.5)
-                full[cand] = v
-                out[k] = full
-            out["mask"] = np.zeros(n, bool)
-            out["mask"][cand] = mask_c
-        return {
-            "model": model, "alpha": alpha, "mask": out.pop("mask", mask), "notes": notes, **out,
-            "turn_attention": c.numpy(), "live": bool(last), "image_share": float((w * img_share.double()).sum()),
-            "candidates": None if cand is None else cand, "n_eligible": int(mask.sum()),
-        }
-
-    # -- the recommendation ------------------------------------------------------------------------
-
-    def recommend(self, state: DialogueState, k: int = 10, alpha: float | None = None) -> Recommendation:
-        s = self.scores(state, alpha, full=False)
-        alpha, mask, notes, y, m_r, m_c = s["alpha"], s["mask"], s["notes"], s["y"], s["m_r"], s["m_c"]
-        c, live, beta_bar, q_image, last_attention = (s["turn_attention"], s["live"], s["beta"], s["image_share"],
-                                                      s["last_attention"])
-        rows = s["candidates"]  # the arrays' catalog rows (None: all of them)
-        order = self._top(y, mask, k, diverse=state.is_vague, rows=rows)
-        items = []
-        for i in order:
-            row = self.catalog.item(int(i if rows is None else rows[i]))
-            price = row.get("price")
-            items.append(
-                {
-                    "item_id": row["item_id"],
-                    "title": row["title"],
-                    "score": float(y[i]),
-                    "m_r": float(m_r[i]),
-                    "m_c": float(m_c[i]),
-                    "alpha_contribution": {"m_r": float(alpha * m_r[i]), "m_c": float((1 - alpha) * m_c[i])},
-                    "modality": {"image": float(beta_bar[i]), "text": float(1 - beta_bar[i])},
-                    "price": None if price is None or (isinstance(price, float) and np.isnan(price)) else float(price),
-                    "category": row.get("category", ""),
-                    "color": row.get("color", ""),
-                    "description": row.get("description", ""),
-                    "image": row["image"],
-                }
-            )
-        ia = last_attention[order]
-        return Recommendation(
-            model_version=s["model"].version,
-            alpha=alpha,
-            turn_attention=[float(x) for x in c],
-            modality_weights={"image": float(q_image), "text": float(1 - q_image)} if live else {"image": 0.0, "text": 1.0},
-            items=items,
-            item_attention=[float(x) for x in (ia / ia.sum() if ia.sum() > 0 else ia)],
-            understood=state.understood(),
-            summary=state.summary(),
-            notes=notes,
-            vague=state.is_vague,
-            n_candidates=int(s["n_eligible"]),
-            turn_labels=[_turn_label(t) for t in state.turns],
-        )
-
-    def _top(self, y: np.ndarray, mask: np.ndarray, k: int, diverse: bool, rows: np.ndarray | None = None) -> np.ndarray:
-        """Positions in y of the k best allowed items (rows: y's catalog rows, None = all)."""
-        cand = np.flatnonzero(mask)
-        if cand.size == 0:
-            return cand
-        take = min(cand.size, k if not diverse else max(k * 5, 50))
-        top = cand[np.argpartition(-y[cand], take - 1)[:take]]
-        top = top[np.argsort(-y[top], kind="stable")]
-        if not diverse:
-            return top[:k]
-        # a vague request gets a varied first gallery: at most two items per category
-        cats = self.vocab.category_of if rows is None else self.vocab.category_of[rows]
-        seen: dict = {}
-        picked = []
-        for i in top:
-            if seen.get(cats[i], 0) < 2:
-                picked.append(i)
-                seen[cats[i]] = seen.get(cats[i], 0) + 1
-            if len(picked) == k:
-                break
-        return np.array(picked, dtype=int)
-
-
-def _row_key(turn: Turn, content: str) -> tuple:
-    """What a turn's query vectors depend on (as Recommender.raw_turns keys its cache)."""
-    return (content, turn.image_sha256 or (id(turn.image) if turn.image is not None else None))
-
-
-class _RowCache:
-    """Each distinct turn query's fused scores over the whole catalog, computed once per served model.
-
-    A dialogue re-scores all its turns on every new turn, and refinements ("under $40", "not black")
-    reuse the query of the turn they refine: both would repeat the same n-wide matmuls. Bounded by
-    memory (MMCREC_ROW_CACHE_MB, default 256), least recently used out first; safe across threads."""
-
-    def __init__(self, n: int):
-        import os
-        import threading
-
-        mb = float(os.environ.get("MMCREC_ROW_CACHE_MB", "256"))
-        self.cap = int(mb * 2**20 // max(1, 8 * n))
-        self.rows: OrderedDict[tuple, tuple] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def turn_scores(self, items: dict, d: dict, keys: list, live: torch.Tensor, p):
-        n, m = items["text"].shape[0], len(keys)
-        first: dict[tuple, int] = {}
-        for j, k in enumerate(keys):
-            if live[j]:
-                first.setdefault(k, j)
-        with self.lock:
-            got = {k: self.rows[k] for k in first if k in self.rows}
-            for k in got:
-                self.rows.move_to_end(k)
-        todo = [k for k in first if k not in got]
-        if todo:
-            idx = torch.tensor([first[k] for k in todo])
-            q = {k: d[k][idx] for k in ("text", "has_text", "image_native", "image_shared", "has_image")}
-            f, beta, share = turn_scores(items, q, p)
-            for r, k in enumerate(todo):
-                got[k] = (f[r], beta[r], share[r])
-            if self.cap > 0:
-                with self.lock:
-                    for k in todo:
-                        self.rows[k] = got[k]
-                    while len(self.rows) > self.cap:
-                        self.rows.popitem(last=False)
-        dtype = items["text"].dtype
-        f = torch.zeros((m, n), dtype=dtype)
-        beta = torch.full((m, n), 0.5, dtype=dtype)
-        share = torch.zeros(m, dtype=dtype)
-        for j, k in enumerate(keys):
-            if live[j]:
-                f[j], beta[j], share[j] = got[k]
-        return f, beta, share
-
-
-def _turn_label(t: Turn) -> str:
-    text = " ".join(t.text.split())
-    if len(text) > 40:
-        text = text[:39] + "…"
-    if t.has_image:
-        return f"[photo] {text}".strip()
-    return text or "(empty)"
-
-
-def load_recommender(
-    catalog_path: str | Path,
-    encoder: str | None = None,
-    model_dir: str | Path | None = None,
-    progress=None,
-) -> Recommender:
-    """Catalog → encoder → cached item embeddings → model, ready to serve."""
-    from .catalog import load_catalog
-    from .encoders import create_encoder
-    from .index import build_index
-
-    catalog = load_catalog(catalog_path)
-    enc = create_encoder(encoder)
-    index = build_index(catalog, enc, progress=progress)
-    model = Model.load(model_dir) if model_dir else Model()
-    rec = Recommender(catalog, index, enc, model)
-    rec.index_issues = index.issues
-    serving_threads()
-    return rec
-
-
-def serving_threads() -> None:
-    """One intra-op thread per request: the app runs requests side by side in worker threads,
-    and with 2+ threads each, OpenMP spin-waiting under load made a 5 ms MiniLM call take 500 ms
-    (measured on 2 cores). Batch work (indexing, training) keeps torch's default. Override with
-    MMCREC_TORCH_THREADS."""
-    import os
-
-    n = int(os.environ.get("MMCREC_TORCH_THREADS", "1"))
-    torch.set_num_threads(n)
-    import sys
-
-    if "faiss" in sys.modules:
-        sys.modules["faiss"].omp_set_num_threads(n)
+    return Scores(alpha * m_r + (1 - alpha) * m_c, m_r, m_c, torch.softmax(logits, -1), w, a, bonus)

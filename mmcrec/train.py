@@ -23,11 +23,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import datetime as dt
-import json
-import math
-import os
-import re
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -37,20 +32,26 @@ from typing import Callable
 import numpy as np
 import torch
 
-from .dialogue import DialogueState, Turn
+from .clock import utc_now
+from .catalog import Catalog
+from .dialogue import DialogueState, dialogue_turns
+from .evaluate import ModelSystem, evaluate, mrr, ndcg_at
+from .images import ImageError, open_image
 from .model import (
+    Adapter,
     Model,
     ModelParams,
-    Recommender,
     adapt_items,
     adapt_queries,
+    adapter_tensors,
+    constrained,
     dialogue_tensors,
-    masked_softmax,
-    mix,
-    turn_logits,
+    score,
     turn_scores,
+    unconstrained,
 )
-from .paths import default_models_root
+from .recommender import Recommender
+from .registry import Registry
 
 HELDOUT_FRACTION = 0.2  # of sessions: the verdict
 VALID_FRACTION = 0.15  # of the remaining sessions: early stopping
@@ -231,13 +232,6 @@ def split_by_session(examples: list[Example], seed: int, fraction: float = HELDO
     return [e for e in examples if group[e.session_id] not in held], [e for e in examples if group[e.session_id] in held]
 
 
-def dialogue_of(ex: Example, image) -> list[Turn]:
-    """As evaluate.LabelledQuery does: the image goes with the first turn, or stands alone."""
-    if not ex.turns:
-        return [Turn("", image, ex.image_sha256)]
-    return [Turn(t, image if i == 0 else None, ex.image_sha256 if i == 0 else "") for i, t in enumerate(ex.turns)]
-
-
 # -- batches: labelled dialogues as scoring-core tensors ------------------------------------------
 
 
@@ -245,8 +239,6 @@ def featurize(examples: list[Example], rec: Recommender, items: np.ndarray, devi
     """Stack the distinct dialogues (left-padded to the longest, so the latest turn is last) with
     their constraint masks and colour matches over the training items `items` (catalog positions).
     Sets each example's `row`: sessions asking the same thing share a row, and are scored once."""
-    from .images import ImageError, open_image
-
     rows: dict[tuple, int] = {}
     uniq: list[Example] = []
     for ex in examples:
@@ -264,7 +256,7 @@ def featurize(examples: list[Example], rec: Recommender, items: np.ndarray, devi
             except (ImageError, OSError):
                 img = None
         st = DialogueState()
-        for t in dialogue_of(ex, img):
+        for t in dialogue_turns(ex.turns, img, ex.image_sha256):
             st.add(t, rec.vocab)
         states.append(st)
     pairs = [(st.turns[j], st.intents[j].content) for st in states for j in range(len(st.turns))]
@@ -338,35 +330,25 @@ class LowRank:
 
 
 class Trainable(torch.nn.Module):
-    """The parent model's numbers as free parameters, constrained where the design needs it
-    (α in (0, 1), temperatures > 0), plus residual maps that start at zero."""
+    """The parent model's numbers as free parameters, one per ModelParams field, read through
+    the field's range (α in (0, 1), temperatures > 0), plus residual maps that start at zero."""
 
     def __init__(self, parent: Model, dims: tuple[int, int, int], rank: int = RANK, learn=("text", "image", "bridge")):
         super().__init__()
-        p = parent.params
         d, dn, _ = dims
-        self.alpha_logit = torch.nn.Parameter(torch.tensor(math.log(np.clip(p.alpha, 0.02, 0.98) / (1 - np.clip(p.alpha, 0.02, 0.98)))))
-        for k in ("tau_r", "tau_c", "tau_mod", "tau_turn"):
-            setattr(self, f"log_{k}", torch.nn.Parameter(torch.tensor(math.log(max(getattr(p, k), 1e-3)))))
-        for k in ("recency", "correction", "superseded", "color_bonus", "image_weight"):
-            setattr(self, k + "_", torch.nn.Parameter(torch.tensor(float(getattr(p, k)))))
-        self.base = {k: torch.from_numpy(np.asarray(v, np.float32)) for k, v in parent.adapter.tensors().items()}
+        self.free = torch.nn.ParameterDict({
+            f.name: torch.nn.Parameter(torch.tensor(unconstrained(getattr(parent.params, f.name), f.metadata["range"])))
+            for f in dataclasses.fields(ModelParams)
+        })
+        self.base = adapter_tensors(parent.adapter)
         # native (image ↔ image) keeps the parent's map: labels say little about it, and it is the costly one
         self.shapes = {k: v for k, v in {"text": (d, d), "image": (d, d), "bridge": (dn, d)}.items() if k in learn and rank > 0}
         self.lr_a = torch.nn.ParameterDict({k: torch.nn.Parameter(torch.zeros(s[0], rank)) for k, s in self.shapes.items()})
         self.lr_b = torch.nn.ParameterDict({k: torch.nn.Parameter(torch.randn(rank, s[1]) * 0.01) for k, s in self.shapes.items()})
 
-    # the attributes the scoring core reads, as tensors
-    @property
-    def alpha(self):
-        return torch.sigmoid(self.alpha_logit)
-
-    def __getattr__(self, name):
-        if name in ("tau_r", "tau_c", "tau_mod", "tau_turn"):
-            return torch.exp(super().__getattr__(f"log_{name}"))
-        if name in ("recency", "correction", "superseded", "color_bonus", "image_weight"):
-            return super().__getattr__(name + "_")
-        return super().__getattr__(name)
+    def params(self) -> ModelParams:
+        """The parameters as the scoring core reads them: tensors, each in its range."""
+        return ModelParams(**{f.name: constrained(self.free[f.name], f.metadata["range"]) for f in dataclasses.fields(ModelParams)})
 
     def adapter(self) -> dict:
         """The adapter as the scoring core reads it: parent's map (identity; zero bridge) + A·B."""
@@ -389,47 +371,28 @@ class Trainable(torch.nn.Module):
 
     def to_model(self, card: dict) -> Model:
         with torch.no_grad():
-            params = ModelParams(
-                alpha=float(self.alpha), tau_r=float(self.tau_r), tau_c=float(self.tau_c), tau_mod=float(self.tau_mod),
-                tau_turn=float(self.tau_turn), recency=float(self.recency), correction=float(self.correction),
-                superseded=float(self.superseded), color_bonus=float(self.color_bonus),
-                image_weight=float(self.image_weight),
-            )
+            p = self.params()
+            params = ModelParams(**{f.name: float(getattr(p, f.name)) for f in dataclasses.fields(p)})
             a = self.full_adapter()
-        from .model import Adapter
-
         adapter = Adapter(**{k: v.detach().cpu().numpy().astype(np.float32) for k, v in a.items()})
         return Model(params, adapter, card)
 
 
-class Fixed:
-    """A saved model's numbers in the form the scoring core reads (for scoring current vs new)."""
-
-    def __init__(self, model: Model, device: str):
-        for k, v in model.params.to_dict().items():
-            setattr(self, k, float(v))
-        self._a = {k: torch.from_numpy(np.asarray(v, np.float32)).to(device) for k, v in model.adapter.tensors().items()}
-
-    def adapter(self) -> dict:
-        return self._a
+def frozen(model: Model, device: str) -> tuple[ModelParams, dict]:
+    """A saved model as `forward` reads it (to score current vs new): its params and adapter tensors."""
+    return model.params, adapter_tensors(model.adapter, device)
 
 
-def forward(p, items_raw: dict, batch: dict, idx=None) -> torch.Tensor:
-    """Y (B, n) for a batch of dialogues: the same core the Recommender serves with."""
-    a = p.adapter()
-    items = adapt_items(items_raw, a)
+def forward(p: ModelParams, a: dict, items_raw: dict, batch: dict, idx=None) -> torch.Tensor:
+    """Y (B, n) for a batch of dialogues: the scoring pipeline the Recommender serves with."""
     d = batch if idx is None else {k: v[idx] for k, v in batch.items()}
     q = adapt_queries(d, a)
-    live = q["has_text"] | q["has_image"]
-    w = masked_softmax(turn_logits(q["lm"], q["has_lm"], q["offset"], q["constrains"], q["superseded"], p), live)
-    f, _, _ = turn_scores(items, q, p)
-    y, _, _, _ = mix(f, w, d["mask"], p.color_bonus * d["color"], p, p.alpha)
-    return y
+    f, _, _ = turn_scores(adapt_items(items_raw, a), q, p)
+    return score(p, q, f, d["mask"], d["color"], p.alpha).y
 
 
-def catalog_infonce(p, items_raw: dict, temp: float = 0.05) -> torch.Tensor:
+def catalog_infonce(a: dict, items_raw: dict, temp: float = 0.05) -> torch.Tensor:
     """Each item's picture (in the shared space) should pick out the item's own text."""
-    a = p.adapter()
     it = adapt_items(items_raw, a)
     ok = items_raw["has_image"]
     img, txt = it["image"][ok], it["text"][ok].detach()  # the picture learns to find the text, not back
@@ -447,8 +410,6 @@ def label_metrics(y: np.ndarray, examples: list[Example], local: dict[int, int],
     """AUC of up vs down (pairs within a dialogue), and NDCG@k and MRR of the thumbs-up items
     among the judged items of each dialogue (condensed lists: items nobody judged are left out,
     so a model is not penalised for surfacing good items the labelling model never showed)."""
-    from .evaluate import mrr, ndcg_at
-
     wins, pairs, ndcgs, mrrs = 0.0, 0, [], []
     for ex in examples:
         s = y[ex.row]
@@ -474,9 +435,9 @@ def label_metrics(y: np.ndarray, examples: list[Example], local: dict[int, int],
 
 
 @torch.no_grad()
-def score_examples(p, items_raw: dict, batch: dict, chunk: int = 512) -> np.ndarray:
+def score_examples(p: ModelParams, a: dict, items_raw: dict, batch: dict, chunk: int = 512) -> np.ndarray:
     n = batch["mask"].shape[0]
-    return np.concatenate([forward(p, items_raw, batch, slice(s, s + chunk)).float().cpu().numpy() for s in range(0, n, chunk)]) if n else np.zeros((0, 0))
+    return np.concatenate([forward(p, a, items_raw, batch, slice(s, s + chunk)).float().cpu().numpy() for s in range(0, n, chunk)]) if n else np.zeros((0, 0))
 
 
 def is_better(new: dict, cur: dict) -> bool:
@@ -488,136 +449,6 @@ def is_better(new: dict, cur: dict) -> bool:
         if new.get(m) is not None and cur.get(m) is not None:
             ok = ok and new[m] >= cur[m] - 0.01
     return bool(ok)
-
-
-# -- the registry: versions, promotions, rollback -----------------------------------------------
-
-
-class Registry:
-    """A models directory: v1, v2, ... (never overwritten) and registry.json, the promotion history.
-
-        {"last_version": 3, "promoted": [{"version": "v1", "at": ...}, {"version": "v3", "at": ...}]}
-
-    The current model is the last promotion; rollback removes it (and the one before serves again).
-    """
-
-    def __init__(self, root: str | Path | None = None):
-        self.root = Path(root) if root else default_models_root()
-
-    @property
-    def file(self) -> Path:
-        return self.root / "registry.json"
-
-    def _read(self) -> dict:
-        try:
-            d = json.loads(self.file.read_text())
-            return d if isinstance(d, dict) else {}
-        except (OSError, json.JSONDecodeError):
-            return {}
-
-    def _write(self, d: dict) -> None:
-        self.root.mkdir(parents=True, exist_ok=True)
-        tmp = self.file.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_text(json.dumps(d, indent=2))
-        os.replace(tmp, self.file)
-
-    @staticmethod
-    def _num(name: str) -> int | None:
-        m = re.fullmatch(r"v(\d+)", name)
-        return int(m.group(1)) if m else None
-
-    def versions(self) -> list[tuple[str, dict]]:
-        """(version, card) for every saved model, oldest first."""
-        out = []
-        if self.root.is_dir():
-            for p in self.root.iterdir():
-                n = self._num(p.name)
-                if n is not None and (p / "card.json").is_file():
-                    try:
-                        card = json.loads((p / "card.json").read_text())
-                    except (OSError, json.JSONDecodeError):
-                        continue
-                    out.append((n, p.name, card))
-        return [(name, card) for _, name, card in sorted(out)]
-
-    def path(self, version: str) -> Path:
-        return self.root / version
-
-    def current(self) -> str | None:
-        """The promoted version served now (None: the built-in defaults, "v0")."""
-        hist = self._read().get("promoted") or []
-        return hist[-1]["version"] if hist else None
-
-    def current_dir(self) -> Path | None:
-        v = self.current()
-        return self.path(v) if v and (self.path(v) / "card.json").is_file() else None
-
-    def history(self) -> list[dict]:
-        return list(self._read().get("promoted") or [])
-
-    def load(self, version: str | None) -> Model:
-        if not version or version == "v0":
-            return Model()
-        return Model.load(self.path(version))
-
-    def new_version_dir(self) -> tuple[str, Path]:
-        """The next number (above every one ever used here), reserved by creating its directory."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        d = self._read()
-        n = max([int(d.get("last_version", 0))] + [self._num(p.name) or 0 for p in self.root.iterdir()]) + 1
-        while True:
-            try:
-                (self.root / f"v{n}").mkdir()
-                break
-            except FileExistsError:
-                n += 1
-        d = self._read()
-        d["last_version"] = max(n, int(d.get("last_version", 0)))
-        self._write(d)
-        return f"v{n}", self.root / f"v{n}"
-
-    def promote(self, version: str) -> Model:
-        model = Model.load(self.path(version))  # fails before anything changes if it does not load
-        d = self._read()
-        d.setdefault("promoted", []).append({"version": version, "at": _now()})
-        self._write(d)
-        return model
-
-    def rollback(self) -> str | None:
-        """Undo the last promotion; returns the version served now (None: defaults)."""
-        d = self._read()
-        hist = d.get("promoted") or []
-        if not hist:
-            raise TrainError("nothing to roll back: no model has been promoted")
-        d.setdefault("rolled_back", []).append({**hist.pop(), "at": _now()})
-        d["promoted"] = hist
-        self._write(d)
-        return self.current()
-
-    def metrics_by_version(self) -> list[dict]:
-        """Held-out metrics from each card, for a chart of versions."""
-        rows = []
-        for v, card in self.versions():
-            m = (card.get("metrics") or {}).get("heldout") or {}
-            rows.append({"version": v, "parent": card.get("parent"), "created_at": card.get("created_at"),
-                         "promotable": card.get("promotable"), **{k: m.get(k) for k in ("auc", "ndcg", "mrr", "n")},
-                         "parent_ndcg": ((card.get("metrics") or {}).get("heldout_parent") or {}).get("ndcg")})
-        return rows
-
-
-def resolve_model_dir(models_root: str | Path | None = None, explicit: str | Path | None = None) -> Path | None:
-    """The model to serve: an explicit directory, else the newest promotion in the models root
-    (env MMCREC_MODELS_DIR or <project>/models), else None (the built-in defaults)."""
-    if explicit:
-        p = Path(explicit)
-        if not (p / "card.json").is_file():
-            raise FileNotFoundError(f"model directory not found: {p}")
-        return p
-    return Registry(models_root).current_dir()
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
 
 # -- training ------------------------------------------------------------------------------------
@@ -638,38 +469,28 @@ class TrainResult:
     model: Model | None = None
 
 
-def _resolve(rec_or_index, catalog) -> Recommender:
-    if isinstance(rec_or_index, Recommender):
-        return rec_or_index
-    from .encoders import create_encoder
-
-    return Recommender(catalog, rec_or_index, create_encoder(rec_or_index.encoder))
-
-
 def train_next(
     labels: list,
-    catalog=None,
-    rec_or_index=None,
-    registry: Registry | str | Path | None = None,
+    catalog: Catalog,
+    rec: Recommender,
+    registry: Registry,
     seed: int = 0,
     progress: Progress | None = None,
     queries: list | None = None,
     current: Model | None = None,
     config: TrainConfig | None = None,
     device: str | None = None,
-    save: bool = True,
 ) -> TrainResult:
-    """Train the next model from labels (feedback.Label objects), compare it with the current one
-    on held-out sessions (and labelled queries), and save it as the next version of `registry`.
+    """Train the next model from labels (feedback.Label objects) on `rec`'s item embeddings of
+    `catalog`, compare it with the current one on held-out sessions (and labelled queries), and
+    save it as the next version of `registry`.
 
     progress(fraction, message) is called as it goes. Raises TrainError for unusable labels.
     The served model is not touched: promote with registry.promote(version) and
     Recommender.set_model(model).
     """
     t0 = time.perf_counter()
-    rec = _resolve(rec_or_index, catalog)
-    catalog = rec.catalog
-    reg = registry if isinstance(registry, Registry) else Registry(registry)
+    reg = registry
     if current is None:
         current = reg.load(reg.current())
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
@@ -704,7 +525,7 @@ def train_next(
         rest = np.setdiff1d(np.arange(n), labelled)
         items = np.sort(np.concatenate([labelled, rng.choice(rest, size=max(0, MAX_TRAIN_ITEMS - len(labelled)), replace=False)]))
     local = {int(i): k for k, i in enumerate(items)}
-    ix = rec._raw_index
+    ix = rec.index
     items_raw = {
         "text": torch.from_numpy(ix.text[items]).float().to(device),
         "image": torch.from_numpy(ix.image[items]).float().to(device),
@@ -721,9 +542,8 @@ def train_next(
 
     model = Trainable(current, rec.dims, cfg.rank, cfg.learn).to(device)
     model.base = {k: v.to(device) for k, v in model.base.items()}
-    scalars = [p for name, p in model.named_parameters() if not name.startswith("lr_")]
-    adapters = [p for name, p in model.named_parameters() if name.startswith("lr_")]
-    opt = torch.optim.Adam([{"params": scalars, "lr": cfg.lr_scalars}, {"params": adapters, "lr": cfg.lr_maps}])
+    maps = [*model.lr_a.parameters(), *model.lr_b.parameters()]
+    opt = torch.optim.Adam([{"params": list(model.free.parameters()), "lr": cfg.lr_scalars}, {"params": maps, "lr": cfg.lr_maps}])
     ssl_weight, reg_weight, batch_size = cfg.ssl_weight, cfg.reg_weight, cfg.batch_size
     max_epochs = cfg.max_epochs
 
@@ -736,7 +556,7 @@ def train_next(
 
     @torch.no_grad()
     def val_loss() -> float:
-        y = torch.from_numpy(score_examples(model, items_raw, b_val)).to(device)
+        y = torch.from_numpy(score_examples(model.params(), model.adapter(), items_raw, b_val)).to(device)
         return float(pair_loss(y, vpairs))  # the catalog loss is not a verdict: it is about items, not asks
 
     best, best_state, bad, patience, epochs = val_loss(), copy.deepcopy(model.state_dict()), 0, cfg.patience, 0
@@ -755,8 +575,9 @@ def train_next(
             remap = torch.full((n_rows,), -1, dtype=torch.long)
             remap[sel] = torch.arange(len(sel))
             pb = (remap[pb_all[0][keep]], pb_all[1][keep], pb_all[2][keep], pb_all[3][keep])
-            y = forward(model, items_raw, b_fit, sel.to(device))
-            loss = pair_loss(y, pb) + ssl_weight * catalog_infonce(model, items_raw, cfg.ssl_temp) + reg_weight * model.residual_norm()
+            a = model.adapter()
+            y = forward(model.params(), a, items_raw, b_fit, sel.to(device))
+            loss = pair_loss(y, pb) + ssl_weight * catalog_infonce(a, items_raw, cfg.ssl_temp) + reg_weight * model.residual_norm()
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -773,7 +594,7 @@ def train_next(
     _say(progress, 0.85, "comparing with the current model on held-out sessions")
     card = {
         "parent": current.version,
-        "created_at": _now(),
+        "created_at": utc_now(),
         "encoder": rec.encoder.name,
         "catalog_id": catalog.catalog_id,
         "seed": seed,
@@ -782,31 +603,27 @@ def train_next(
                   "items": int(len(items))},
     }
     new = model.to_model(card)
-    cur_p, new_p = Fixed(current, device), Fixed(new, device)
-    m_cur = label_metrics(score_examples(cur_p, items_raw, b_held), held_ex, local)
-    m_new = label_metrics(score_examples(new_p, items_raw, b_held), held_ex, local)
+    m_cur = label_metrics(score_examples(*frozen(current, device), items_raw, b_held), held_ex, local)
+    m_new = label_metrics(score_examples(*frozen(new, device), items_raw, b_held), held_ex, local)
     metrics = {"heldout": {"current": m_cur, "new": m_new}}
     rows = [{"set": "held-out labels", "kind": "all", "metric": m, "current": m_cur[m], "new": m_new[m], "n": m_new["n"]}
             for m in ("auc", "ndcg", "mrr")]
     if queries:
         _say(progress, 0.9, f"evaluating on {len(queries)} labelled queries")
         metrics["queries"] = {"current": query_metrics(rec, current, queries), "new": query_metrics(rec, new, queries)}
-        for kind in list(metrics["queries"]["new"]["by_kind"]) + ["overall"]:
+        q_cur, q_new = metrics["queries"]["current"], metrics["queries"]["new"]
+        for kind in [*q_new["by_kind"], "overall"]:
+            c, nn = (q_cur["overall"], q_new["overall"]) if kind == "overall" else (q_cur["by_kind"][kind], q_new["by_kind"][kind])
             for m in ("ndcg", "recall", "mrr"):
-                c = metrics["queries"]["current"]["overall" if kind == "overall" else "by_kind"]
-                nn = metrics["queries"]["new"]["overall" if kind == "overall" else "by_kind"]
-                c, nn = (c if kind == "overall" else c[kind]), (nn if kind == "overall" else nn[kind])
                 rows.append({"set": "labelled queries", "kind": kind, "metric": m, "current": c[m], "new": nn[m], "n": nn["n"]})
     promotable = is_better(m_new, m_cur)
-    new.card.update(metrics={"heldout": m_new, "heldout_parent": m_cur, **({"queries": _strip_q(metrics["queries"]["new"])} if queries else {})},
+    new.card.update(metrics={"heldout": m_new, "heldout_parent": m_cur, **({"queries": metrics["queries"]["new"]} if queries else {})},
                     promotable=promotable)
-    version, out_dir = "unsaved", Path()
-    if save:
-        version, out_dir = reg.new_version_dir()
-        new.card["version"] = version
-        out_dir.rmdir()  # reserved above; Model.save creates it (and never overwrites)
-        new.save(out_dir)
-        new = Model.load(out_dir)
+    version, out_dir = reg.new_version_dir()
+    new.card["version"] = version
+    out_dir.rmdir()  # reserved above; Model.save creates it (and never overwrites)
+    new.save(out_dir)
+    new = Model.load(out_dir)
     _say(progress, 1.0, f"{version}: {'promotable' if promotable else 'not better than ' + current.version}")
     res = TrainResult(version, out_dir, current.version, promotable, rows, metrics, reg.metrics_by_version(), counts,
                       time.perf_counter() - t0, model=new)
@@ -814,14 +631,8 @@ def train_next(
     return res
 
 
-def _strip_q(r: dict) -> dict:
-    return {"overall": r["overall"], "by_kind": r["by_kind"]}
-
-
 def query_metrics(rec: Recommender, model: Model, queries: list, k: int = 10) -> dict:
     """evaluate.evaluate on labelled queries with `model`, on a shadow of rec (the served model stays)."""
-    from .evaluate import ModelSystem, evaluate
-
     shadow = copy.copy(rec)
     shadow.set_model(model)
     r = evaluate(ModelSystem(shadow), queries, k=k)
@@ -855,68 +666,3 @@ def format_result(res: TrainResult) -> str:
     verdict = "PROMOTABLE: better than" if res.promotable else "not promotable: not better than"
     lines.append(f"{res.version}: {verdict} {res.parent} on held-out labels")
     return "\n".join(lines)
-
-
-def train_command(args) -> int:
-    """`mmcrec train (--db P | --labels P) --catalog P --out DIR [--queries P] [--seed N] [--model DIR]`."""
-    from .model import load_recommender
-
-    labels, tmp = read_labels(getattr(args, "db", None), getattr(args, "labels", None))
-    try:
-        precheck(labels)
-        reg = Registry(args.out)
-        current = Model.load(args.model) if getattr(args, "model", None) else None
-        queries = None
-        if getattr(args, "queries", None):
-            from .evaluate import load_queries
-
-            queries = load_queries(args.queries)
-        rec = load_recommender(args.catalog, args.encoder)
-
-        def progress(frac: float, msg: str) -> None:
-            print(f"[{frac:4.0%}] {msg}", flush=True) if frac in (0.02, 0.08, 0.85, 0.9, 1.0) else None
-
-        res = train_next(labels, rec.catalog, rec, reg, seed=args.seed, progress=progress, queries=queries, current=current)
-    finally:
-        if tmp is not None:
-            tmp.cleanup()
-    print(res.table)
-    print(f"saved {res.model_dir}")
-    if res.promotable:
-        print(f"promote it with: python -m mmcrec.train promote {res.version} --out {args.out}")
-    return 0
-
-
-def models_main(argv: list[str] | None = None) -> int:
-    """`python -m mmcrec.train list|promote VERSION|rollback [--out DIR]`: the registry by hand."""
-    import argparse
-    import sys
-
-    ap = argparse.ArgumentParser(prog="python -m mmcrec.train", description="model versions: list, promote, roll back")
-    ap.add_argument("action", choices=["list", "promote", "rollback"])
-    ap.add_argument("version", nargs="?")
-    ap.add_argument("--out", default=None, help="models directory (default MMCREC_MODELS_DIR or <project>/models)")
-    args = ap.parse_args(argv)
-    reg = Registry(args.out)
-    try:
-        if args.action == "promote":
-            if not args.version:
-                raise TrainError("promote needs a VERSION")
-            reg.promote(args.version)
-        elif args.action == "rollback":
-            reg.rollback()
-    except (TrainError, FileNotFoundError, ValueError) as e:
-        print(f"mmcrec: error: {str(e).splitlines()[0]}", file=sys.stderr)
-        return 2
-    cur = reg.current() or "v0 (built-in defaults)"
-    for row in reg.metrics_by_version():
-        f = lambda x: "-" if x is None else f"{x:.3f}"  # noqa: E731
-        mark = "*" if row["version"] == reg.current() else " "
-        print(f"{mark} {row['version']:<5} parent {row['parent'] or '-':<5} NDCG@10 {f(row['ndcg'])} (parent {f(row['parent_ndcg'])}) "
-              f"AUC {f(row['auc'])} MRR {f(row['mrr'])} promotable={row['promotable']} {row['created_at'] or ''}")
-    print(f"serving: {cur}")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(models_main())

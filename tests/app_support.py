@@ -30,7 +30,8 @@ def query_image(word: str = "sneaker") -> Path:
 
 
 def make_ctx(rec, tmp_path: Path, **config):
-    from mmcrec.ui import AppConfig, AppContext
+    from mmcrec.app.config import AppConfig
+    from mmcrec.app.context import AppContext
 
     config.setdefault("auth", None)
     config.setdefault("admins", None)
@@ -40,9 +41,42 @@ def make_ctx(rec, tmp_path: Path, **config):
     return AppContext(cfg, recommender=rec)
 
 
+PROMPTS = ["something nice", "show me a few ideas", "what do you have", "a present", "anything fun",
+           "something useful", "surprise me", "what's popular", "a thing I'd like", "treat myself"]
+
+
+def record_favouring(ctx, category: str, sessions: int = 25, seed: int = 0, annotator: str = "ann") -> int:
+    """Annotators who thumb up `category` items and thumb down the rest of what they were shown,
+    recorded through the app's label store (~6 labels a session)."""
+    from mmcrec.dialogue import DialogueState, Turn
+    from mmcrec.labels import Label, make_label_id
+
+    rec = ctx.rec()
+    rng = np.random.default_rng(seed)
+    items = rec.catalog.items
+    pool = items.loc[items["category"] == category, "item_id"].tolist()
+    n = 0
+    for s in range(sessions):
+        prompt = PROMPTS[s % len(PROMPTS)]
+        sid = f"sess-{seed}-{s}"
+        st = DialogueState()
+        st.add(Turn(prompt), rec.vocab)
+        shown = [it["item_id"] for it in rec.recommend(st, k=4).items]
+        shown += list(rng.choice(pool, 2, replace=False))
+        for r, iid in enumerate(dict.fromkeys(shown)):
+            good = items.loc[items["item_id"] == iid, "category"].iat[0] == category
+            ctx.store.record(Label(label_id=make_label_id(sid, annotator, "item", iid, [prompt]), session_id=sid,
+                                   annotator=annotator, model_version=rec.model.version,
+                                   catalog_id=rec.catalog.catalog_id, turns=[prompt], item_id=iid, rank=r + 1,
+                                   target="item", label=1 if good else -1))
+            n += 1
+    return n
+
+
 def launch(ctx, concurrency: int = 4):
     """(demo, url) of the real app on 127.0.0.1:<free port>; call demo.close() after."""
-    from mmcrec.ui import build_app, launch_kwargs
+    from mmcrec.app import launch_kwargs
+    from mmcrec.app.layout import build_app
 
     demo = build_app(ctx)
     demo.queue(default_concurrency_limit=concurrency)
@@ -97,7 +131,7 @@ def chat(c, text: str = "", image: str | Path | None = None, history: list | Non
 
 def check_view_matches_explanation(view: dict, expl: dict) -> None:
     """Gallery order and captions, and every chart's numbers, equal the explanation JSON."""
-    from mmcrec.ui import item_caption
+    from mmcrec.app.chat import item_caption
 
     items = expl["items"]
     assert len(view["gallery"]) == len(items) > 0

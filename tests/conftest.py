@@ -41,7 +41,7 @@ def encoder():
 
 @pytest.fixture(scope="session")
 def demo_rec(encoder):
-    from mmcrec.model import load_recommender
+    from mmcrec.recommender import load_recommender
 
     return load_recommender(DEMO_CATALOG, "offline")
 

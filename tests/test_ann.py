@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from mmcrec.dialogue import DialogueState, Turn
-from mmcrec.model import Recommender
+from mmcrec.recommender import Recommender
 from mmcrec.synthetic import synthetic_catalog
 
 DIALOGUES = [["a warm red jacket"], ["headphones for the train"], ["a gift for a coffee lover"],
@@ -42,7 +42,7 @@ def test_auto_threshold(encoder, monkeypatch, tmp_path):
     rec = Recommender(cat, ix, encoder)
     assert rec.use_ann and list(tmp_path.rglob("ann-text-*.faiss"))  # built once, cached beside the embeddings
     again = Recommender(cat, ix, encoder)
-    assert again._served[4].build_seconds == {}  # the second one reads the cache
+    assert again.served.ann.build_seconds == {}  # the second one reads the cache
 
 
 def test_ann_recall_and_explanations(pair, demo_rec):
@@ -72,8 +72,8 @@ def test_ann_scores_are_distributions_over_candidates(pair):
     s = DialogueState()
     s.add(Turn("a warm red jacket"), ann.vocab)
     out = ann.scores(s)
-    cand = out["candidates"]
+    cand = out.candidates
     assert cand is not None and 0 < len(cand) < len(ann.catalog)  # the ANN path ran
-    assert out["m_r"].sum() == pytest.approx(1) and out["m_c"].sum() == pytest.approx(1)
+    assert out.m_r.sum() == pytest.approx(1) and out.m_c.sum() == pytest.approx(1)
     outside = np.setdiff1d(np.arange(len(ann.catalog)), cand)
-    assert not out["y"][outside].any() and not out["mask"][outside].any()
+    assert not out.y[outside].any() and not out.mask[outside].any()

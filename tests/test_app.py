@@ -176,16 +176,16 @@ def test_feedback_with_uploaded_image_stores_it_by_hash(served):
 def test_export_is_for_admins_only(demo_rec, tmp_path):
     from gradio_client.exceptions import AppError
 
-    ctx = make_ctx(demo_rec, tmp_path, admins={"root"})
+    ctx = make_ctx(demo_rec, tmp_path, admins={"root"}, auth=[("root", "pw-root"), ("ada", "pw-ada")])
     demo, url = launch(ctx)
     try:
-        c = client(url)
+        c = client(url, auth=("ada", "pw-ada"))
         chat(c, "show me some hats")
         e = c.predict(api_name="/explanation")
-        c.predict("item", e["items"][0]["item_id"], 1, "ada", api_name="/feedback")
+        c.predict("item", e["items"][0]["item_id"], 1, "", api_name="/feedback")
         with pytest.raises(AppError, match="Only admins"):
-            c.predict("jsonl", "ada", api_name="/export_labels")
-        path = c.predict("jsonl", "root", api_name="/export_labels")
+            c.predict("jsonl", "root", api_name="/export_labels")
+        path = client(url, auth=("root", "pw-root")).predict("jsonl", "", api_name="/export_labels")
         rows = [json.loads(x) for x in open(file_path(path), encoding="utf-8")]
         assert len(rows) == 1 and rows[0]["annotator"] == "ada"
     finally:
@@ -323,5 +323,5 @@ def test_only_thumbnails_and_uploads_are_served(served):
     thumb = next(ctx.thumbs_dir.glob("*.webp"))
     assert status(thumb) == 200
     for forbidden in [DEMO_CATALOG, DEMO_CATALOG.parent / "images" / "acc-001.webp", "/etc/passwd",
-                      ROOT / "mmcrec" / "ui.py", ctx.store.path]:
+                      ROOT / "mmcrec" / "app" / "chat.py", ctx.store.path]:
         assert status(forbidden) in (403, 404), forbidden

@@ -160,7 +160,8 @@ def test_the_page_says_when_the_database_is_unreachable(postgres, demo_rec, tmp_
     from gradio_client.exceptions import AppError
 
     from mmcrec.labels import open_store
-    from mmcrec.ui import AppConfig, AppContext
+    from mmcrec.app.config import AppConfig
+    from mmcrec.app.context import AppContext
 
     url = postgres.create_schema()
     store = open_store(url, require_annotator=True, images_dir=tmp_path / "images", retry_s=3.0)
@@ -181,4 +182,4 @@ def test_the_page_says_when_the_database_is_unreachable(postgres, demo_rec, tmp_
         assert {(lab.item_id, lab.label) for lab in store.labels()} == {(items[0], 1), (items[1], -1)}
     finally:
         demo.close()
-        store.close()
+        ctx.close()  # closes the store too

@@ -10,6 +10,8 @@ import pytest
 
 from app_support import launch, make_ctx, query_image
 
+from mmcrec.labels import Label, make_label_id
+
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -108,11 +110,18 @@ def test_browser_walkthrough(demo_rec, tmp_path, browser):
         page.get_by_text("My ratings").click()
         page.wait_for_function("document.body.innerText.includes('👍')", timeout=30_000)
         page.screenshot(path=str(tmp_path / "desktop-after-reload.png"), full_page=True)
-        # the Labels tab: counts, agreement, charts
+        # the Labels tab: counts, agreement, charts; an annotator's name is drawn as typed, never as markup
+        evil = '<b>x</b><a href="http://e.example/">y'
+        ctx.store.record(Label(label_id=make_label_id("s-evil", evil, "item", "acc-001", ["hi"]), session_id="s-evil",
+                               annotator=evil, catalog_id=ctx.rec().catalog.catalog_id, turns=["hi"],
+                               item_id="acc-001", target="item", label=1))
         page.get_by_role("tab", name="Labels").click()
         page.wait_for_function("document.body.innerText.includes('Agreement')", timeout=30_000)
         page.wait_for_function("document.querySelectorAll('.main-svg').length >= 2", timeout=30_000)
         page.wait_for_timeout(1200)
+        svg_text = page.evaluate("[...document.querySelectorAll('.main-svg')].map(s => s.textContent).join(' ')")
+        assert '<b>x</b><a href="http://e.ex' in svg_text
+        assert page.locator(".main-svg a, .main-svg [style*='font-weight:bold']").count() == 0
         page.screenshot(path=str(tmp_path / "desktop-labels.png"), full_page=True)
         page.close()
 
@@ -140,7 +149,7 @@ def test_browser_never_renders_catalog_or_user_text_as_html(encoder, tmp_path, b
 
     from mmcrec.catalog import load_catalog
     from mmcrec.index import build_index
-    from mmcrec.model import Recommender
+    from mmcrec.recommender import Recommender
 
     src = Path(__file__).resolve().parent.parent / "assets"
     df = pd.read_csv(src / "catalog.csv", dtype=str, keep_default_na=False).head(12).copy()

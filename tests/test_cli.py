@@ -114,3 +114,35 @@ def test_index_shows_progress_and_writes_the_cache(mmcrec, tmp_path):
     assert list(tmp_path.rglob("shard-*.npz"))
     again = mmcrec("index", "--catalog", str(DATA / "catalog_bad.csv"), env={"MMCREC_CACHE_DIR": str(tmp_path)})
     assert "0 embedded, 3 reused" in again.stdout
+
+
+def test_models_list_promote_rollback(mmcrec, tmp_path):
+    from mmcrec.model import Model, ModelParams
+
+    out = str(tmp_path / "models")
+    for v in ("v1", "v2"):
+        Model(ModelParams(alpha=0.3), card={"version": v, "parent": "v0"}).save(tmp_path / "models" / v)
+    p = mmcrec("models", "list", "--out", out)
+    assert p.returncode == 0, p.stderr
+    assert "  v1" in p.stdout and "  v2" in p.stdout and "serving: v0" in p.stdout
+    p = mmcrec("models", "promote", "v2", "--out", out)
+    assert p.returncode == 0 and "* v2" in p.stdout and "serving: v2" in p.stdout
+    assert mmcrec("models", "promote", "v1", "--out", out).stdout.strip().endswith("serving: v1")
+    p = mmcrec("models", "rollback", "--out", out)
+    assert p.returncode == 0 and "serving: v2" in p.stdout
+    mmcrec("models", "rollback", "--out", out)
+    for args, message in ((["rollback"], "nothing to roll back"), (["promote"], "promote needs a VERSION"),
+                          (["promote", "v9"], "not a model directory")):
+        p = mmcrec("models", *args, "--out", out)
+        assert p.returncode == 2 and message in p.stderr.strip().splitlines()[-1], p.stderr
+    assert "serving: v0" in mmcrec("models", "list", "--out", out).stdout
+
+
+def test_recommend_refuses_a_script_the_encoder_cannot_read(mmcrec):
+    for extra in ([], ["--json"]):
+        p = mmcrec("recommend", "--catalog", str(DEMO_CATALOG), "--turn", "我想要一双红色的运动鞋", *extra)
+        assert p.returncode == 2 and p.stdout == ""
+        (line,) = p.stderr.strip().splitlines()
+        assert "Chinese" in line and "--encoder openclip:xlm-roberta-base-ViT-B-32/laion5b_s13b_b90k" in line
+    p = mmcrec("recommend", "--catalog", str(DEMO_CATALOG), "--turn", "a mug for my café", "--json")
+    assert p.returncode == 0 and json.loads(p.stdout)["items"]

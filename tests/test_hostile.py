@@ -211,7 +211,7 @@ def test_a_million_row_catalog_loads_with_row_numbered_issues(tmp_path):
                                                                                                 (1_000_000, True)}
 
 
-def test_catalog_image_urls_that_are_not_images(tmp_path, encoder):
+def test_catalog_image_urls_that_are_not_images(tmp_path, encoder, monkeypatch):
     """A catalog row may point at a URL; a page, a missing file or a huge download instead of a
     picture becomes a row-numbered issue at indexing, and the good rows are indexed."""
     import http.server
@@ -242,6 +242,7 @@ def test_catalog_image_urls_that_are_not_images(tmp_path, encoder):
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_address[1]}"
+    monkeypatch.setenv("MMCREC_ALLOW_PRIVATE_URLS", "1")  # the test server is on loopback
     try:
         pd.DataFrame({"item_id": ["bad", "ok", "html", "gone", "huge"],
                       "title": ["", "Red Shoe", "Web Page", "Missing", "Huge"],

@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 
 from mmcrec.dialogue import DialogueState, Turn
-from mmcrec.images import open_image
 from mmcrec.model import Model, ModelParams
 
 from conftest import DEMO_CATALOG

@@ -5,47 +5,19 @@ are called as plain functions, and once through the running app (gradio_client).
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-import numpy as np
 import pytest
 
-from app_support import client, launch, make_ctx
+from app_support import client, launch, make_ctx, record_favouring
 
-from mmcrec import ui
-from mmcrec.dialogue import DialogueState, Turn
+from mmcrec.app import chat, config, context, model_tab
+from mmcrec.app.identity import Identity, NotAllowed
 from mmcrec.labels import Label, make_label_id
 from mmcrec.model import Model
-from mmcrec.train import Registry, TrainConfig
+from mmcrec.train import TrainConfig
 
-PROMPTS = ["something nice", "show me a few ideas", "what do you have", "a present", "anything fun",
-           "something useful", "surprise me", "what's popular", "a thing I'd like", "treat myself"]
 FAST = TrainConfig(max_epochs=12, patience=4)  # a real run, kept short for the test
-
-
-def record_favouring(ctx, category: str, sessions: int = 25, seed: int = 0, annotator: str = "ann") -> int:
-    """Annotators who thumb up `category` items and thumb down the rest of what they were shown,
-    recorded through the app's FeedbackStore (~6 labels a session)."""
-    rec = ctx.rec()
-    rng = np.random.default_rng(seed)
-    items = rec.catalog.items
-    pool = items.loc[items["category"] == category, "item_id"].tolist()
-    n = 0
-    for s in range(sessions):
-        prompt = PROMPTS[s % len(PROMPTS)]
-        sid = f"sess-{seed}-{s}"
-        st = DialogueState()
-        st.add(Turn(prompt), rec.vocab)
-        shown = [it["item_id"] for it in rec.recommend(st, k=4).items]
-        shown += list(rng.choice(pool, 2, replace=False))
-        for r, iid in enumerate(dict.fromkeys(shown)):
-            good = items.loc[items["item_id"] == iid, "category"].iat[0] == category
-            ctx.store.record(Label(label_id=make_label_id(sid, annotator, "item", iid, [prompt]), session_id=sid,
-                                   annotator=annotator, model_version=rec.model.version,
-                                   catalog_id=rec.catalog.catalog_id, turns=[prompt], item_id=iid, rank=r + 1,
-                                   target="item", label=1 if good else -1))
-            n += 1
-    return n
+BOSS = Identity("boss", verified=True)  # what identity.py makes of the admin's login
 
 
 @pytest.fixture
@@ -55,9 +27,9 @@ def served(demo_rec):
     demo_rec.set_model(Model())
 
 
-def _train(ctx, who="boss"):
+def _train(ctx, who=BOSS):
     seen = []
-    v = ui.train_model(ctx, who, lambda f, m: seen.append((f, m)), config=FAST)
+    v = model_tab.train_model(ctx, who, lambda f, m: seen.append((f, m)), config=FAST)
     assert seen and seen[-1][0] == 1.0 and all(0 <= f <= 1 for f, _ in seen)  # progress reported
     return v
 
@@ -78,91 +50,94 @@ def test_train_promote_rollback(served, tmp_path):
     assert ctx.model_version == "v0" and reg.current() is None  # training never swaps the served model
     assert [tr.name for tr in v1.figure.data][:3] == ["NDCG@10", "AUC up>down", "MRR"]
 
-    p1 = ui.promote_model(ctx, "boss", "v1")
+    p1 = model_tab.promote_model(ctx, BOSS, "v1")
     assert ctx.model_version == "v1" and served.model.version == "v1" and reg.current() == "v1"
-    assert "**v1**" in p1.header and "**v1**" in ui.header_markdown(ctx)
+    assert "**v1**" in p1.header and "**v1**" in context.header_markdown(ctx)
     assert "serving" in p1.versions[0][-1]
-    s, view = ui.chat_turn(ctx, {"text": "show me some hats", "files": []}, [], None)
+    s, view = chat.chat_turn(ctx, {"text": "show me some hats", "files": []}, [], None)
     assert s.last.model_version == "v1"  # the next turn is scored by the promoted model
 
     record_favouring(ctx, "kitchen", sessions=10, seed=1, annotator="ann2")
     v2 = _train(ctx)
     assert v2.version == "v2" and json.loads((reg.path("v2") / "card.json").read_text())["parent"] == "v1"
-    assert ui.promote_model(ctx, "boss").version == "v2"  # default: the newest saved version
+    assert model_tab.promote_model(ctx, BOSS).version == "v2"  # default: the newest saved version
     assert ctx.model_version == "v2"
 
-    r = ui.rollback_model(ctx, "boss")
+    r = model_tab.rollback_model(ctx, BOSS)
     assert ctx.model_version == "v1" and reg.current() == "v1" and "**v1**" in r.header
-    r = ui.rollback_model(ctx, "boss")
-    assert ctx.model_version == "v0" and reg.current() is None and "**v0**" in ui.header_markdown(ctx)
-    with pytest.raises(ui.ModelTabError, match="nothing to roll back|Nothing to roll back"):
-        ui.rollback_model(ctx, "boss")
+    r = model_tab.rollback_model(ctx, BOSS)
+    assert ctx.model_version == "v0" and reg.current() is None and "**v0**" in context.header_markdown(ctx)
+    with pytest.raises(model_tab.ModelTabError, match="nothing to roll back|Nothing to roll back"):
+        model_tab.rollback_model(ctx, BOSS)
     assert [h["version"] for h in json.loads((reg.root / "registry.json").read_text())["rolled_back"]] == ["v2", "v1"]
 
     # `mmcrec serve` / `python app.py` without --model: the newest promotion in MMCREC_MODELS_DIR
-    ui.promote_model(ctx, "boss", "v1")
-    assert ui.served_model_dir(None, reg.root) == reg.path("v1")
+    model_tab.promote_model(ctx, BOSS, "v1")
+    assert context.served_model_dir(None, reg.root) == reg.path("v1")
 
 
 def test_served_by_default_after_restart(served, tmp_path, monkeypatch, small_catalog):
     ctx = make_ctx(served, tmp_path, models_dir=tmp_path / "models")
     record_favouring(ctx, "kitchen", sessions=12)
-    ctx.registry.promote(_train(ctx, "").version)  # admins unset, no login: everyone is admin
+    ctx.registry.promote(_train(ctx, Identity()).version)  # admins unset, no login: everyone is admin
     monkeypatch.setenv("MMCREC_MODELS_DIR", str(tmp_path / "models"))
-    assert ui.served_model_dir(None) == tmp_path / "models" / "v1"
-    fresh = ui.AppContext(ui.AppConfig(catalog=small_catalog, encoder="offline", feedback_db=tmp_path / "fb2.sqlite"))
+    assert context.served_model_dir(None) == tmp_path / "models" / "v1"
+    fresh = context.AppContext(config.AppConfig(catalog=small_catalog, encoder="offline", feedback_db=tmp_path / "fb2.sqlite"))
     assert fresh.rec().model.version == "v1"  # what create_app (serve, app.py) builds
-    assert "**v1**" in ui.header_markdown(fresh)
+    assert "**v1**" in context.header_markdown(fresh)
 
 
 def test_non_admin_is_refused_and_nothing_is_written(served, tmp_path):
     ctx = make_ctx(served, tmp_path, models_dir=tmp_path / "models", admins={"boss"})
     record_favouring(ctx, "kitchen", sessions=12)
-    for call in (lambda: ui.train_model(ctx, "eve", config=FAST), lambda: ui.promote_model(ctx, "eve", "v1"),
-                 lambda: ui.rollback_model(ctx, "eve"), lambda: ui.train_model(ctx, "", config=FAST)):
-        with pytest.raises(ui.ModelTabError, match="Only admins"):
-            call()
+    for who in (Identity("eve", verified=True), Identity("boss"), Identity()):  # another login, typed, nobody
+        for call in (lambda: model_tab.train_model(ctx, who, config=FAST), lambda: model_tab.promote_model(ctx, who, "v1"),
+                     lambda: model_tab.rollback_model(ctx, who)):
+            with pytest.raises(NotAllowed, match="Only admins"):
+                call()
     assert not (tmp_path / "models").exists() and ctx.model_version == "v0"
 
 
 def test_unusable_labels_show_the_train_error(served, tmp_path):
     ctx = make_ctx(served, tmp_path, models_dir=tmp_path / "models")
-    with pytest.raises(ui.ModelTabError, match="no item labels"):
-        ui.train_model(ctx, "boss", config=FAST)
+    with pytest.raises(model_tab.ModelTabError, match="no item labels"):
+        model_tab.train_model(ctx, BOSS, config=FAST)
     rec = ctx.rec()
     for s in range(3):  # thumbs-up only
         iid = rec.catalog.ids[s]
         ctx.store.record(Label(label_id=make_label_id(f"s{s}", "a", "item", iid, ["hi"]), session_id=f"s{s}",
                                annotator="a", catalog_id=rec.catalog.catalog_id, turns=["hi"], item_id=iid,
                                target="item", label=1))
-    with pytest.raises(ui.ModelTabError, match="training needs both thumbs up and thumbs down"):
-        ui.train_model(ctx, "boss", config=FAST)
-    with pytest.raises(ui.ModelTabError, match="train a model first"):
-        ui.promote_model(ctx, "boss")
+    with pytest.raises(model_tab.ModelTabError, match="training needs both thumbs up and thumbs down"):
+        model_tab.train_model(ctx, BOSS, config=FAST)
+    with pytest.raises(model_tab.ModelTabError, match="train a model first"):
+        model_tab.promote_model(ctx, BOSS)
     assert not any((tmp_path / "models").glob("v*")) and ctx.model_version == "v0"
 
 
 def test_model_tab_through_the_api(served, tmp_path):
     """The wiring: /train_model (with gr.Progress), /model_versions, /promote_model and
     /rollback_model, which update the header."""
-    ctx = make_ctx(served, tmp_path, models_dir=tmp_path / "models", admins={"boss"})
+    ctx = make_ctx(served, tmp_path, models_dir=tmp_path / "models", admins={"boss"},
+                   auth=[("boss", "pw-boss"), ("eve", "pw-eve")])
     record_favouring(ctx, "kitchen", sessions=12)
     demo, url = launch(ctx)
     try:
-        c = client(url)
+        eve, c = client(url, auth=("eve", "pw-eve")), client(url, auth=("boss", "pw-boss"))
         with pytest.raises(Exception, match="Only admins"):
-            c.predict("eve", api_name="/train_model")
+            eve.predict("boss", api_name="/train_model")
         assert not (tmp_path / "models").exists()
-        status, table, _rows, _fig, header, _dd = c.predict("boss", api_name="/train_model")
+        status, table, _rows, _fig, header, _dd = c.predict("", api_name="/train_model")
         assert "Trained **v1**" in status and len(table["data"]) == 3 and "**v0**" in header
         rows, _fig, status, header, _dd = c.predict(api_name="/model_versions")
         assert [r[0] for r in rows["data"]] == ["v1"] and "**v0**" in header
+        assert str(tmp_path) not in status and "models" not in status  # no filesystem path
         with pytest.raises(Exception, match="Only admins"):
-            c.predict("v1", "eve", api_name="/promote_model")
+            eve.predict("v1", "boss", api_name="/promote_model")
         assert ctx.model_version == "v0" and ctx.registry.current() is None
-        out = c.predict("v1", "boss", api_name="/promote_model")
+        out = c.predict("v1", "", api_name="/promote_model")
         assert "**v1**" in out[4] and ctx.model_version == "v1"
-        out = c.predict("boss", api_name="/rollback_model")
+        out = c.predict("", api_name="/rollback_model")
         assert "**v0**" in out[4] and ctx.model_version == "v0"
     finally:
         demo.close()

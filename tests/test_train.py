@@ -9,18 +9,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mmcrec.dialogue import DialogueState, Turn
+from mmcrec.dialogue import DialogueState, Turn, dialogue_turns
 from mmcrec.labels import Label, make_label_id
-from mmcrec.model import Model, ModelParams, Recommender, load_recommender
-from mmcrec.train import (
-    Example,
-    Registry,
-    TrainConfig,
-    TrainError,
-    resolve_model_dir,
-    split_by_session,
-    train_next,
-)
+from mmcrec.model import Model, ModelParams
+from mmcrec.recommender import Recommender, load_recommender
+from mmcrec.registry import Registry, RegistryError, resolve_model_dir
+from mmcrec.train import Example, TrainConfig, TrainError, split_by_session, train_next
 
 from conftest import DEMO_CATALOG
 
@@ -218,7 +212,7 @@ def test_promote_rollback_and_resolve(tmp_path):
     assert reg.current() == "v2" and Model.load(resolve_model_dir(tmp_path)).params.alpha == pytest.approx(0.8)
     assert reg.rollback() == "v1"
     assert reg.rollback() is None
-    with pytest.raises(TrainError, match="nothing to roll back"):
+    with pytest.raises(RegistryError, match="nothing to roll back"):
         reg.rollback()
     with pytest.raises(FileNotFoundError):
         reg.promote("v9")
@@ -250,7 +244,7 @@ def test_training_scores_with_the_served_math(rec):
     import torch
 
     from mmcrec.model import Adapter
-    from mmcrec.train import Fixed, featurize, forward
+    from mmcrec.train import featurize, forward, frozen
 
     rng = np.random.default_rng(0)
     d, dn, _ = rec.dims
@@ -266,20 +260,18 @@ def test_training_scores_with_the_served_math(rec):
     dialogues = [(["a red toy", "not blue", "cheaper"], ""), (["something for the kitchen"], ""), ([], img),
                  (["like this but for music"], img)]
     exs = [Example(f"s{i}", t, p, f"sha{i}" if p else "", up=[0]) for i, (t, p) in enumerate(dialogues)]
-    ix = rec._raw_index
+    ix = rec.index
     items_raw = {k: torch.from_numpy(getattr(ix, k)).float() for k in ("text", "image", "native")}
     items_raw["has_image"] = torch.from_numpy(ix.has_image)
-    y_train = forward(Fixed(model, "cpu"), items_raw, featurize(exs, rec, np.arange(len(rec.catalog)), "cpu")).numpy()
+    y_train = forward(*frozen(model, "cpu"), items_raw, featurize(exs, rec, np.arange(len(rec.catalog)), "cpu")).numpy()
     rec.set_model(model)
     try:
         for ex in exs:
             st = DialogueState()
             image = open_image(ex.image_path) if ex.image_path else None
-            from mmcrec.train import dialogue_of
-
-            for t in dialogue_of(ex, image):
+            for t in dialogue_turns(ex.turns, image, ex.image_sha256):
                 st.add(t, rec.vocab)
-            y_served = rec.scores(st)["y"]
+            y_served = rec.scores(st).y
             np.testing.assert_allclose(y_train[ex.row], y_served, atol=1e-5)
     finally:
         rec.set_model(Model())

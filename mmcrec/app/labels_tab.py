@@ -1,0 +1,101 @@
+"""The Labels tab: counts per label, annotator, item and over time, agreement, and the export."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import tempfile
+import zipfile
+from pathlib import Path
+
+from .context import AppContext
+from .identity import Identity
+from .ratings import FeedbackInputError
+from .text import one_line, plotly_text
+
+logger = logging.getLogger(__name__)
+
+LABEL_COLUMNS = ["label", "count"]
+ITEM_COLUMNS = ["item_id", "title", "👍", "👎"]
+
+
+def label_stats(ctx: AppContext) -> dict:
+    """Counts per annotator, label and item, the timeline, and agreement (LabelStore.stats)."""
+    return ctx.store.stats()
+
+
+def stats_figures(ctx: AppContext, stats: dict | None = None):
+    """(labels per annotator, labels over time) as Plotly figures."""
+    import plotly.graph_objects as go
+
+    stats = stats or label_stats(ctx)
+    by_ann = stats["by_annotator"]
+    f1 = go.Figure(go.Bar(x=list(by_ann.values()), y=[plotly_text(one_line(a, 30)) for a in by_ann], orientation="h",
+                          marker_color="#2a6fdb", hovertemplate="%{y}: %{x} labels<extra></extra>"))
+    f1.update_yaxes(autorange="reversed")
+    f1.update_layout(title="Labels per annotator", height=120 + 28 * max(1, len(by_ann)), template="plotly_white",
+                     margin={"l": 10, "r": 10, "t": 50, "b": 10})
+    freq = "h" if stats["total"] < 5000 else "D"
+    bucket_ms = 3_600_000 if freq == "h" else 86_400_000
+    tl = ctx.store.timeline(freq)
+    f2 = go.Figure()
+    if len(tl):
+        t0, t1 = tl["time"].min(), tl["time"].max()
+        pad = dt.timedelta(milliseconds=bucket_ms)
+        f2.update_xaxes(range=[(t0 - pad).isoformat(), (t1 + 2 * pad).isoformat()], type="date")
+        times = [t.isoformat() for t in tl["time"]]
+        for col, color, name in (("up", "#2bb39a", "👍 up"), ("down", "#d64545", "👎 down"),
+                                 ("retracted", "#a0aec0", "retracted")):
+            f2.add_trace(go.Bar(x=times, y=tl[col].tolist(), name=name, marker_color=color, width=0.8 * bucket_ms))
+        f2.add_trace(go.Scatter(x=times, y=tl["cumulative"].tolist(), name="all so far", yaxis="y2",
+                                line={"color": "#4a5568"}))
+    f2.update_layout(title=f"Labels over time (per {'hour' if freq == 'h' else 'day'})", barmode="stack", height=320,
+                     template="plotly_white", margin={"l": 10, "r": 10, "t": 50, "b": 10},
+                     legend={"orientation": "h", "y": -0.25},
+                     yaxis={"title": "labels"}, yaxis2={"overlaying": "y", "side": "right", "title": "total"})
+    return f1, f2
+
+
+def stats_tables(ctx: AppContext, stats: dict) -> tuple[list[list], list[list], str]:
+    """(rows per label, rows per item (most rated first), the agreement sentence)."""
+    by_label = stats["by_label"]
+    label_rows = [["👍 up", by_label.get("1", 0)], ["👎 down", by_label.get("-1", 0)],
+                  ["retracted", by_label.get("0", 0)], ["total", stats["total"]]]
+    items = sorted(stats["by_item"].items(), key=lambda kv: -(kv[1]["up"] + kv[1]["down"]))[:100]
+    titles = ctx.item_titles(iid for iid, _ in items)
+    item_rows = [[iid, one_line(titles.get(iid, ""), 50), c["up"], c["down"]] for iid, c in items]
+    a = stats["agreement"]
+
+    def f(x):
+        return "—" if x is None else f"{x:.2f}"
+
+    if a["items_overlapping"]:
+        agree = (f"**Agreement** over {a['items_overlapping']} item(s) rated by two or more of {a['annotators']} "
+                 f"annotators: Krippendorff's α = {f(a['krippendorff_alpha'])}, Fleiss' κ = {f(a['fleiss_kappa'])}, "
+                 f"raw agreement = {f(a['percent_agreement'])}.")
+    else:
+        agree = ("**Agreement**: not defined yet — no item has been rated 👍/👎 by two or more annotators "
+                 "(0 items overlapping).")
+    return label_rows, item_rows, agree
+
+
+def export_labels(ctx: AppContext, fmt: str, who: Identity) -> str:
+    """Admins only (identity.NotAllowed otherwise): the labels as JSONL/CSV/Parquet (images beside
+    it, zipped when any)."""
+    ctx.access.require_admin(who, "export labels")
+    fmt = (fmt or "jsonl").lower()
+    if fmt not in ("jsonl", "csv", "parquet"):
+        raise FeedbackInputError(f"format must be jsonl, csv or parquet, got {fmt!r}")
+    out_dir = Path(tempfile.mkdtemp(prefix="mmcrec-export-"))
+    out = out_dir / f"labels.{fmt}"
+    n = ctx.store.export(out, fmt)
+    images = out_dir / "images"
+    if images.is_dir() and any(images.iterdir()):
+        zpath = out_dir / f"labels-{fmt}.zip"
+        with zipfile.ZipFile(zpath, "w", zipfile.ZIP_DEFLATED) as z:
+            z.write(out, out.name)
+            for p in sorted(images.iterdir()):
+                z.write(p, f"images/{p.name}")
+        logger.info("exported %d labels to %s", n, zpath)
+        return str(zpath)
+    logger.info("exported %d labels to %s", n, out)
+    return str(out)

@@ -1,0 +1,375 @@
+"""The page: one builder per part, each laying out its components and wiring them to the plain
+functions of chat.py, ratings.py, labels_tab.py and model_tab.py. The small functions inside the
+builders only translate between Gradio (gr.State, gr.Request, events, gr.Error) and those.
+
+Stable API names (see the README): /chat, /rerank, /reset, /explanation, /feedback,
+/my_ratings, /label_stats, /export_labels, /train_model, /promote_model, /rollback_model,
+/model_versions.
+"""
+from dataclasses import dataclass
+from pathlib import Path
+
+import gradio as gr
+
+from .chat import (WALKTHROUGHS, Session, View, chat_turn, example_messages, explanation_json, new_session,
+                   play_walkthrough, render, rephrase_last_reply, rerank, reset, select_item, selected_text)
+from .context import AppContext, header_markdown, issues_markdown
+from .identity import Identity, NotAllowed
+from .labels_tab import ITEM_COLUMNS, LABEL_COLUMNS, export_labels, label_stats, stats_figures, stats_tables
+from .model_tab import (TRAIN_COLUMNS, VERSION_COLUMNS, ModelTabError, ModelView, model_versions, promote_model,
+                        rollback_model, train_model)
+from .ratings import (RATINGS_COLUMNS, FeedbackInputError, confirmation, my_ratings, rate_reply, rate_selected,
+                      record_feedback)
+from .text import one_line
+
+CSS = """
+#mm-gallery .grid-wrap { height: auto !important; max-height: none !important; overflow: visible !important; }
+#mm-gallery .thumbnail-item { aspect-ratio: auto !important; height: auto !important; display: flex;
+  flex-direction: column; align-items: stretch; padding: 4px; }
+#mm-gallery .thumbnail-item img { height: 120px !important; width: 100% !important; object-fit: contain; }
+#mm-gallery .caption-label { position: static !important; max-width: none !important; white-space: normal !important;
+  overflow: visible !important; text-overflow: clip !important; background: none !important;
+  color: var(--body-text-color) !important; font-size: 12px !important; line-height: 1.3; padding: 4px 2px 0 !important;
+  text-align: left; transform: none !important; left: auto !important; bottom: auto !important; }
+#mm-status { min-height: 1.5em; }
+#mm-header h2 { margin-bottom: 0.2em; }
+@media (max-width: 640px) {
+  #mm-gallery .grid-container { grid-template-columns: repeat(2, minmax(0, 1fr)) !important; }
+  #mm-chat { height: 360px !important; }
+}
+"""
+
+
+@dataclass
+class Page:
+    """What every tab may read or update: the header, the name box, what the browser remembers
+    (annotator name, session id), and this browser tab's conversation."""
+
+    header: gr.Markdown
+    annotator: gr.Textbox
+    remembered: gr.BrowserState
+    session: gr.State
+
+
+def build_app(ctx: AppContext) -> gr.Blocks:
+    """The whole page: the header with the name box, then the Recommend, Labels and Model tabs."""
+    with gr.Blocks(title="mmcrec — conversational recommendation", analytics_enabled=False) as demo:
+        page = build_header(ctx, demo)
+        with gr.Tabs():
+            build_chat_tab(ctx, page, demo)
+            build_labels_tab(ctx, page)
+            build_model_tab(ctx, page, demo)
+    demo.mmcrec_ctx = ctx  # type: ignore[attr-defined]
+    return demo
+
+
+def _labeller(ctx: AppContext, name: str, request: gr.Request, profile: gr.OAuthProfile | None) -> str:
+    """The name this request's labels are written under (gr.Error when it must sign in first)."""
+    try:
+        return ctx.access.annotator(ctx.access.identify(name, request, profile))
+    except NotAllowed as e:
+        raise gr.Error(str(e)) from None
+
+
+def build_header(ctx: AppContext, demo: gr.Blocks) -> Page:
+    """The title (what is served) and the annotator's name (or the sign-in button)."""
+    session = gr.State(None)
+    remembered = gr.BrowserState({"annotator": "", "session_id": ""}, storage_key="mmcrec-annotator")
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=3, min_width=300):
+            header = gr.Markdown(header_markdown(ctx), elem_id="mm-header")
+        with gr.Column(scale=1, min_width=220):
+            annotator = gr.Textbox(label="Your name (for ratings)", placeholder="e.g. Ada", max_lines=1,
+                                   info=ctx.access.note(),
+                                   interactive=not ctx.access.login, elem_id="mm-annotator")
+            if ctx.hf_sign_in:
+                gr.LoginButton(size="sm")
+
+    def on_name(name: str, mem: dict):
+        return {**(mem or {}), "annotator": one_line(name or "", 80)}
+
+    annotator.change(on_name, [annotator, remembered], [remembered], api_visibility="private")
+    if ctx.hf_sign_in:
+        def on_login(profile: gr.OAuthProfile | None, mem: dict):
+            name = profile.username if profile is not None else ""
+            return name, {**(mem or {}), "annotator": name}
+
+        demo.load(on_login, [remembered], [annotator, remembered], api_visibility="private")
+    return Page(header, annotator, remembered, session)
+
+
+def build_chat_tab(ctx: AppContext, page: Page, demo: gr.Blocks) -> None:
+    """Chat, photo upload, gallery with 👍/👎, α slider, the four explanation charts, my ratings."""
+    from ..model import ModelParams
+
+    def served_alpha() -> float:
+        """The served model's α (the slider starts there on each page load)."""
+        return round(float(ctx.rec().params.alpha), 2) if ctx.ready else ModelParams().alpha
+
+    with gr.Tab("Recommend", id="recommend"):
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=5, min_width=320):
+                chatbot = gr.Chatbot(label="Conversation", show_label=False, buttons=["copy_all"],
+                                     height=440, elem_id="mm-chat", sanitize_html=True, render_markdown=True,
+                                     placeholder="Tell me what you are looking for — or attach a photo.")
+                msg = gr.MultimodalTextbox(
+                    placeholder="Describe what you want, or attach a photo (📎)…", file_types=["image"],
+                    file_count="single", sources=["upload"], show_label=False, elem_id="mm-input",
+                    max_plain_text_length=2000,
+                )
+                with gr.Row():
+                    alpha = gr.Slider(0, 1, value=served_alpha, step=0.01, scale=4,
+                                      label="α — how much the catalog match counts vs. the whole conversation",
+                                      info="0 = the conversation as a whole, 1 = the strongest single match",
+                                      elem_id="mm-alpha")
+                    reset_btn = gr.Button("New conversation", variant="secondary", scale=1, min_width=120)
+            with gr.Column(scale=6, min_width=320):
+                gallery = gr.Gallery(label="Recommended for you", show_label=False, columns=4, height=None,
+                                     object_fit="contain", allow_preview=False, elem_id="mm-gallery",
+                                     buttons=[], interactive=False)
+                selected = gr.Markdown(selected_text(new_session()), elem_id="mm-selected")
+                with gr.Row():
+                    up_btn = gr.Button("👍 Good match", size="sm", elem_id="mm-up")
+                    down_btn = gr.Button("👎 Not for me", size="sm", elem_id="mm-down")
+                status = gr.Markdown("", elem_id="mm-status")
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=5, min_width=320):
+                gr.Examples(examples=example_messages(ctx), inputs=[msg], label="Try a first message")
+            with gr.Column(scale=6, min_width=320):
+                with gr.Row():
+                    walk = gr.Dropdown(list(WALKTHROUGHS), label="…or play an example conversation",
+                                       value=None, scale=3)
+                    walk_btn = gr.Button("Play", scale=1, min_width=80)
+        gr.Markdown("### Why these products\n*Attention shows what the model weighed; "
+                    "it is an indication, not a proof.*")
+        with gr.Row(equal_height=False):
+            p_turns = gr.Plot(label="Which turns drove this result", show_label=False, elem_classes=["mm-plot"])
+            p_alpha = gr.Plot(label="Catalog match vs. conversation (α)", show_label=False, elem_classes=["mm-plot"])
+        with gr.Row(equal_height=False):
+            p_mod = gr.Plot(label="Picture or words?", show_label=False, elem_classes=["mm-plot"])
+            p_items = gr.Plot(label="What the last turn looked at", show_label=False, elem_classes=["mm-plot"])
+        with gr.Accordion("The explanation as data (JSON)", open=False):
+            expl = gr.JSON(label="Recommendation.to_json()")
+            expl_btn = gr.Button("Refresh", size="sm")
+        with gr.Accordion("Catalog issues", open=False, visible=False) as issues_box:
+            issues = gr.Markdown("")
+        with gr.Accordion("My ratings", open=False):
+            ratings = gr.Dataframe(headers=RATINGS_COLUMNS, interactive=False, wrap=True,
+                                   label="What you rated (also after a reload)")
+            ratings_btn = gr.Button("Refresh", size="sm")
+        # API-only inputs for /feedback (scripts rate as a browser would)
+        with gr.Row(visible=False):
+            fb_target = gr.Textbox(value="item", label="target")
+            fb_key = gr.Textbox(value="", label="key")
+            fb_label = gr.Number(value=1, label="label")
+            fb_btn = gr.Button("feedback")
+            fb_result = gr.JSON(label="stored label")
+
+    session, annotator, remembered = page.session, page.annotator, page.remembered
+    view_outputs = [chatbot, gallery, p_turns, p_alpha, p_mod, p_items, expl, selected, status, page.header]
+
+    def shown(s: Session, v: View) -> tuple:
+        return (s, v.messages, v.gallery, v.figures["turns"], v.figures["alpha"], v.figures["modality"],
+                v.figures["items"], v.explanation, v.selected, v.status, header_markdown(ctx))
+
+    def on_chat(message: dict, history: list, alpha_value: float, s: Session | None, progress=gr.Progress()):
+        return (None,) + shown(*chat_turn(ctx, message, history, s, alpha_value, progress))
+
+    def on_rerank(alpha_value: float, s: Session | None):
+        if not isinstance(s, Session) or s.last is None:  # nothing shown yet (e.g. the page loading)
+            return tuple(gr.skip() for _ in range(1 + len(view_outputs)))
+        return shown(*rerank(ctx, s, alpha_value))
+
+    def on_reset(s: Session | None, mem: dict):
+        s, v = reset(ctx, s)
+        return shown(s, v) + ({**(mem or {}), "session_id": s.session_id},)
+
+    def on_walk(name: str, alpha_value: float, s: Session | None, progress=gr.Progress()):
+        ctx.rec(progress)
+        return shown(*play_walkthrough(ctx, name, s, alpha_value))
+
+    def on_select(s: Session | None, evt: gr.SelectData):
+        return select_item(s, evt.index if isinstance(evt.index, int) else None)
+
+    def rated(s: Session, confirm: str, who: str):
+        v = render(ctx, s, confirm)
+        return s, v.gallery, v.selected, confirm, my_ratings(ctx, who, s)
+
+    def on_thumb(wanted: int):
+        def fn(s: Session | None, name: str, request: gr.Request, profile: gr.OAuthProfile | None):
+            who = _labeller(ctx, name, request, profile)
+            try:
+                s, confirm = rate_selected(ctx, s, wanted, who)
+            except FeedbackInputError as e:
+                raise gr.Error(str(e)) from None
+            return rated(s, confirm, who)
+        return fn
+
+    def on_like(s: Session | None, name: str, request: gr.Request, profile: gr.OAuthProfile | None,
+                evt: gr.LikeData):
+        who = _labeller(ctx, name, request, profile)
+        idx = evt.index if isinstance(evt.index, int) else evt.index[0]
+        try:
+            s, confirm = rate_reply(ctx, s, idx, evt.liked, who)
+        except FeedbackInputError as e:
+            raise gr.Error(str(e)) from None
+        return rated(s, confirm, who)
+
+    def on_feedback(target: str, key: str, label: float, name: str, s: Session | None, request: gr.Request,
+                    profile: gr.OAuthProfile | None):
+        who = _labeller(ctx, name, request, profile)
+        try:
+            s, stored = record_feedback(ctx, s, target, key, label, who)
+        except FeedbackInputError as e:
+            raise gr.Error(str(e)) from None
+        d = stored.to_dict()
+        d["image_path"] = Path(d["image_path"]).name if d["image_path"] else ""
+        # light on purpose: scripts send many labels; the page refreshes its gallery on the next action
+        return s, d, confirmation(stored, key if target == "item" else f"answer #{int(float(key)) + 1}")
+
+    def on_ratings(name: str, s: Session | None, request: gr.Request, profile: gr.OAuthProfile | None):
+        # with a login, only the signed-in user's own labels, whatever name is sent
+        return my_ratings(ctx, ctx.access.identify(name, request, profile).name, s)
+
+    def on_load(mem: dict, s: Session | None, request: gr.Request, profile: gr.OAuthProfile | None,
+                progress=gr.Progress()):
+        try:
+            ctx.rec(progress)
+        except RuntimeError:
+            pass
+        mem = dict(mem or {})
+        s = s if isinstance(s, Session) else new_session(mem.get("session_id") or None)
+        name = ctx.access.identify(mem.get("annotator", ""), request, profile).name
+        mem["session_id"], mem["annotator"] = s.session_id, name or mem.get("annotator", "")
+        text = issues_markdown(ctx)
+        # an empty remembered name never overwrites what someone typed while the page loaded
+        return (header_markdown(ctx), s, name if name else gr.skip(), mem, my_ratings(ctx, name, s), text,
+                gr.Accordion(visible=bool(text), label=f"⚠️ Catalog issues ({text.count(chr(10) + '- ')})"))
+
+    turn_event = msg.submit(on_chat, [msg, chatbot, alpha, session], [msg, session] + view_outputs, api_name="chat")
+    if ctx.phraser is not None:
+        def on_rephrase(s: Session | None):
+            s, changed = rephrase_last_reply(ctx, s)
+            return (s, s.messages) if changed else (s, gr.skip())
+
+        turn_event.then(on_rephrase, [session], [session, chatbot], api_visibility="private", show_progress="hidden")
+    alpha.change(on_rerank, [alpha, session], [session] + view_outputs, api_name="rerank",
+                 trigger_mode="always_last", show_progress="hidden")
+    reset_btn.click(on_reset, [session, remembered], [session] + view_outputs + [remembered], api_name="reset")
+    walk_btn.click(on_walk, [walk, alpha, session], [session] + view_outputs, api_visibility="private")
+    gallery.select(on_select, [session], [session, selected], api_visibility="private")
+    rated_outs = [session, gallery, selected, status, ratings]
+    up_btn.click(on_thumb(1), [session, annotator], rated_outs, api_visibility="private")
+    down_btn.click(on_thumb(-1), [session, annotator], rated_outs, api_visibility="private")
+    chatbot.like(on_like, [session, annotator], rated_outs, api_visibility="private")
+    fb_btn.click(on_feedback, [fb_target, fb_key, fb_label, annotator, session], [session, fb_result, status],
+                 api_name="feedback", queue=False)
+    expl_btn.click(explanation_json, [session], [expl], api_name="explanation", queue=False)
+    ratings_btn.click(on_ratings, [annotator, session], [ratings], api_name="my_ratings")
+    annotator.blur(on_ratings, [annotator, session], [ratings], api_visibility="private")
+    demo.load(on_load, [remembered, session],
+              [page.header, session, annotator, remembered, ratings, issues, issues_box], api_visibility="private")
+
+
+def build_labels_tab(ctx: AppContext, page: Page) -> None:
+    """Counts, agreement and charts of the labels collected; the export (admins)."""
+    with gr.Tab("Labels", id="labels") as labels_tab:
+        gr.Markdown("Counts count each label once, at its latest value. Agreement is over items that "
+                    "two or more annotators rated 👍 or 👎.")
+        stats_btn = gr.Button("Refresh", size="sm", elem_id="mm-stats-refresh")
+        agree_md = gr.Markdown("")
+        with gr.Row(equal_height=False):
+            by_label = gr.Dataframe(headers=LABEL_COLUMNS, interactive=False, label="Per label")
+            ann_plot = gr.Plot(label="Per annotator", show_label=False)
+        time_plot = gr.Plot(label="Over time", show_label=False)
+        by_item = gr.Dataframe(headers=ITEM_COLUMNS, interactive=False, label="Per item (most rated first)")
+        with gr.Row():
+            fmt = gr.Radio(["jsonl", "csv", "parquet"], value="parquet", label="Export format (admins)")
+            export_btn = gr.Button("Export labels", variant="primary")
+        export_file = gr.File(label="Export", interactive=False, height=90)
+
+    def on_stats():
+        st = label_stats(ctx)
+        per_annotator, over_time = stats_figures(ctx, st)
+        rows, items, agree = stats_tables(ctx, st)
+        return agree, rows, per_annotator, over_time, items
+
+    def on_export(fmt_value: str, name: str, request: gr.Request, profile: gr.OAuthProfile | None) -> str:
+        try:
+            return export_labels(ctx, fmt_value, ctx.access.identify(name, request, profile))
+        except (FeedbackInputError, NotAllowed) as e:
+            raise gr.Error(str(e)) from None
+
+    stats_outs = [agree_md, by_label, ann_plot, time_plot, by_item]
+    stats_btn.click(on_stats, None, stats_outs, api_name="label_stats")
+    labels_tab.select(on_stats, None, stats_outs, api_visibility="private")
+    export_btn.click(on_export, [fmt, page.annotator], [export_file], api_name="export_labels")
+
+
+def build_model_tab(ctx: AppContext, page: Page, demo: gr.Blocks) -> None:
+    """Admins: train the next model, compare, promote, roll back; shown to admins only."""
+    with gr.Tab("Model", id="model", visible=ctx.access.is_admin(Identity())) as model_tab:
+        gr.Markdown("**Admins.** Train the next model on the labels collected here, compare it with the "
+                    "served one on held-out sessions, then promote it (served at once, no restart) or "
+                    "roll back to the version before.")
+        with gr.Row():
+            train_btn = gr.Button("Train next model", variant="primary", elem_id="mm-train")
+            versions_btn = gr.Button("Refresh", size="sm", elem_id="mm-versions-refresh")
+        model_status = gr.Markdown("", elem_id="mm-model-status")
+        train_table = gr.Dataframe(headers=TRAIN_COLUMNS, interactive=False, wrap=True,
+                                   label="Current vs. new, on held-out labels")
+        with gr.Row():
+            version_dd = gr.Dropdown(choices=[], value=None, allow_custom_value=True, scale=2,
+                                     label="Version to promote (default: the newest)")
+            promote_btn = gr.Button("Promote", variant="primary", scale=1, elem_id="mm-promote")
+            rollback_btn = gr.Button("Roll back", variant="stop", scale=1, elem_id="mm-rollback")
+        versions_plot = gr.Plot(label="Metrics by version", show_label=False)
+        versions_table = gr.Dataframe(headers=VERSION_COLUMNS, interactive=False, wrap=True, label="Saved versions")
+
+    def version_choice(rows: list[list], value: str = ""):
+        names = [r[0] for r in rows]
+        return gr.Dropdown(choices=names, value=value if value in names else (names[-1] if names else None))
+
+    def shown(v: ModelView) -> tuple:
+        return v.status, v.table, v.versions, v.figure, v.header, version_choice(v.versions, v.version)
+
+    def on_train(name: str, request: gr.Request, profile: gr.OAuthProfile | None, progress=gr.Progress()):
+        def report(frac: float, message: str) -> None:
+            try:
+                progress(frac, desc=message)
+            except Exception:  # noqa: BLE001 — a progress bar never breaks training
+                pass
+
+        try:
+            return shown(train_model(ctx, ctx.access.identify(name, request, profile), report))
+        except (ModelTabError, NotAllowed) as e:
+            raise gr.Error(str(e)) from None
+
+    def on_promote(version: str | None, name: str, request: gr.Request, profile: gr.OAuthProfile | None):
+        try:
+            return shown(promote_model(ctx, ctx.access.identify(name, request, profile), version))
+        except (ModelTabError, NotAllowed) as e:
+            raise gr.Error(str(e)) from None
+
+    def on_rollback(name: str, request: gr.Request, profile: gr.OAuthProfile | None):
+        try:
+            return shown(rollback_model(ctx, ctx.access.identify(name, request, profile)))
+        except (ModelTabError, NotAllowed) as e:
+            raise gr.Error(str(e)) from None
+
+    def on_versions():
+        rows, fig, line = model_versions(ctx)
+        return rows, fig, line, header_markdown(ctx), version_choice(rows)
+
+    def on_visible(request: gr.Request, profile: gr.OAuthProfile | None):
+        # a typed name never makes anyone an admin: only the login (or a local run) counts
+        return gr.Tab(visible=ctx.access.is_admin(ctx.access.identify("", request, profile)))
+
+    model_outs = [model_status, train_table, versions_table, versions_plot, page.header, version_dd]
+    train_btn.click(on_train, [page.annotator], model_outs, api_name="train_model", concurrency_limit=1)
+    promote_btn.click(on_promote, [version_dd, page.annotator], model_outs, api_name="promote_model")
+    rollback_btn.click(on_rollback, [page.annotator], model_outs, api_name="rollback_model")
+    versions_outs = [versions_table, versions_plot, model_status, page.header, version_dd]
+    versions_btn.click(on_versions, None, versions_outs, api_name="model_versions")
+    model_tab.select(on_versions, None, versions_outs, api_visibility="private")
+    demo.load(on_visible, None, [model_tab], api_visibility="private")

@@ -1,0 +1,407 @@
+"""Serving: a dialogue in, the catalog's items ranked and explained out.
+
+The Recommender holds a catalog's item embeddings, the encoders and the served model. For each
+dialogue it encodes the turns (cached by turn_key), scores the items with the model's scoring
+pipeline (model.py: `turn_scores`, then `score`) — through the ANN index's candidates for big
+catalogs (ann.py) — and returns the top k with everything the explanation shows.
+"""
+from __future__ import annotations
+
+import gc
+import os
+import sys
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .ann import AnnIndex, ann_min_items
+from .catalog import Catalog, load_catalog
+from .dialogue import DialogueState, Turn, Vocabulary
+from .encoders import Encoder, create_encoder, minilm
+from .index import ItemIndex, build_index, cache_dir_for
+from .model import (
+    Model,
+    ModelParams,
+    adapt_items,
+    adapt_queries,
+    adapter_tensors,
+    dialogue_tensors,
+    masked_softmax,
+    score,
+    turn_scores,
+)
+
+
+@dataclass
+class Recommendation:
+    model_version: str
+    alpha: float
+    turn_attention: list[float]
+    modality_weights: dict[str, float]
+    items: list[dict]
+    item_attention: list[float]  # the last turn's attention over the returned items
+    understood: dict
+    summary: str
+    notes: list[str]
+    vague: bool
+    n_candidates: int
+    turn_labels: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        """The explanation as CONTRACTS §5 `recommend --json` prints it (plus extras)."""
+        return {
+            "model_version": self.model_version,
+            "alpha": self.alpha,
+            "turn_attention": self.turn_attention,
+            "modality_weights": self.modality_weights,
+            "items": self.items,
+            "item_attention": self.item_attention,
+            "understood": self.understood,
+            "notes": self.notes,
+            "vague": self.vague,
+            "turns": self.turn_labels,
+        }
+
+
+def turn_key(turn: Turn, content: str) -> tuple:
+    """What a turn's query vectors depend on: its words and its image. Keys the encoded-turn
+    cache (Recommender.raw_turns) and the turn-score cache (TurnRowCache)."""
+    return (content, turn.image_sha256 or (id(turn.image) if turn.image is not None else None))
+
+
+class TurnRowCache:
+    """Each distinct turn query's fused scores over the whole catalog, computed once per served model.
+
+    A dialogue re-scores all its turns on every new turn, and refinements ("under $40", "not black")
+    reuse the query of the turn they refine: both would repeat the same n-wide matmuls. Bounded by
+    memory (MMCREC_ROW_CACHE_MB, default 256), least recently used out first; safe across threads."""
+
+    def __init__(self, n: int):
+        mb = float(os.environ.get("MMCREC_ROW_CACHE_MB", "256"))
+        self.cap = int(mb * 2**20 // max(1, 8 * n))
+        self.rows: OrderedDict[tuple, tuple] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def turn_scores(self, items: dict, q: dict, keys: list, live: torch.Tensor, p):
+        """`turn_scores` for the live turns of one dialogue (keys: their turn_key), from the cache
+        where it has them."""
+        n, m = items["text"].shape[0], len(keys)
+        first: dict[tuple, int] = {}
+        for j, k in enumerate(keys):
+            if live[j]:
+                first.setdefault(k, j)
+        with self.lock:
+            got = {k: self.rows[k] for k in first if k in self.rows}
+            for k in got:
+                self.rows.move_to_end(k)
+        todo = [k for k in first if k not in got]
+        if todo:
+            idx = torch.tensor([first[k] for k in todo])
+            f, beta, share = turn_scores(items, {k: q[k][idx] for k in ("text", "has_text", "image_native", "image_shared", "has_image")}, p)
+            for r, k in enumerate(todo):
+                got[k] = (f[r], beta[r], share[r])
+            if self.cap > 0:
+                with self.lock:
+                    for k in todo:
+                        self.rows[k] = got[k]
+                    while len(self.rows) > self.cap:
+                        self.rows.popitem(last=False)
+        dtype = items["text"].dtype
+        f = torch.zeros((m, n), dtype=dtype)
+        beta = torch.full((m, n), 0.5, dtype=dtype)
+        share = torch.zeros(m, dtype=dtype)
+        for j, k in enumerate(keys):
+            if live[j]:
+                f[j], beta[j], share[j] = got[k]
+        return f, beta, share
+
+
+@dataclass(frozen=True)
+class ServedModel:
+    """What serving a model needs, prepared by Recommender.set_model and swapped in one assignment,
+    so a request running during a swap sees the old model or the new, never a mix."""
+
+    model: Model
+    adapter: dict  # its maps as float32 tensors
+    items: dict  # the item matrices as this model sees them (float32, adapter applied)
+    rows: TurnRowCache  # lives with the model, so a swap never serves stale rows
+    ann: AnnIndex | None  # candidates for big catalogs (None: every item is scored)
+
+
+@dataclass
+class DialogueScores:
+    """Recommender.scores: one dialogue, as numpy arrays over the catalog's items — or over the
+    ANN candidates only (their catalog rows in `candidates`) when the full arrays were not asked for."""
+
+    model: Model
+    alpha: float
+    y: np.ndarray  # α·m_r + (1 − α)·m_c
+    m_r: np.ndarray
+    m_c: np.ndarray
+    beta: np.ndarray  # each item's image share of its match, over the turns
+    last_attention: np.ndarray  # the latest turn with a query: its attention over the items
+    mask: np.ndarray  # the items the hard constraints allow
+    notes: list[str]  # constraints relaxed because nothing matched
+    turn_attention: np.ndarray  # over all turns
+    live: bool  # some turn has a query
+    image_share: float  # the queries' own image share, over the turns
+    candidates: np.ndarray | None  # catalog rows scored through the ANN index (None: every item)
+    n_eligible: int  # items the hard constraints allow in the whole catalog
+
+
+class Recommender:
+    """Scores a catalog for a dialogue and explains the result."""
+
+    def __init__(self, catalog: Catalog, index: ItemIndex, encoder: Encoder, model: Model | None = None,
+                 ann: bool | None = None):
+        """ann: score through an approximate nearest-neighbour index (mmcrec.ann) — None picks it
+        for catalogs above MMCREC_ANN_MIN_ITEMS items (default 200,000)."""
+        self.catalog = catalog
+        self.encoder = encoder
+        self.vocab = Vocabulary(catalog)
+        self.lm = minilm(getattr(encoder, "device", None))
+        self.index = index  # the item embeddings as the encoders gave them (no adapter)
+        self._cache: OrderedDict[tuple, dict] = OrderedDict()
+        self.use_ann = bool(len(index) > ann_min_items() if ann is None else ann)
+        self.set_model(model or Model())
+        if len(index) > 50_000:
+            # a big catalog is millions of long-lived Python objects (titles, postings): frozen, the
+            # cyclic garbage collector stops walking them during requests
+            gc.collect()
+            gc.freeze()
+
+    def set_model(self, model: Model) -> None:
+        """Swap the served model (α, temperatures, adapter) without reloading anything else.
+
+        Item matrices are served in float32 (half of float64's memory and bandwidth: the per-turn
+        matmuls are bandwidth-bound); the similarities are mixed in float64."""
+        ix = self.index
+        t = lambda x: torch.from_numpy(np.ascontiguousarray(x, np.float32))  # noqa: E731
+        raw = {"text": t(ix.text), "image": t(ix.image), "native": t(ix.native), "has_image": torch.from_numpy(ix.has_image)}
+        a = adapter_tensors(model.adapter)
+        with torch.no_grad():
+            items = adapt_items(raw, a)
+        ann = AnnIndex.for_items(items, self._ann_dir()) if self.use_ann else None
+        self.served = ServedModel(model, a, items, TurnRowCache(len(ix)), ann)
+
+    @property
+    def model(self) -> Model:
+        return self.served.model
+
+    @property
+    def params(self) -> ModelParams:
+        return self.served.model.params
+
+    def _ann_dir(self) -> Path | None:
+        d = self.index.stats.get("cache_dir")
+        try:
+            return Path(d) if d else cache_dir_for(self.catalog, self.encoder.name)
+        except OSError:
+            return None
+
+    # -- turns ---------------------------------------------------------------------------------
+
+    def raw_turn(self, turn: Turn, content: str) -> dict:
+        """The frozen encoders' view of one turn (no adapter): cached, shared by every model."""
+        return self.raw_turns([(turn, content)])[0]
+
+    def raw_turns(self, pairs: list[tuple[Turn, str]]) -> list[dict]:
+        """raw_turn for many (turn, content) pairs, encoded in batches (training featurises thousands)."""
+        out: dict[tuple, dict] = {}
+        todo: dict[tuple, tuple[Turn, str]] = {}
+        for t, c in pairs:
+            k = turn_key(t, c)
+            if k in self._cache:
+                out[k] = self._cache[k]
+            elif k not in todo:
+                todo[k] = (t, c)
+        keys = list(todo)
+        texts = sorted({c for t, c in todo.values() if c})
+        if texts:
+            emb = dict(zip(texts, self.encoder.encode_text(texts)))
+            lm = emb if self._text_model() is self.lm else dict(zip(texts, self.lm(texts)))
+        # each distinct image once (many asks share one photo)
+        img_row: dict[tuple, int] = {}
+        first: dict = {}
+        for k in keys:
+            if todo[k][0].image is not None:
+                img_row[k] = first.setdefault(k[1], len(first))
+        pics = {i: todo[k][0].image for k, i in img_row.items()}
+        img = self.encoder.encode_image([pics[i] for i in range(len(first))]) if first else None
+        for k in keys:
+            t, c = todo[k]
+            r: dict = {}
+            if c:
+                r["text"], r["lm"] = emb[c], lm[c]
+            if k in img_row:
+                i = img_row[k]
+                r["image_native"], r["image_shared"] = img.native[i], img.shared[i]
+                if "lm" not in r and self.encoder.dim == self.lm.dim and self._text_model() is self.lm:
+                    r["lm"] = img.shared[i]  # the offline bridge lives in the language model's own space
+            out[k] = r
+            if len(pairs) <= 8:  # serving: keep the recent turns; bulk callers keep their own results
+                self._cache[k] = r
+        while len(self._cache) > 256:
+            self._cache.popitem(last=False)
+        return [out[turn_key(t, c)] for t, c in pairs]
+
+    @property
+    def dims(self) -> tuple[int, int, int]:
+        return self.encoder.dim, self.index.native.shape[1], self.lm.dim
+
+    def _text_model(self):
+        return getattr(self.encoder, "text", None)
+
+    def scores(self, state: DialogueState, alpha: float | None = None, full: bool = True) -> DialogueScores:
+        """Everything the scoring pipeline says about one dialogue.
+
+        full=False (serving): through the ANN index the arrays cover only the scored candidates,
+        whose catalog rows are in `candidates` — scattering them into catalog-long arrays would
+        cost more than scoring them at 1M items."""
+        served = self.served  # read once: the whole request is scored by one model
+        p = served.model.params
+        alpha = p.alpha if alpha is None else float(np.clip(alpha, 0.0, 1.0))
+        mask, notes = state.mask(self.vocab)
+        color = state.color_match(self.vocab).astype(np.float64)
+        pairs = [(state.turns[j], state.intents[j].content) for j in range(len(state.turns))]
+        raws = [self.raw_turn(*pr) for pr in pairs]
+        d = dialogue_tensors(state, [raws[r] for r in state.content_of], self.dims)
+        for k in ("text", "image_native", "image_shared"):
+            d[k] = d[k].float()  # as the item matrices
+        keys = [turn_key(*pairs[r]) for r in state.content_of]
+        with torch.no_grad():
+            q = adapt_queries(d, served.adapter)
+            live = q["has_text"] | q["has_image"]
+            cand = None
+            if served.ann is not None and bool(live.any()):
+                cand = served.ann.candidates(q, live.numpy(), mask, p.color_bonus * color)
+            if cand is None:  # exact: every item, each distinct turn query scored once and kept for the next turn
+                f, beta, img_share = served.rows.turn_scores(served.items, q, keys, live, p)
+                mask_c, color_c = mask, color
+            else:  # approximate: the exact core on the candidates, z-scored with the whole catalog's moments
+                f, beta, img_share = turn_scores(served.ann.subset(served.items, cand, q), q, p)
+                mask_c, color_c = mask[cand], color[cand]
+            mask_t = torch.from_numpy(mask_c)
+            s = score(p, q, f.double(), mask_t, torch.from_numpy(color_c), alpha)
+            w = s.turn_weights
+            last = [j for j in range(len(state.turns)) if live[j]]
+            last_attention = s.item_attention[last[-1]] if last else masked_softmax(s.bonus / p.tau_r, mask_t)
+            beta_bar = (w[:, None] * beta.double()).sum(0) if last else torch.full((len(mask_c),), 0.5, dtype=torch.float64)
+            image_share = float((w * img_share.double()).sum())
+        arrays = {"y": s.y.numpy(), "m_r": s.m_r.numpy(), "m_c": s.m_c.numpy(), "beta": beta_bar.numpy(),
+                  "last_attention": last_attention.numpy(), "mask": mask_c}
+        if cand is not None and full:  # back to catalog rows; an item outside the candidates scores 0 and is not shown
+            n = len(mask)
+            for k, v in arrays.items():
+                whole = np.zeros(n, v.dtype) if k != "beta" else np.full(n, 0.5)
+                whole[cand] = v
+                arrays[k] = whole
+        return DialogueScores(model=served.model, alpha=alpha, notes=notes, turn_attention=s.turn_attention.numpy(),
+                              live=bool(last), image_share=image_share, candidates=cand, n_eligible=int(mask.sum()),
+                              **arrays)
+
+    # -- the recommendation ------------------------------------------------------------------------
+
+    def recommend(self, state: DialogueState, k: int = 10, alpha: float | None = None) -> Recommendation:
+        s = self.scores(state, alpha, full=False)
+        rows = s.candidates  # the arrays' catalog rows (None: all of them)
+        order = self._top(s.y, s.mask, k, diverse=state.is_vague, rows=rows)
+        items = []
+        for i in order:
+            row = self.catalog.item(int(i if rows is None else rows[i]))
+            price = row.get("price")
+            items.append(
+                {
+                    "item_id": row["item_id"],
+                    "title": row["title"],
+                    "score": float(s.y[i]),
+                    "m_r": float(s.m_r[i]),
+                    "m_c": float(s.m_c[i]),
+                    "alpha_contribution": {"m_r": float(s.alpha * s.m_r[i]), "m_c": float((1 - s.alpha) * s.m_c[i])},
+                    "modality": {"image": float(s.beta[i]), "text": float(1 - s.beta[i])},
+                    "price": None if price is None or (isinstance(price, float) and np.isnan(price)) else float(price),
+                    "category": row.get("category", ""),
+                    "color": row.get("color", ""),
+                    "description": row.get("description", ""),
+                    "image": row["image"],
+                }
+            )
+        ia = s.last_attention[order]
+        return Recommendation(
+            model_version=s.model.version,
+            alpha=s.alpha,
+            turn_attention=[float(x) for x in s.turn_attention],
+            modality_weights=({"image": float(s.image_share), "text": float(1 - s.image_share)} if s.live
+                              else {"image": 0.0, "text": 1.0}),
+            items=items,
+            item_attention=[float(x) for x in (ia / ia.sum() if ia.sum() > 0 else ia)],
+            understood=state.understood(),
+            summary=state.summary(),
+            notes=s.notes,
+            vague=state.is_vague,
+            n_candidates=s.n_eligible,
+            turn_labels=[_turn_label(t) for t in state.turns],
+        )
+
+    def _top(self, y: np.ndarray, mask: np.ndarray, k: int, diverse: bool, rows: np.ndarray | None = None) -> np.ndarray:
+        """Positions in y of the k best allowed items (rows: y's catalog rows, None = all)."""
+        cand = np.flatnonzero(mask)
+        if cand.size == 0:
+            return cand
+        take = min(cand.size, k if not diverse else max(k * 5, 50))
+        top = cand[np.argpartition(-y[cand], take - 1)[:take]]
+        top = top[np.argsort(-y[top], kind="stable")]
+        if not diverse:
+            return top[:k]
+        # a vague request gets a varied first gallery: at most two items per category
+        cats = self.vocab.category_of if rows is None else self.vocab.category_of[rows]
+        seen: dict = {}
+        picked = []
+        for i in top:
+            if seen.get(cats[i], 0) < 2:
+                picked.append(i)
+                seen[cats[i]] = seen.get(cats[i], 0) + 1
+            if len(picked) == k:
+                break
+        return np.array(picked, dtype=int)
+
+
+def _turn_label(t: Turn) -> str:
+    text = " ".join(t.text.split())
+    if len(text) > 40:
+        text = text[:39] + "…"
+    if t.has_image:
+        return f"[photo] {text}".strip()
+    return text or "(empty)"
+
+
+def load_recommender(
+    catalog_path: str | Path,
+    encoder: str | None = None,
+    model_dir: str | Path | None = None,
+    progress=None,
+) -> Recommender:
+    """Catalog → encoder → cached item embeddings → model, ready to serve."""
+    catalog = load_catalog(catalog_path)
+    enc = create_encoder(encoder)
+    index = build_index(catalog, enc, progress=progress)
+    model = Model.load(model_dir) if model_dir else Model()
+    rec = Recommender(catalog, index, enc, model)
+    rec.index_issues = index.issues
+    serving_threads()
+    return rec
+
+
+def serving_threads() -> None:
+    """One intra-op thread per request: the app runs requests side by side in worker threads,
+    and with several threads each, OpenMP threads spin-waiting for each other under load turn
+    a short call into a long one. Batch work (indexing, training) keeps torch's default.
+    Override with MMCREC_TORCH_THREADS."""
+    n = int(os.environ.get("MMCREC_TORCH_THREADS", "1"))
+    torch.set_num_threads(n)
+    if "faiss" in sys.modules:
+        sys.modules["faiss"].omp_set_num_threads(n)

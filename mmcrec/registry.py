@@ -1,0 +1,144 @@
+"""The model registry: numbered versions of trained models, which one is promoted, rollback.
+
+    models/
+      registry.json          {"last_version": 3, "promoted": [{"version": "v1", "at": ...}, ...],
+                              "rolled_back": [...]}
+      v1/model.safetensors   a saved Model (model.py)
+      v1/card.json
+
+Versions are numbered above every number ever used here and never overwritten. The served model
+is the last promotion; with none, the built-in defaults (v0). Rollback removes the last
+promotion, so the one before it serves again.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+from .clock import utc_now
+from .model import Model
+from .paths import default_models_root
+
+
+class RegistryError(ValueError):
+    """A registry action that cannot be done (nothing to roll back...)."""
+
+
+class Registry:
+    """A models directory: v1, v2, ... and registry.json, the promotion history."""
+
+    def __init__(self, root: str | Path | None = None):
+        self.root = Path(root) if root else default_models_root()
+
+    @property
+    def file(self) -> Path:
+        return self.root / "registry.json"
+
+    def _read(self) -> dict:
+        try:
+            d = json.loads(self.file.read_text())
+            return d if isinstance(d, dict) else {}
+        except (OSError, json.JSONDecodeError):
+            return {}
+
+    def _write(self, d: dict) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        tmp = self.file.with_suffix(f".tmp{os.getpid()}")
+        tmp.write_text(json.dumps(d, indent=2))
+        os.replace(tmp, self.file)
+
+    @staticmethod
+    def _num(name: str) -> int | None:
+        m = re.fullmatch(r"v(\d+)", name)
+        return int(m.group(1)) if m else None
+
+    def versions(self) -> list[tuple[str, dict]]:
+        """(version, card) for every saved model, oldest first."""
+        out = []
+        if self.root.is_dir():
+            for p in self.root.iterdir():
+                n = self._num(p.name)
+                if n is not None and (p / "card.json").is_file():
+                    try:
+                        card = json.loads((p / "card.json").read_text())
+                    except (OSError, json.JSONDecodeError):
+                        continue
+                    out.append((n, p.name, card))
+        return [(name, card) for _, name, card in sorted(out)]
+
+    def path(self, version: str) -> Path:
+        return self.root / version
+
+    def current(self) -> str | None:
+        """The promoted version served now (None: the built-in defaults, "v0")."""
+        hist = self._read().get("promoted") or []
+        return hist[-1]["version"] if hist else None
+
+    def current_dir(self) -> Path | None:
+        v = self.current()
+        return self.path(v) if v and (self.path(v) / "card.json").is_file() else None
+
+    def history(self) -> list[dict]:
+        return list(self._read().get("promoted") or [])
+
+    def load(self, version: str | None) -> Model:
+        if not version or version == "v0":
+            return Model()
+        return Model.load(self.path(version))
+
+    def new_version_dir(self) -> tuple[str, Path]:
+        """The next number (above every one ever used here), reserved by creating its directory."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        d = self._read()
+        n = max([int(d.get("last_version", 0))] + [self._num(p.name) or 0 for p in self.root.iterdir()]) + 1
+        while True:
+            try:
+                (self.root / f"v{n}").mkdir()
+                break
+            except FileExistsError:
+                n += 1
+        d = self._read()
+        d["last_version"] = max(n, int(d.get("last_version", 0)))
+        self._write(d)
+        return f"v{n}", self.root / f"v{n}"
+
+    def promote(self, version: str) -> Model:
+        model = Model.load(self.path(version))  # fails before anything changes if it does not load
+        d = self._read()
+        d.setdefault("promoted", []).append({"version": version, "at": utc_now()})
+        self._write(d)
+        return model
+
+    def rollback(self) -> str | None:
+        """Undo the last promotion; returns the version served now (None: defaults)."""
+        d = self._read()
+        hist = d.get("promoted") or []
+        if not hist:
+            raise RegistryError("nothing to roll back: no model has been promoted")
+        d.setdefault("rolled_back", []).append({**hist.pop(), "at": utc_now()})
+        d["promoted"] = hist
+        self._write(d)
+        return self.current()
+
+    def metrics_by_version(self) -> list[dict]:
+        """Held-out metrics from each card, for a chart of versions."""
+        rows = []
+        for v, card in self.versions():
+            m = (card.get("metrics") or {}).get("heldout") or {}
+            rows.append({"version": v, "parent": card.get("parent"), "created_at": card.get("created_at"),
+                         "promotable": card.get("promotable"), **{k: m.get(k) for k in ("auc", "ndcg", "mrr", "n")},
+                         "parent_ndcg": ((card.get("metrics") or {}).get("heldout_parent") or {}).get("ndcg")})
+        return rows
+
+
+def resolve_model_dir(models_root: str | Path | None = None, explicit: str | Path | None = None) -> Path | None:
+    """The model to serve: an explicit directory, else the newest promotion in the models root
+    (env MMCREC_MODELS_DIR or <project>/models), else None (the built-in defaults)."""
+    if explicit:
+        p = Path(explicit)
+        if not (p / "card.json").is_file():
+            raise FileNotFoundError(f"model directory not found: {p}")
+        return p
+    return Registry(models_root).current_dir()
