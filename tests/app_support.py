@@ -47,7 +47,7 @@ PROMPTS = ["something nice", "show me a few ideas", "what do you have", "a prese
 
 def record_favouring(ctx, category: str, sessions: int = 25, seed: int = 0, annotator: str = "ann") -> int:
     """Annotators who thumb up `category` items and thumb down the rest of what they were shown,
-    recorded through the app's FeedbackStore (~6 labels a session)."""
+    recorded through the app's label store (~6 labels a session)."""
     from mmcrec.dialogue import DialogueState, Turn
     from mmcrec.labels import Label, make_label_id
 

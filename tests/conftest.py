@@ -16,6 +16,23 @@ DATA = ROOT / "tests" / "data"
 
 
 @pytest.fixture(scope="session")
+def postgres():
+    """A throwaway PostgreSQL server for the whole session (tests/pg_support.py)."""
+    from pg_support import Cluster, server_bin
+
+    bindir = server_bin()
+    if bindir is None:
+        if os.environ.get("MMCREC_REQUIRE_POSTGRES") == "1":
+            pytest.fail("MMCREC_REQUIRE_POSTGRES=1 but the PostgreSQL server binaries are missing")
+        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) not found: apt-get install postgresql")
+    cluster = Cluster(bindir)
+    try:
+        yield cluster
+    finally:
+        cluster.destroy()
+
+
+@pytest.fixture(scope="session")
 def encoder():
     from mmcrec.encoders import create_encoder
 

@@ -1,4 +1,6 @@
-"""Tests of the feedback (label) store: real SQLite files, real processes, no mocks."""
+"""Tests of the label store on both backends — real SQLite files and a real PostgreSQL server
+(tests/pg_support.py), real processes, no mocks.  Every test taking ``store`` or ``new_store``
+runs once per backend, each time on a fresh database (SQLite file) or schema (PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -42,11 +44,58 @@ PNG = helpers_feedback.shared_image(42)
 PNG_SHA = hashlib.sha256(PNG).hexdigest()
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request) -> str:
+    return request.param
+
+
 @pytest.fixture()
-def store(tmp_path):
-    s = open_store(tmp_path / "db" / "labels.sqlite")
-    yield s
-    s.close()
+def locations(request, backend, tmp_path):
+    """``where(name)``: a fresh place for a store on this test's backend (a file path, or a URL
+    of a new schema), and the options that keep its images under tmp_path."""
+    def where(name: str = "db") -> tuple[str, dict]:
+        if backend == "sqlite":
+            return str(tmp_path / name / "labels.sqlite"), {}
+        url = request.getfixturevalue("postgres").create_schema()
+        return url, {"images_dir": tmp_path / name / "images"}
+
+    return where
+
+
+@pytest.fixture()
+def new_store(locations):
+    """``make(name, **options)``: a new, empty store on this test's backend; closed afterwards."""
+    made: list[LabelStore] = []
+
+    def make(name: str = "db", **options) -> LabelStore:
+        where, defaults = locations(name)
+        s = open_store(where, **{**defaults, **options})
+        s.test_location = where  # what raw_rows connects to
+        made.append(s)
+        return s
+
+    yield make
+    for s in made:
+        s.close()
+
+
+@pytest.fixture()
+def store(new_store) -> LabelStore:
+    return new_store("db")
+
+
+def raw_rows(store: LabelStore, sql: str) -> list[tuple]:
+    """``sql`` run on the store's database through a connection of its own."""
+    if isinstance(store, SQLiteLabelStore):
+        con = sqlite3.connect(store.path)
+        try:
+            return [tuple(r) for r in con.execute(sql).fetchall()]
+        finally:
+            con.close()
+    import psycopg
+
+    with psycopg.connect(store.test_location) as con:
+        return [tuple(r) for r in con.execute(sql).fetchall()]
 
 
 def item_label(annotator="ann", item="i1", label=1, session="s1", turns=("red shoes",), **kw):
@@ -116,24 +165,28 @@ def test_a_database_url_is_never_a_file_name(tmp_path, monkeypatch, url):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_wal_schema_and_record_fills_fields(store):
-    con = sqlite3.connect(store.path)
+def test_sqlite_is_wal_and_versioned(tmp_path):
+    s = open_store(tmp_path / "db" / "labels.sqlite")
+    s.close()
+    con = sqlite3.connect(tmp_path / "db" / "labels.sqlite")
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     con.close()
+
+
+def test_record_fills_fields(store):
+    assert store.schema_version == SCHEMA_VERSION
     lab = store.record(item_label(rank=2, score=0.75, alpha=0.3, model_version="m1",
                                   catalog_id="demo"), image_bytes=PNG)
     assert lab.label_id == make_label_id("s1", "ann", "item", "i1", ["red shoes"])
     assert lab.created_at.endswith("Z") and "T" in lab.created_at
     assert lab.image_sha256 == PNG_SHA
-    assert Path(lab.image_path) == store.path.parent / "images" / f"{PNG_SHA}.png"
+    assert Path(lab.image_path) == store.images_dir / f"{PNG_SHA}.png"
     assert Path(lab.image_path).read_bytes() == PNG
     assert store.get(lab.label_id) == lab
     assert store.get("nope") is None
     # visible to another connection right away (committed before record() returned)
-    con = sqlite3.connect(store.path)
-    assert con.execute("SELECT label, rank, score FROM labels").fetchall() == [(1, 2, 0.75)]
-    con.close()
+    assert raw_rows(store, "SELECT label, rank, score FROM labels") == [(1, 2, 0.75)]
     reply = store.record(Label(session_id="s1", annotator="ann", turns=["red shoes"],
                                target="reply", rank=0, label=-1))
     assert reply.label_id == make_label_id("s1", "ann", "reply", 0, ["red shoes"])
@@ -236,16 +289,13 @@ def test_bad_input_raises_and_writes_nothing(store, case):
     assert isinstance(FeedbackError("x"), ValueError)
 
 
-def test_require_annotator(tmp_path):
-    s = open_store(tmp_path / "l.sqlite", require_annotator=True)
-    try:
-        for who in ("", "   "):
-            with pytest.raises(FeedbackError, match="annotator"):
-                s.record(item_label(who), image_bytes=PNG)
-        assert s.count() == 0 and not s.images_dir.exists()
-        assert s.record(item_label("ann"), known_items={"i1"}).annotator == "ann"
-    finally:
-        s.close()
+def test_require_annotator(new_store):
+    s = new_store("l", require_annotator=True)
+    for who in ("", "   "):
+        with pytest.raises(FeedbackError, match="annotator"):
+            s.record(item_label(who), image_bytes=PNG)
+    assert s.count() == 0 and not s.images_dir.exists()
+    assert s.record(item_label("ann"), known_items={"i1"}).annotator == "ann"
 
 
 def test_known_items_allows_replies(store):
@@ -272,7 +322,7 @@ def _fill(store: LabelStore) -> list[Label]:
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
-def test_export_import_round_trip(tmp_path, store, fmt):
+def test_export_import_round_trip(tmp_path, store, new_store, fmt):
     sent = _fill(store)
     out = tmp_path / "export" / f"labels.{fmt}"
     assert store.export(out) == len(sent)
@@ -305,21 +355,18 @@ def test_export_import_round_trip(tmp_path, store, fmt):
         "label"]
 
     # import into a fresh store, elsewhere: images come from next to the file
-    other = open_store(tmp_path / "other" / "db.sqlite")
-    try:
-        assert other.import_file(out) == (len(sent), 0, 0)
-        assert [comparable(lab.to_dict()) for lab in other.labels()] == \
-            [comparable(lab.to_dict()) for lab in store.labels()]
-        got = other.get(sent[0].label_id)
-        assert Path(got.image_path).read_bytes() == PNG
-        assert Path(got.image_path).parent == other.images_dir
-        assert other.get(sent[1].label_id).item_id == "007"
-        assert other.import_file(out) == (0, 0, len(sent))  # idempotent
-        assert len(other.events()) == len(sent)
-        assert {e["source"] for e in other.events()} == {"import"}
-        assert other.stats() == store.stats()
-    finally:
-        other.close()
+    other = new_store("other")
+    assert other.import_file(out) == (len(sent), 0, 0)
+    assert [comparable(lab.to_dict()) for lab in other.labels()] == \
+        [comparable(lab.to_dict()) for lab in store.labels()]
+    got = other.get(sent[0].label_id)
+    assert Path(got.image_path).read_bytes() == PNG
+    assert Path(got.image_path).parent == other.images_dir
+    assert other.get(sent[1].label_id).item_id == "007"
+    assert other.import_file(out) == (0, 0, len(sent))  # idempotent
+    assert len(other.events()) == len(sent)
+    assert {e["source"] for e in other.events()} == {"import"}
+    assert other.stats() == store.stats()
     # and back into the store it came from: nothing changes
     n_events = len(store.events())
     assert store.import_file(out) == (0, 0, len(sent))
@@ -369,16 +416,12 @@ def test_import_bad_rows_writes_nothing(tmp_path, store):
         store.import_file(tmp_path / "broken.jsonl")
 
 
-def test_export_format_option_overrides_extension(tmp_path, store):
+def test_export_format_option_overrides_extension(tmp_path, store, new_store):
     _fill(store)
     out = tmp_path / "dump.data"
     assert store.export(out, "csv") == 4
     assert out.read_text().startswith("label_id,session_id")
-    other = open_store(tmp_path / "o.sqlite")
-    try:
-        assert other.import_file(out, "csv") == (4, 0, 0)
-    finally:
-        other.close()
+    assert new_store("o").import_file(out, "csv") == (4, 0, 0)
 
 
 # ----------------------------------------------------------------------------- migration
@@ -576,9 +619,12 @@ def test_failing_hub_sync_never_blocks_labels(tmp_path):
 # ----------------------------------------------------------------------------- processes
 
 
-def test_20_writer_processes(tmp_path):
-    db = str(tmp_path / "fb" / "labels.sqlite")
-    open_store(db).close()
+def test_20_writer_processes(tmp_path, locations, monkeypatch):
+    # the writers' own copies of images land under this data root; the reader below has another
+    # folder, so on PostgreSQL the exported images come from the database
+    monkeypatch.setenv("MMCREC_DATA_DIR", str(tmp_path / "data"))
+    db, options = locations("fb")
+    open_store(db, **options).close()
     ctx = mp.get_context("spawn")
     start = ctx.Event()
     procs = [ctx.Process(target=helpers_feedback.writer_worker, args=(db, w, 50, start))
@@ -602,9 +648,10 @@ def test_20_writer_processes(tmp_path):
             sent[lab.label_id] = d
     assert len(sent) == 1000
 
-    s = open_store(db)
+    s = open_store(db, **options)
     try:
-        assert s.integrity_check() == "ok"
+        if isinstance(s, SQLiteLabelStore):
+            assert s.integrity_check() == "ok"
         assert s.count() == 1000
         assert len(s.events()) == 1000  # double deliveries made no events
         out = tmp_path / "exp" / "labels.jsonl"
@@ -617,10 +664,10 @@ def test_20_writer_processes(tmp_path):
     for k in range(3):
         img = helpers_feedback.shared_image(k)
         assert (out.parent / "images" / f"{hashlib.sha256(img).hexdigest()}.png").read_bytes() == img
-    print(f"20 processes x 50 labels: {elapsed:.1f}s")
+    print(f"20 processes x 50 labels ({type(s).__name__}): {elapsed:.1f}s")
 
 
-def _stream_and_kill(db: Path, n: int) -> list[str]:
+def _stream_and_kill(db: str, n: int) -> list[str]:
     """Run the stream writer until it confirmed >= n labels, SIGKILL it; the confirmed ids."""
     proc = subprocess.Popen([sys.executable, str(HERE / "helpers_feedback.py"), "stream", str(db)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -643,17 +690,20 @@ def _stream_and_kill(db: Path, n: int) -> list[str]:
     return confirmed + [line.strip() for line in rest.splitlines() if len(line.strip()) == 32]
 
 
-def test_sigkill_mid_stream_loses_no_confirmed_label(tmp_path):
-    db = tmp_path / "crash" / "labels.sqlite"
+def test_sigkill_mid_stream_loses_no_confirmed_label(tmp_path, locations, monkeypatch):
+    monkeypatch.setenv("MMCREC_DATA_DIR", str(tmp_path / "data"))
+    db, options = locations("crash")
     confirmed: list[str] = []
     for n in (150, 400, 250):  # three crashes into the same database
         confirmed += _stream_and_kill(db, n)
-        con = sqlite3.connect(db)
-        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        con.close()
-    s = open_store(db)
+        if not options:  # SQLite: the file is sound after each crash
+            con = sqlite3.connect(db)
+            assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            con.close()
+    s = open_store(db, **options)
     try:
-        assert s.integrity_check() == "ok"
+        if isinstance(s, SQLiteLabelStore):
+            assert s.integrity_check() == "ok"
         have = {lab.label_id: lab for lab in s.labels()}
         missing = [c for c in confirmed if c not in have]
         assert not missing

@@ -19,7 +19,7 @@ ITEM_COLUMNS = ["item_id", "title", "👍", "👎"]
 
 
 def label_stats(ctx: AppContext) -> dict:
-    """Counts per annotator, label and item, the timeline, and agreement (FeedbackStore.stats)."""
+    """Counts per annotator, label and item, the timeline, and agreement (LabelStore.stats)."""
     return ctx.store.stats()
 
 

@@ -1,0 +1,185 @@
+"""The app on a PostgreSQL label store, driven by gradio_client users as browsers would: two app
+processes (replicas) on one database lose and double no label, a replica killed mid-stream takes
+no confirmed label with it while the other keeps serving, and a database that goes away is a
+message in the page, not a lost label."""
+from __future__ import annotations
+
+import concurrent.futures as cf
+import csv
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from app_support import DEMO_CATALOG, ROOT, chat, client, free_port, launch
+
+TURNS = ["show me some hats", "running shoes", "a mug", "headphones"]
+
+
+def start_replica(url: str, tmp_path, name: str) -> tuple[subprocess.Popen, str]:
+    """`python app.py` on a free loopback port with MMCREC_FEEDBACK_DB=url; its own data root,
+    so images can only reach the other replica through the database."""
+    port = free_port()
+    env = dict(os.environ, GRADIO_SERVER_PORT=str(port), GRADIO_SERVER_NAME="127.0.0.1",
+               MMCREC_FEEDBACK_DB=url, MMCREC_DATA_DIR=str(tmp_path / name),
+               MMCREC_MODELS_DIR=str(tmp_path / "models"), GRADIO_ANALYTICS_ENABLED="False",
+               HF_HUB_OFFLINE="1")
+    for k in ("MMCREC_AUTH", "MMCREC_ADMINS", "MMCREC_CATALOG", "MMCREC_MODEL_DIR", "SPACE_ID"):
+        env.pop(k, None)
+    log = open(tmp_path / f"{name}.log", "w")
+    proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log,
+                            stderr=subprocess.STDOUT)
+    return proc, f"http://127.0.0.1:{port}/"
+
+
+def wait_up(proc: subprocess.Popen, url: str, log, deadline: float) -> None:
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            pass
+        assert proc.poll() is None, log.read_text()[-3000:]
+        assert time.monotonic() < deadline, "replica did not start:\n" + log.read_text()[-3000:]
+        time.sleep(0.5)
+
+
+def conversation(url: str, turn: str, ids: list[str]):
+    """A user (one gradio_client session) after one chat turn; the 50 items it will rate: those
+    it was shown first, then others."""
+    c = client(url)
+    shown = [it["item_id"] for it in chat(c, turn)["explanation"]["items"]]
+    return c, (shown + [i for i in ids if i not in shown])[:50]
+
+
+def rate(c, items: list[str], user: str, confirmed: list, failures: list | None = None) -> int:
+    """Thumbs on ``items`` as ``user``; every label the app confirmed goes into ``confirmed`` as
+    (label_id, user, item, value).  A failure raises, or with ``failures`` given (its replica
+    may be killed) is kept there and ends the stream; returns how many were confirmed."""
+    done = 0
+    for j, item in enumerate(items):
+        value = 1 if (len(user) + j) % 3 else -1
+        try:
+            stored = c.predict("item", item, value, user, api_name="/feedback")[0]
+        except Exception as exc:  # noqa: BLE001
+            if failures is None:
+                raise
+            failures.append(exc)
+            break
+        assert stored["label"] == value and stored["annotator"] == user
+        confirmed.append((stored["label_id"], user, item, value))
+        done += 1
+    return done
+
+
+@pytest.mark.slow
+def test_two_replicas_on_one_postgresql_database(postgres, tmp_path):
+    from mmcrec.labels import open_store
+
+    url = postgres.create_database()
+    with open(DEMO_CATALOG, newline="", encoding="utf-8") as fh:
+        ids = [row["item_id"] for row in csv.DictReader(fh)]
+    store = open_store(url, images_dir=tmp_path / "reader" / "images")
+    a = b = None
+    try:
+        # one after the other: Gradio gives up on a server that does not answer its own first
+        # request within 3 s, which two cold starts side by side on a busy CPU can miss
+        a, url_a = start_replica(url, tmp_path, "a")
+        wait_up(a, url_a, tmp_path / "a.log", time.monotonic() + 300)
+        b, url_b = start_replica(url, tmp_path, "b")
+        wait_up(b, url_b, tmp_path / "b.log", time.monotonic() + 300)
+
+        # 20 users spread over the two replicas, 50 thumbs each: exactly 1,000 labels
+        users = [conversation([url_a, url_b][u % 2], TURNS[u % 4], ids) for u in range(20)]
+        first: list = []
+        t0 = time.monotonic()
+        with cf.ThreadPoolExecutor(20) as pool:
+            done = list(pool.map(lambda u: rate(*users[u], f"user{u:02d}", first), range(20)))
+        elapsed = time.monotonic() - t0
+        assert done == [50] * 20
+        assert store.count() == 1000 and len(store.events()) == 1000
+        assert {(lab.annotator, lab.item_id): lab.label for lab in store.labels()} == \
+            {(u, item): v for _, u, item, v in first}
+        # what the Labels tab reads is the same on either replica, whoever took the label
+        cb = users[1][0]
+        assert len(cb.predict("user00", api_name="/my_ratings")["data"]) == 50  # taken on a
+        assert cb.predict(api_name="/label_stats")[1]["data"][-1] == ["total", 1000]
+
+        # the same users go on under other names (new labels, 20 each); a is killed mid-stream
+        second: list = []
+        on_a: list = []
+        failed_on_a: list = []
+        t1 = time.monotonic()
+        with cf.ThreadPoolExecutor(20) as pool:
+            futures = {pool.submit(rate, c, items[:20], f"late{u:02d}", on_a, failed_on_a): "a"
+                       for u, (c, items) in enumerate(users) if u % 2 == 0}
+            futures.update({pool.submit(rate, c, items[:20], f"late{u:02d}", second): "b"
+                            for u, (c, items) in enumerate(users) if u % 2 == 1})
+            kill_by = time.monotonic() + 120
+            while len(on_a) < 40 and time.monotonic() < kill_by:
+                time.sleep(0.02)
+            assert len(on_a) >= 40, "replica a confirmed too few labels to be killed mid-stream"
+            os.kill(a.pid, signal.SIGKILL)
+            results = {f: f.result(timeout=300) for f in futures}
+        streamed = time.monotonic() - t1
+        assert a.wait(30) == -signal.SIGKILL
+        assert all(n == 20 for f, n in results.items() if futures[f] == "b")  # b kept serving
+        assert sum(n for f, n in results.items() if futures[f] == "a") < 200  # a died mid-stream
+        assert len(failed_on_a) == 10  # each of a's users saw it go
+
+        have = {lab.label_id: lab for lab in store.labels()}
+        for label_id, user, item, value in first + second + on_a:  # every confirmed label is there
+            assert have[label_id].label == value and have[label_id].item_id == item, (user, item)
+        assert len(second) == 200 and len(have) >= 1000 + 200 + len(on_a)
+        assert len(store.events()) == len(have)
+
+        # b still takes new users
+        rest: list = []
+        c, items = conversation(url_b, "a mug", ids)
+        assert rate(c, items[:3], "after", rest) == 3
+        assert store.get(rest[-1][0]).annotator == "after"
+        print(f"1000 labels from 20 users over 2 replicas in {elapsed:.1f}s; then {len(second)} on b "
+              f"in {streamed:.1f}s while a was killed after confirming {len(on_a)}")
+    finally:
+        store.close()
+        for p in (a, b):
+            if p is not None and p.poll() is None:
+                p.terminate()
+                try:
+                    p.wait(20)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+
+
+def test_the_page_says_when_the_database_is_unreachable(postgres, demo_rec, tmp_path):
+    from gradio_client.exceptions import AppError
+
+    from mmcrec.labels import open_store
+    from mmcrec.app.config import AppConfig
+    from mmcrec.app.context import AppContext
+
+    url = postgres.create_schema()
+    store = open_store(url, require_annotator=True, images_dir=tmp_path / "images", retry_s=3.0)
+    ctx = AppContext(AppConfig(catalog=demo_rec.catalog.path, feedback_db=url, auth=None,
+                               admins=None, on_space=False), recommender=demo_rec, store=store)
+    demo, app_url = launch(ctx)
+    try:
+        c = client(app_url)
+        items = [it["item_id"] for it in chat(c, "show me some hats")["explanation"]["items"]]
+        assert c.predict("item", items[0], 1, "ada", api_name="/feedback")[0]["label"] == 1
+        postgres.stop("fast")
+        try:
+            with pytest.raises(AppError, match=f"label store {store.location} unreachable"):
+                c.predict("item", items[1], -1, "ada", api_name="/feedback")
+        finally:
+            postgres.start()
+        assert c.predict("item", items[1], -1, "ada", api_name="/feedback")[0]["label"] == -1
+        assert {(lab.item_id, lab.label) for lab in store.labels()} == {(items[0], 1), (items[1], -1)}
+    finally:
+        demo.close()
+        ctx.close()  # closes the store too
