@@ -557,4 +557,9 @@ class DialogueState:
             parts.append(f"color = {u['color']}")
         if "excluded" in u:
             parts.append(f"not {u['excluded']}")
+        if "only" in u:
+            parts.append(f"only {u['only']}")
+        if self.inferred:  # read by meaning: a preference, with how sure
+            best = sorted(self.inferred, key=lambda x: -x["confidence"])[:2]
+            parts.append("looks like " + " or ".join(f"{x['kind']} ({x['confidence']:.0%} sure)" for x in best))
         return ", ".join(parts)

@@ -259,6 +259,17 @@ class Recommender:
             self._kinds = KindIndex(self.vocab, self.lm, self.catalog.items["title"].tolist())
         return self._kinds
 
+    def soft_preferences(self, state: DialogueState, raws: list[dict]) -> tuple[np.ndarray, np.ndarray]:
+        """The soft side of the dialogue state, for serving and training alike: (T, n) how much
+        each item is the kind each turn asks about (confidence-weighted), and (n,) the wanted-
+        colour match, kept to the kind asked for. raws: the turns' raw encodings."""
+        lm = [r.get("lm") if it.content else None for r, it in zip(raws, state.intents)]
+        kind = kind_preference(state, self.kinds, lm)
+        color = state.color_match(self.vocab)
+        if len(kind) and kind[-1].any():  # a wanted colour lifts items of the kind asked for, not others
+            color = color * (kind[-1] / kind[-1].max())
+        return kind, color
+
     @property
     def dims(self) -> tuple[int, int, int]:
         return self.encoder.dim, self.index.native.shape[1], self.lm.dim
@@ -288,10 +299,8 @@ class Recommender:
                          "the rest of the page are the closest matches that miss a constraint")
         pairs = [(state.turns[j], state.intents[j].content) for j in range(len(state.turns))]
         raws = [self.raw_turn(*pr) for pr in pairs]
-        kind = kind_preference(state, self.kinds, [r.get("lm") if pr[1] else None for r, pr in zip(raws, pairs)])
-        color = state.color_match(self.vocab).astype(np.float64)
-        if len(kind) and kind[-1].any():  # a wanted colour lifts items of the kind asked for, not others
-            color = color * (kind[-1] / kind[-1].max())
+        kind, color = self.soft_preferences(state, raws)
+        color = color.astype(np.float64)
         d = dialogue_tensors(state, [raws[r] for r in state.content_of], self.dims)
         for k in ("text", "image_native", "image_shared"):
             d[k] = d[k].float()  # as the item matrices
