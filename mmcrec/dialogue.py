@@ -1,8 +1,11 @@
 """What the shopper asked for across turns: kinds, prices, colours, exclusions, changes of mind.
 
-The parser is plain rules over words (fast, explainable, fuzzed in the tests); the embeddings
-do the rest. Hard constraints (kind, price bounds, excluded colours and kinds) filter the
-catalog; soft ones (wanted colours) re-rank. The last turn wins where turns disagree.
+The parser is plain rules over words (fast, explainable, fuzzed in the tests) for what a shopper
+states explicitly; what kind of thing a turn is about is read by meaning (kind_preference: the
+turn's sentence embedding against the catalog's own kinds and categories, each with a
+confidence). Only explicit statements filter — a price bound, "not X", "only X" — and the page is
+topped up when they leave too few; kinds and colours re-rank. Another turn about the same thing
+narrows; a change of mind replaces.
 """
 from __future__ import annotations
 
@@ -70,6 +73,7 @@ SYNONYMS: dict[str, set[str]] = {
 CHANGE_OF_MIND = re.compile(
     r"\b(no wait|wait|actually|instead|rather|changed my mind|change of plan|forget (that|it|those)|scratch that)\b"
 )
+ONLY = re.compile(r"\bonly\s+(?:the\s+|some\s+)?([\w'-]+)")
 ADDITIVE = re.compile(r"\b(also|too|as well|and also|plus)\b")
 STOP = {
     "a", "an", "the", "some", "any", "i", "me", "my", "we", "you", "it", "this", "that", "these", "those", "one",
@@ -146,11 +150,12 @@ class TurnIntent:
     pricier: bool = False
     change_of_mind: bool = False
     additive: bool = False
+    only_kinds: list[str] = field(default_factory=list)  # "only mugs": the one kind that filters
 
     @property
     def constrains(self) -> bool:
         return bool(
-            self.excluded_kinds or self.colors or self.excluded_colors or self.cheaper or self.pricier
+            self.excluded_kinds or self.only_kinds or self.colors or self.excluded_colors or self.cheaper or self.pricier
             or self.price_min is not None or self.price_max is not None or self.change_of_mind
         )
 
@@ -335,6 +340,12 @@ def parse_turn(text: str, vocab: Vocabulary | None = None) -> TurnIntent:
         g = GROUP_WORDS.get(w) or GROUP_WORDS.get(s)
         if g and g not in it.groups:
             it.groups.append(g)
+    for m in ONLY.finditer(low):
+        s = singular(m.group(1))
+        if s in kinds and vocab is not None and s in vocab.postings:  # clearly one of the catalog's kinds
+            it.only_kinds.append(s)
+            if s not in it.kinds:
+                it.kinds.append(s)
     if not it.kinds and not it.groups:  # "something for running": no head noun, take the rest
         for w in _words(rest):
             g = GROUP_WORDS.get(w) or GROUP_WORDS.get(singular(w))
@@ -416,6 +427,8 @@ class DialogueState:
     superseded: list[bool] = field(default_factory=list)  # turns whose request was replaced
     content_of: list[int] = field(default_factory=list)  # turn whose content each turn refines
     shown_prices: list[float] = field(default_factory=list)  # prices of the last gallery, for "cheaper"
+    only_kinds: list[str] = field(default_factory=list)  # "only X": the kind that filters
+    inferred: list[dict] = field(default_factory=list)  # kinds read by meaning, with confidence (Recommender)
 
     def add(self, turn: Turn, vocab: Vocabulary | None) -> TurnIntent:
         it = parse_turn(turn.text, vocab)
@@ -423,27 +436,19 @@ class DialogueState:
         self.turns.append(turn)
         self.intents.append(it)
         self.superseded.append(False)
-        # a new kind replaces the old one unless the user says "also"; a change of mind always does
-        if it.kinds or it.groups:
-            if (self.kinds or self.groups) and not it.additive:
-                for k in range(j):
-                    if self.intents[k].kinds or self.intents[k].groups or self.turns[k].has_image:
-                        self.superseded[k] = True
-                self.kinds, self.groups = [], []
-            self.kinds += [k for k in it.kinds if k not in self.kinds]
-            self.groups += [g for g in it.groups if g not in self.groups]
-            self.excluded_kinds = [k for k in self.excluded_kinds if k not in it.kinds]
-        elif it.change_of_mind and (turn.has_image or it.content):
-            # "no, actually a box that plays music": a new request in other words
+        # another turn about the same thing narrows (its kinds join the earlier ones, and the turn
+        # attention favours the latest); only a change of mind or a new photo replaces the request
+        replaces = (it.change_of_mind and (bool(it.kinds or it.groups) or turn.has_image or bool(it.content))) or (
+            turn.has_image and bool(self.kinds or self.groups))
+        if replaces:
             for k in range(j):
                 self.superseded[k] = True
-            self.kinds, self.groups = [], []
-        elif turn.has_image and (self.kinds or self.groups):
-            # a new photo that names no kind ("like this but in blue") is a new request: the
-            # picture says what kind of thing, replacing the kind asked for in words before
-            for k in range(j):
-                self.superseded[k] = True
-            self.kinds, self.groups = [], []
+            self.kinds, self.groups, self.only_kinds = [], [], []
+        self.kinds += [k for k in it.kinds if k not in self.kinds]
+        self.groups += [g for g in it.groups if g not in self.groups]
+        if it.only_kinds:
+            self.only_kinds = list(it.only_kinds)
+        self.excluded_kinds = [k for k in self.excluded_kinds if k not in it.kinds]
         self.excluded_kinds += [k for k in it.excluded_kinds if k not in self.excluded_kinds]
         self.kinds = [k for k in self.kinds if k not in self.excluded_kinds]
         if it.colors:
@@ -497,14 +502,11 @@ class DialogueState:
             else:
                 notes.append(f"nothing matched {what}, so I left that out")
 
-        if self.kinds or self.groups:
+        if self.only_kinds:  # asked for explicitly; other kinds are preferences (kind_preference)
             km = np.zeros(n, bool)
-            for k in self.kinds:
+            for k in self.only_kinds:
                 km |= vocab.kind_mask(k)
-            for g in self.groups:
-                km |= vocab.group_mask(g)
-            if km.any():
-                apply(km, "that kind of product")
+            apply(km, "only " + ", ".join(self.only_kinds))
         for k in self.excluded_kinds:
             apply(~vocab.kind_mask(k), f"'no {k}'")
         for c in self.excluded_colors:
@@ -526,6 +528,10 @@ class DialogueState:
         d: dict = {}
         if self.kinds or self.groups:
             d["kind"] = ", ".join(self.groups + self.kinds)
+        if self.only_kinds:
+            d["only"] = ", ".join(self.only_kinds)
+        if self.inferred:
+            d["inferred"] = self.inferred
         if self.price_min is not None:
             d["price_min"] = round(self.price_min, 2)
         if self.price_max is not None:
@@ -551,4 +557,9 @@ class DialogueState:
             parts.append(f"color = {u['color']}")
         if "excluded" in u:
             parts.append(f"not {u['excluded']}")
+        if "only" in u:
+            parts.append(f"only {u['only']}")
+        if self.inferred:  # read by meaning: a preference, with how sure
+            best = sorted(self.inferred, key=lambda x: -x["confidence"])[:2]
+            parts.append("looks like " + " or ".join(f"{x['kind']} ({x['confidence']:.0%} sure)" for x in best))
         return ", ".join(parts)

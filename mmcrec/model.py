@@ -80,6 +80,7 @@ class ModelParams:
     correction: float = param(0.5)  # turn attention: bonus for turns that refine or correct
     superseded: float = param(4.0)  # turn attention: penalty for requests replaced by a change of mind
     color_bonus: float = param(1.5)  # soft re-rank for wanted colours, in z units
+    kind_bonus: float = param(2.0)  # soft re-rank for the kind a turn is about (× its confidence), in z units
     image_weight: float = param(1.0)  # prior on the image side of the modality attention (log-odds shift)
 
     def to_dict(self) -> dict:
@@ -318,17 +319,23 @@ class Scores:
     turn_attention: torch.Tensor  # (..., T) softmax over all turns, as explained
     turn_weights: torch.Tensor  # (..., T) the same over the turns with a query (all 0 when none has)
     item_attention: torch.Tensor  # (..., T, n) each turn's attention over the items
-    bonus: torch.Tensor  # (..., n) the colour bonus
+    bonus: torch.Tensor  # (..., n) the colour and kind bonus
 
 
-def score(p, q: dict, f: torch.Tensor, mask: torch.Tensor, color: torch.Tensor, alpha) -> Scores:
+def score(p, q: dict, f: torch.Tensor, mask: torch.Tensor, color: torch.Tensor, alpha,
+          kind: torch.Tensor | None = None) -> Scores:
     """The scoring pipeline, for serving and training alike: turn attention over the turns of
     the (adapted) queries q, M_R and M_C from the turn scores f (..., T, n) within the hard-
-    constraint mask (..., n), the colour bonus on wanted colours (color (..., n): 1 wanted), and
-    Y = α·M_R + (1 − α)·M_C. Computes in the dtype of f and color."""
+    constraint mask (..., n), the colour bonus on wanted colours (color (..., n): 1 wanted), the
+    kind bonus (kind (..., T, n): each turn's confidence that the item is the kind it asks for,
+    mixed by the turn weights relative to the strongest turn), and Y = α·M_R + (1 − α)·M_C.
+    Computes in the dtype of f and color."""
     logits = turn_logits(q, p)
     w = masked_softmax(logits, q["has_text"] | q["has_image"])
     bonus = p.color_bonus * color
+    if kind is not None:
+        rel = w / w.amax(-1, keepdim=True).clamp(min=1e-12)
+        bonus = bonus + p.kind_bonus * (rel[..., None] * kind.to(w.dtype)).sum(-2)
     a = masked_softmax(f / p.tau_r + bonus[..., None, :], mask[..., None, :])
     m_r = (w[..., None] * a).sum(-2)
     none = (w.sum(-1, keepdim=True) <= 0)

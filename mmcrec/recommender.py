@@ -22,6 +22,7 @@ from .ann import AnnIndex, ann_min_items
 from .catalog import Catalog, load_catalog
 from .dialogue import DialogueState, Turn, Vocabulary
 from .encoders import Encoder, create_encoder, minilm
+from .intent import KindIndex, kind_preference
 from .index import ItemIndex, build_index, cache_dir_for
 from .model import (
     Model,
@@ -151,6 +152,7 @@ class DialogueScores:
     image_share: float  # the queries' own image share, over the turns
     candidates: np.ndarray | None  # catalog rows scored through the ANN index (None: every item)
     n_eligible: int  # items the hard constraints allow in the whole catalog
+    strict: np.ndarray | None = None  # when the page was topped up: the items that meet every constraint
 
 
 class Recommender:
@@ -164,6 +166,7 @@ class Recommender:
         self.encoder = encoder
         self.vocab = Vocabulary(catalog)
         self.lm = minilm(getattr(encoder, "device", None))
+        self._kinds: KindIndex | None = None
         self.index = index  # the item embeddings as the encoders gave them (no adapter)
         self._cache: OrderedDict[tuple, dict] = OrderedDict()
         self.use_ann = bool(len(index) > ann_min_items() if ann is None else ann)
@@ -250,14 +253,36 @@ class Recommender:
         return [out[turn_key(t, c)] for t, c in pairs]
 
     @property
+    def kinds(self) -> KindIndex:
+        """The catalog's kinds and categories embedded by the language model (built on first use)."""
+        if self._kinds is None:
+            self._kinds = KindIndex(self.vocab, self.lm, self.catalog.items["title"].tolist())
+        return self._kinds
+
+    def soft_preferences(self, state: DialogueState, raws: list[dict]) -> tuple[np.ndarray, np.ndarray]:
+        """The soft side of the dialogue state, for serving and training alike: (T, n) how much
+        each item is the kind each turn asks about (confidence-weighted), and (n,) the wanted-
+        colour match, kept to the kind asked for. raws: the turns' raw encodings."""
+        lm = [r.get("lm") if it.content else None for r, it in zip(raws, state.intents)]
+        kind = kind_preference(state, self.kinds, lm)
+        color = state.color_match(self.vocab)
+        if len(kind) and kind[-1].any():  # a wanted colour lifts items of the kind asked for, not others
+            color = color * (kind[-1] / kind[-1].max())
+        return kind, color
+
+    @property
     def dims(self) -> tuple[int, int, int]:
         return self.encoder.dim, self.index.native.shape[1], self.lm.dim
 
     def _text_model(self):
         return getattr(self.encoder, "text", None)
 
-    def scores(self, state: DialogueState, alpha: float | None = None, full: bool = True) -> DialogueScores:
+    def scores(self, state: DialogueState, alpha: float | None = None, full: bool = True,
+               fill: int = 0) -> DialogueScores:
         """Everything the scoring pipeline says about one dialogue.
+
+        fill=k: when the hard constraints leave fewer than k items, every item is scored and
+        `strict` marks those that meet them (the page lists them first, then the closest others).
 
         full=False (serving): through the ANN index the arrays cover only the scored candidates,
         whose catalog rows are in `candidates` — scattering them into catalog-long arrays would
@@ -266,9 +291,16 @@ class Recommender:
         p = served.model.params
         alpha = p.alpha if alpha is None else float(np.clip(alpha, 0.0, 1.0))
         mask, notes = state.mask(self.vocab)
-        color = state.color_match(self.vocab).astype(np.float64)
+        strict = None
+        n_eligible = int(mask.sum())
+        if n_eligible < min(fill, len(mask)):
+            strict, mask = mask, np.ones(len(mask), bool)
+            notes.append(f"only {n_eligible} item{'s' * (n_eligible != 1)} met everything you asked for; "
+                         "the rest of the page are the closest matches that miss a constraint")
         pairs = [(state.turns[j], state.intents[j].content) for j in range(len(state.turns))]
         raws = [self.raw_turn(*pr) for pr in pairs]
+        kind, color = self.soft_preferences(state, raws)
+        color = color.astype(np.float64)
         d = dialogue_tensors(state, [raws[r] for r in state.content_of], self.dims)
         for k in ("text", "image_native", "image_shared"):
             d[k] = d[k].float()  # as the item matrices
@@ -278,15 +310,16 @@ class Recommender:
             live = q["has_text"] | q["has_image"]
             cand = None
             if served.ann is not None and bool(live.any()):
-                cand = served.ann.candidates(q, live.numpy(), mask, p.color_bonus * color)
+                lift = p.color_bonus * color + (p.kind_bonus * kind.max(0) if len(kind) else 0.0)
+                cand = served.ann.candidates(q, live.numpy(), mask, lift)
             if cand is None:  # exact: every item, each distinct turn query scored once and kept for the next turn
                 f, beta, img_share = served.rows.turn_scores(served.items, q, keys, live, p)
-                mask_c, color_c = mask, color
+                mask_c, color_c, kind_c = mask, color, kind
             else:  # approximate: the exact core on the candidates, z-scored with the whole catalog's moments
                 f, beta, img_share = turn_scores(served.ann.subset(served.items, cand, q), q, p)
-                mask_c, color_c = mask[cand], color[cand]
+                mask_c, color_c, kind_c = mask[cand], color[cand], kind[:, cand]
             mask_t = torch.from_numpy(mask_c)
-            s = score(p, q, f.double(), mask_t, torch.from_numpy(color_c), alpha)
+            s = score(p, q, f.double(), mask_t, torch.from_numpy(color_c), alpha, torch.from_numpy(kind_c))
             w = s.turn_weights
             last = [j for j in range(len(state.turns)) if live[j]]
             last_attention = s.item_attention[last[-1]] if last else masked_softmax(s.bonus / p.tau_r, mask_t)
@@ -301,15 +334,17 @@ class Recommender:
                 whole[cand] = v
                 arrays[k] = whole
         return DialogueScores(model=served.model, alpha=alpha, notes=notes, turn_attention=s.turn_attention.numpy(),
-                              live=bool(last), image_share=image_share, candidates=cand, n_eligible=int(mask.sum()),
-                              **arrays)
+                              live=bool(last), image_share=image_share, candidates=cand, n_eligible=n_eligible,
+                              strict=strict if cand is None or strict is None or full else strict[cand], **arrays)
 
     # -- the recommendation ------------------------------------------------------------------------
 
     def recommend(self, state: DialogueState, k: int = 10, alpha: float | None = None) -> Recommendation:
-        s = self.scores(state, alpha, full=False)
+        s = self.scores(state, alpha, full=False, fill=k)
         rows = s.candidates  # the arrays' catalog rows (None: all of them)
-        order = self._top(s.y, s.mask, k, diverse=state.is_vague, rows=rows)
+        # topped up: the items that meet every constraint first, the closest others after them
+        rank_y = s.y if s.strict is None else s.y + s.strict * (1.0 + float(np.abs(s.y).max()))
+        order = self._top(rank_y, s.mask, k, diverse=state.is_vague, rows=rows)
         items = []
         for i in order:
             row = self.catalog.item(int(i if rows is None else rows[i]))

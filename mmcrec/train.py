@@ -277,13 +277,18 @@ def featurize(examples: list[Example], rec: Recommender, items: np.ndarray, devi
                 x = torch.cat([torch.zeros((pad, *x.shape[1:]), dtype=x.dtype), x])
             rows.append(x)
         out[key] = torch.stack(rows)
-    masks, colors = [], []
+    masks, colors, kinds = [], [], []
+    at = 0
     for st in states:
         m, _ = st.mask(rec.vocab)
+        kind, color = rec.soft_preferences(st, raws[at : at + len(st.turns)])
+        at += len(st.turns)
         masks.append(m[items])
-        colors.append(st.color_match(rec.vocab)[items])
+        colors.append(color[items])
+        kinds.append(np.concatenate([np.zeros((T - len(kind), len(items)), np.float32), kind[:, items]]))
     out["mask"] = torch.from_numpy(np.stack(masks))
     out["color"] = torch.from_numpy(np.stack(colors).astype(np.float32))
+    out["kind"] = torch.from_numpy(np.stack(kinds).astype(np.float32))
     return {k: (v.float() if v.dtype == torch.float64 else v).to(device) for k, v in out.items()}
 
 
@@ -388,7 +393,7 @@ def forward(p: ModelParams, a: dict, items_raw: dict, batch: dict, idx=None) -> 
     d = batch if idx is None else {k: v[idx] for k, v in batch.items()}
     q = adapt_queries(d, a)
     f, _, _ = turn_scores(adapt_items(items_raw, a), q, p)
-    return score(p, q, f, d["mask"], d["color"], p.alpha).y
+    return score(p, q, f, d["mask"], d["color"], p.alpha, d["kind"]).y
 
 
 def catalog_infonce(a: dict, items_raw: dict, temp: float = 0.05) -> torch.Tensor:

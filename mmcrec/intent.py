@@ -1,0 +1,111 @@
+"""What kind of thing a turn is about, read by meaning, each reading with a confidence.
+
+The catalog's own kinds (head nouns of its titles) and categories are embedded once with the
+language model (MiniLM); a turn's words, embedded by the same model, are matched against them.
+A reading is a soft preference — the items of that kind get a bonus in the score, weighted by
+the confidence — never a filter: "a notebook computer" leans towards laptops by meaning, and the
+spiral notebook its words also name gets only what its similarity earns.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .dialogue import DialogueState, TurnIntent, Vocabulary
+
+MAX_KINDS = 5000  # the most common kinds of a very big catalog; the rest are read through categories
+FLOOR = 0.35  # cosine below which a kind is not what a turn is about
+FULL = 0.75  # cosine at which a reading is taken as certain
+MARGIN = 0.08  # readings within this of the best one are kept as alternatives
+TOP = 3
+
+
+@dataclass
+class Reading:
+    label: str  # a kind ("mug") or a category ("category: Coffee & Tea")
+    confidence: float  # 0..1
+    mask: np.ndarray  # the catalog's items of that kind
+
+
+class KindIndex:
+    """The catalog's kinds and categories with their embeddings and item masks (built once)."""
+
+    def __init__(self, vocab: Vocabulary, lm, titles: list[str]):
+        self.vocab = vocab
+        by_size = sorted((k for k in vocab.kinds if vocab.kind_mask(k).any()),
+                         key=lambda k: -len(vocab.postings.get(k, ())))[:MAX_KINDS]
+        # a product's name without its variant ("14-inch Ultrabook - Silver" → "14-inch Ultrabook"):
+        # names a kind the words of the request may not share ("laptops")
+        self.title_of = np.array([str(t).split(" - ")[0].strip() for t in titles], dtype=object)
+        heads = sorted(set(self.title_of))[:MAX_KINDS]
+        self.labels = sorted(by_size) + [f"category: {c}" for c in vocab.categories] + [f"product: {h}" for h in heads]
+        texts = sorted(by_size) + list(vocab.categories) + heads
+        self.vectors = lm(texts) if texts else np.zeros((0, lm.dim), np.float32)
+        self._masks: dict[str, np.ndarray] = {}
+        self._position = {lab: i for i, lab in enumerate(self.labels)}
+
+    def mask(self, label: str) -> np.ndarray:
+        m = self._masks.get(label)
+        if m is None:
+            if label.startswith("product: "):
+                m = self.title_of == label[len("product: "):]
+            elif label.startswith("category: "):
+                m = self.vocab.category_of == label[len("category: "):]
+            else:
+                m = self.vocab.kind_mask(label)
+            self._masks[label] = m
+        return m
+
+    def read(self, lm_vector: np.ndarray, intent: TurnIntent) -> list[Reading]:
+        """The turn's likely kinds: the nearest kinds/categories by meaning, and the kinds its
+        words name, each at the confidence its similarity to the turn gives."""
+        if not len(self.labels):
+            return []
+        sims = self.vectors @ np.asarray(lm_vector, np.float32)
+        best = float(sims.max())
+        picks = [i for i in np.argsort(-sims)[:TOP] if sims[i] >= max(best - MARGIN, FLOOR)]
+        for k in intent.kinds:  # named in words: weighed by how well it fits the whole turn
+            i = self._position.get(k)
+            if i is not None and i not in picks:
+                picks.append(i)
+        out = [Reading(self.labels[i], _confidence(float(sims[i])), self.mask(self.labels[i])) for i in picks]
+        for g in intent.groups:  # a broad word ("something to wear") names shop categories outright
+            out.append(Reading(f"group: {g}", 1.0, self.vocab.group_mask(g)))
+        return [r for r in out if r.confidence > 0 and r.mask.any()]
+
+
+def _confidence(sim: float) -> float:
+    return float(np.clip((sim - FLOOR) / (FULL - FLOOR), 0.0, 1.0))
+
+
+def kind_preference(state: DialogueState, index: KindIndex, lm_vectors: list[np.ndarray | None]) -> np.ndarray:
+    """(T, n) float32: for each turn, how much each item is of the kind the turn is about (the
+    turn it refines, for a constraint-only turn; 0 for a photo without words). Sets
+    state.inferred to the latest request's readings, for the explanation."""
+    n = len(index.vocab.prices)
+    rows: dict[int, np.ndarray] = {}
+    readings: dict[int, list[Reading]] = {}
+    for j, r in enumerate(state.content_of):
+        if r in rows:
+            continue
+        it = state.intents[r]
+        names = bool(it.kinds or it.groups)
+        before = [b for b in rows if b < r and not state.superseded[b] and readings[b]]
+        if not names and before:  # "blue ones", "for tea lovers": qualifies the thing asked before
+            rows[r], readings[r] = rows[before[-1]], readings[before[-1]]
+            continue
+        v = lm_vectors[r]
+        # with a photo, the photo says what kind of thing unless the words name one
+        read = v is not None and bool(it.content) and (names or not state.turns[r].has_image)
+        got = index.read(v, it) if read else []
+        readings[r] = got
+        row = np.zeros(n, np.float32)
+        for g in got:
+            np.maximum(row, g.confidence * g.mask, out=row)
+        rows[r] = row
+    live = [r for r in dict.fromkeys(state.content_of) if not state.superseded[r] and readings.get(r)]
+    state.inferred = [{"kind": g.label, "confidence": round(g.confidence, 2)} for g in readings[live[-1]]] if live else []
+    if not state.content_of:
+        return np.zeros((0, n), np.float32)
+    return np.stack([rows[r] for r in state.content_of])

@@ -1,0 +1,124 @@
+"""What a shopper asks for, read by meaning: soft kinds with confidences, full pages, multi-turn
+semantics (refine narrows, correction replaces, exclusion removes), colour within the kind."""
+from __future__ import annotations
+
+import pytest
+
+from mmcrec.dialogue import DialogueState, Turn
+
+from conftest import ROOT
+
+
+@pytest.fixture(scope="module")
+def openmoji_rec():
+    from mmcrec.recommender import load_recommender
+
+    return load_recommender(ROOT / "assets" / "openmoji" / "catalog.csv", "offline")
+
+
+def talk(rec, *texts, k: int = 10):
+    """Plays a conversation as the app does ('cheaper' is relative to the gallery shown)."""
+    state, shown, r = DialogueState(), [], None
+    for t in texts:
+        state.shown_prices = shown
+        state.add(Turn(t), rec.vocab)
+        r = rec.recommend(state, k=k)
+        shown = [it["price"] for it in r.items[:5] if it["price"] is not None]
+    return state, r
+
+
+def cats(r, n: int) -> list[str]:
+    return [it["category"] for it in r.items[:n]]
+
+
+def test_a_word_that_names_another_product_is_not_a_filter(demo_rec):
+    # "notebook" is a title word (a paper notebook), but the request is for a computer
+    _, r = talk(demo_rec, "a portable notebook computer for work")
+    assert len(r.items) == 10
+    assert r.items[0]["category"] == "electronics"
+    assert {"electronics", "stationery"} & set(cats(r, 10)) and len(set(cats(r, 10))) > 1
+
+
+def test_the_right_item_is_found_when_its_title_uses_other_words(demo_rec):
+    # no title says "laptop"; the catalog's ultrabook is what is meant
+    _, r = talk(demo_rec, "a laptop")
+    assert any("ultrabook" in it["title"].lower() for it in r.items[:3])
+    _, r = talk(demo_rec, "eyewear that blocks the sun")
+    assert all("shades" in it["title"].lower() or "sunglass" in it["title"].lower() for it in r.items[:3])
+
+
+def test_what_was_inferred_is_explained_with_a_confidence(demo_rec):
+    _, r = talk(demo_rec, "a laptop")
+    inferred = r.to_json()["understood"]["inferred"]
+    assert inferred and all(0 < x["confidence"] <= 1 and x["kind"] for x in inferred)
+
+
+REQUESTS = [
+    ("only mugs",),
+    ("sunglasses over $5000",),
+    ("a lamp under $5",),
+    ("not red", "not blue", "not black", "under $10"),
+    ("show me some hats", "no wait, sunglasses instead"),
+    ("a raincoat", "cheaper", "cheaper", "cheaper"),
+    ("something for a picnic",),
+]
+
+
+@pytest.mark.parametrize("texts", REQUESTS)
+def test_lists_are_full_on_the_demo_catalog(demo_rec, texts):
+    _, r = talk(demo_rec, *texts)
+    assert len(r.items) == 10
+    assert len({it["item_id"] for it in r.items}) == 10
+
+
+@pytest.mark.parametrize("texts", REQUESTS + [("only headphones under $20",), ("a kettle", "not white", "under $15")])
+def test_lists_are_full_on_a_catalog_never_tuned_on(openmoji_rec, texts):
+    _, r = talk(openmoji_rec, *texts)
+    assert len(r.items) == 10
+
+
+def test_a_topped_up_page_says_so_and_lists_the_matches_first(demo_rec):
+    _, r = talk(demo_rec, "sunglasses under $36")
+    matching = [it for it in r.items if it["price"] <= 36]
+    assert len(r.items) == 10 and r.items[: len(matching)] == matching
+    if len(matching) < 10:
+        assert any("met everything you asked for" in n for n in r.notes)
+
+
+def test_only_a_kind_filters(demo_rec):
+    _, r = talk(demo_rec, "only shades")
+    shades = [it for it in r.items if "shades" in it["title"].lower()]
+    assert shades and r.items[: len(shades)] == shades
+
+
+def test_a_refinement_narrows(demo_rec):
+    s, r = talk(demo_rec, "running shoes", "in something bright like red")
+    assert not any(s.superseded)
+    assert cats(r, 2) == ["shoes"] * 2 and cats(r, 6).count("shoes") >= 4
+    assert all(it["color"] == "red" for it in r.items[:2])
+
+
+def test_a_correction_replaces(demo_rec):
+    s, r = talk(demo_rec, "a teapot", "actually, a wall clock instead")
+    assert s.superseded == [True, False]
+    assert "clock" in r.items[0]["title"].lower() and not any("teapot" in it["title"].lower() for it in r.items[:3])
+
+
+def test_an_exclusion_removes(demo_rec):
+    _, r = talk(demo_rec, "a backpack", "not black")
+    assert not any(it["color"] == "black" for it in r.items)
+    assert "backpack" in r.items[0]["title"].lower()
+
+
+def test_cheaper_stays_within_the_kind_and_below_what_was_shown(demo_rec):
+    s, first = talk(demo_rec, "sneakers")
+    ref = sorted(it["price"] for it in first.items[:5])[2]
+    s, r = talk(demo_rec, "sneakers", "cheaper")
+    assert s.price_max < ref
+    assert all(it["price"] < ref for it in r.items)
+    assert r.items[0]["category"] == "shoes" and cats(r, 6).count("shoes") >= 4
+
+
+def test_a_colour_lifts_only_items_of_the_kind_asked_for(demo_rec):
+    _, r = talk(demo_rec, "green headphones")
+    assert cats(r, 5) == ["audio"] * 5
