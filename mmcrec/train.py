@@ -16,8 +16,8 @@ TrainConfig.learn. Two losses:
     should find the item's own text, so the image side learns even from few labels.
 
 Early stopping watches the pairwise loss on validation sessions (taken from the training side).
-The new model is written as the next version (v1, v2, ...) of a models directory with a card,
-and marked promotable only when it beats the current model on the held-out sessions.
+The new model is written as the next version (v1, v2, ...) of the model registry (registry.py)
+with a card, and marked promotable only when it beats the current model on the held-out sessions.
 """
 from __future__ import annotations
 
