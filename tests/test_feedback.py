@@ -310,7 +310,7 @@ def test_known_items_allows_replies(store):
 def _fill(store: LabelStore) -> list[Label]:
     out = [
         store.record(item_label("alice", "i1", rank=1, score=0.91, alpha=0.25, model_version="m1",
-                                catalog_id="demo"), image_bytes=PNG),
+                                catalog_id="demo", placed_by="v2"), image_bytes=PNG),
         store.record(item_label("bob", "007", label=-1, rank=3, score=-0.125, alpha=0.5,
                                 turns=["a, \"quoted\" turn", "ünïcode ✓\nsecond line", ""])),
         store.record(Label(session_id="s9", annotator="carol", turns=["hi"], target="reply",
@@ -352,7 +352,9 @@ def test_export_import_round_trip(tmp_path, store, new_store, fmt):
     assert list(rows[0]) == [
         "label_id", "session_id", "annotator", "created_at", "model_version", "catalog_id",
         "turns", "image_sha256", "image_path", "item_id", "rank", "score", "alpha", "target",
-        "label"]
+        "label", "placed_by"]
+    assert [r["placed_by"] for r in rows if r["annotator"] == "alice"] == ["v2"]
+    assert all(not r["placed_by"] for r in rows if r["annotator"] != "alice")
 
     # import into a fresh store, elsewhere: images come from next to the file
     other = new_store("other")
@@ -363,6 +365,7 @@ def test_export_import_round_trip(tmp_path, store, new_store, fmt):
     assert Path(got.image_path).read_bytes() == PNG
     assert Path(got.image_path).parent == other.images_dir
     assert other.get(sent[1].label_id).item_id == "007"
+    assert other.get(sent[0].label_id).placed_by == "v2" and other.get(sent[1].label_id).placed_by == ""
     assert other.import_file(out) == (0, 0, len(sent))  # idempotent
     assert len(other.events()) == len(sent)
     assert {e["source"] for e in other.events()} == {"import"}
@@ -371,6 +374,31 @@ def test_export_import_round_trip(tmp_path, store, new_store, fmt):
     n_events = len(store.events())
     assert store.import_file(out) == (0, 0, len(sent))
     assert len(store.events()) == n_events
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
+def test_files_without_placed_by_still_import(tmp_path, store, fmt):
+    """A file written before placed_by existed (docs/contracts.md §4: optional) imports as before."""
+    import pandas as pd
+
+    rows = [{"label_id": "a", "session_id": "s", "annotator": "x", "created_at": "2024-01-01T00:00:00Z",
+             "model_version": "v0", "catalog_id": "demo", "turns": ["t"], "image_sha256": "",
+             "image_path": "", "item_id": "i1", "rank": 1, "score": 0.5, "alpha": 0.4, "target": "item",
+             "label": 1}]
+    src = tmp_path / f"old.{fmt}"
+    if fmt == "jsonl":
+        src.write_text(json.dumps(rows[0]) + "\n")
+    elif fmt == "csv":
+        pd.DataFrame([{**rows[0], "turns": json.dumps(rows[0]["turns"])}]).to_csv(src, index=False)
+    else:
+        pd.DataFrame(rows).to_parquet(src)
+    assert store.import_file(src) == (1, 0, 0)
+    got = store.get("a")
+    assert got.placed_by == "" and got.turns == ["t"] and got.rank == 1
+    # a retraction sent without placed_by keeps the one stored
+    first = store.record(item_label("y", "i2", session="s2", placed_by="v3"))
+    again = store.record(item_label("y", "i2", session="s2", label=0))
+    assert again.label_id == first.label_id and again.label == 0 and again.placed_by == "v3"
 
 
 def test_import_updates_newer_and_skips_older(tmp_path, store):
@@ -458,7 +486,8 @@ def test_v1_database_opens_with_current_code(tmp_path):
 
     s = open_store(db)
     try:
-        assert s.schema_version == SCHEMA_VERSION == 2
+        assert s.schema_version == SCHEMA_VERSION == 3
+        assert s.get("old1").placed_by == ""
         old = s.get("old1")
         assert old.turns == ["blue dress"] and old.rank == 1 and old.label == 1
         assert Path(old.image_path).read_bytes() == PNG

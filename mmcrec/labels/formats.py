@@ -124,6 +124,7 @@ def _parquet_schema():
         ("alpha", pa.float64()),
         ("target", pa.string()),
         ("label", pa.int64()),
+        ("placed_by", pa.string()),
     ])
 
 

@@ -120,8 +120,14 @@ def _m2_events(con) -> None:
     )
 
 
+def _m3_placed_by(con) -> None:
+    """v3: labels.placed_by, the version that placed the item in an interleaved comparison
+    ('' for every label taken before)."""
+    con.execute("ALTER TABLE labels ADD COLUMN IF NOT EXISTS placed_by TEXT NOT NULL DEFAULT ''")
+
+
 #: applied in order; migration i brings a database from version i to i + 1
-MIGRATIONS: list[Callable[[Any], None]] = [_m1_labels, _m2_events]
+MIGRATIONS: list[Callable[[Any], None]] = [_m1_labels, _m2_events, _m3_placed_by]
 assert len(MIGRATIONS) == SCHEMA_VERSION
 
 
@@ -174,7 +180,7 @@ class _Transaction:
                 f"ON CONFLICT (label_id) DO UPDATE SET {updates}",
                 [(lab.label_id, lab.session_id, lab.annotator, lab.created_at, lab.model_version,
                   lab.catalog_id, Jsonb(list(lab.turns)), lab.image_sha256, lab.image_path,
-                  lab.item_id, lab.rank, lab.score, lab.alpha, lab.target, lab.label)
+                  lab.item_id, lab.rank, lab.score, lab.alpha, lab.target, lab.label, lab.placed_by)
                  for lab in labels],
             )
             cur.executemany(

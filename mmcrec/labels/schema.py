@@ -31,6 +31,7 @@ FIELDS: tuple[str, ...] = (
     "alpha",
     "target",
     "label",
+    "placed_by",
 )
 #: one row of the append-only history, as :meth:`LabelStore.events` returns it
 EVENT_FIELDS: tuple[str, ...] = (
@@ -43,7 +44,7 @@ LABEL_VALUES = (-1, 0, 1)
 IMAGES_DIR = "images"
 
 _TEXT_FIELDS = ("label_id", "session_id", "annotator", "model_version", "catalog_id",
-                "item_id", "image_sha256", "image_path")
+                "item_id", "image_sha256", "image_path", "placed_by")
 
 
 class FeedbackError(ValueError):
@@ -205,6 +206,8 @@ class Label:
     alpha: float | None = None
     target: str = "item"
     label: int = 1
+    #: in an interleaved comparison (mmcrec/interleave.py), the version that placed the item
+    placed_by: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         d = {name: getattr(self, name) for name in FIELDS}
@@ -236,6 +239,7 @@ class Label:
             alpha=to_float(d.get("alpha"), "alpha"),
             target=to_str(d.get("target")) or "item",
             label=1 if label is None and "label" not in d else label,  # type: ignore[arg-type]
+            placed_by=to_str(d.get("placed_by")),  # optional: files written before it lack it
         )
 
     def key(self) -> str | int:

@@ -89,8 +89,14 @@ def _m2_events(con: sqlite3.Connection) -> None:
     con.execute("CREATE INDEX IF NOT EXISTS labels_item ON labels(item_id)")
 
 
+def _m3_placed_by(con: sqlite3.Connection) -> None:
+    """v3: labels.placed_by, the version that placed the item in an interleaved comparison
+    ('' for every label taken before)."""
+    con.execute("ALTER TABLE labels ADD COLUMN placed_by TEXT NOT NULL DEFAULT ''")
+
+
 #: applied in order; migration i brings a database from user_version i to i + 1
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1_labels, _m2_events]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1_labels, _m2_events, _m3_placed_by]
 assert len(MIGRATIONS) == SCHEMA_VERSION
 
 _COLUMNS = ", ".join(FIELDS)  # the labels table has exactly the §4 columns
@@ -133,7 +139,8 @@ class _Transaction:
                 f"ON CONFLICT(label_id) DO UPDATE SET {updates}",
                 (lab.label_id, lab.session_id, lab.annotator, lab.created_at, lab.model_version,
                  lab.catalog_id, json.dumps(lab.turns, ensure_ascii=False), lab.image_sha256,
-                 lab.image_path, lab.item_id, lab.rank, lab.score, lab.alpha, lab.target, lab.label),
+                 lab.image_path, lab.item_id, lab.rank, lab.score, lab.alpha, lab.target, lab.label,
+                 lab.placed_by),
             )
             self.con.execute(
                 "INSERT INTO events (label_id, label, created_at, recorded_at, annotator, session_id,"

@@ -34,8 +34,9 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-#: tables as of this mmcrec: v1 labels, v2 events (+ indexes); every backend migrates to it
-SCHEMA_VERSION = 2
+#: tables as of this mmcrec: v1 labels, v2 events (+ indexes), v3 labels.placed_by; every
+#: backend migrates to it
+SCHEMA_VERSION = 3
 
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
 
@@ -317,7 +318,7 @@ class LabelStore(ABC):
                 # a new value for the same label (e.g. a retraction sent with only the
                 # label_id and value): keep what it leaves empty from the current value
                 for name in ("session_id", "annotator", "model_version", "catalog_id",
-                             "item_id", "rank", "score", "alpha"):
+                             "item_id", "rank", "score", "alpha", "placed_by"):
                     if getattr(new, name) in ("", None):
                         setattr(new, name, getattr(current, name))
                 if not new.turns:
