@@ -178,7 +178,12 @@ class Recommender:
             gc.freeze()
 
     def set_model(self, model: Model) -> None:
-        """Swap the served model (α, temperatures, adapter) without reloading anything else.
+        """Swap the served model (α, temperatures, adapter) without reloading anything else."""
+        self.served = self.prepare(model)
+
+    def prepare(self, model: Model) -> ServedModel:
+        """What serving `model` needs over this catalog. Besides the served model, an interleaved
+        comparison (interleave.py) scores with a candidate's, passed to `recommend(served=...)`.
 
         Item matrices are served in float32 (half of float64's memory and bandwidth: the per-turn
         matmuls are bandwidth-bound); the similarities are mixed in float64."""
@@ -189,7 +194,7 @@ class Recommender:
         with torch.no_grad():
             items = adapt_items(raw, a)
         ann = AnnIndex.for_items(items, self._ann_dir()) if self.use_ann else None
-        self.served = ServedModel(model, a, items, TurnRowCache(len(ix)), ann)
+        return ServedModel(model, a, items, TurnRowCache(len(ix)), ann)
 
     @property
     def model(self) -> Model:
@@ -278,7 +283,7 @@ class Recommender:
         return getattr(self.encoder, "text", None)
 
     def scores(self, state: DialogueState, alpha: float | None = None, full: bool = True,
-               fill: int = 0) -> DialogueScores:
+               fill: int = 0, served: ServedModel | None = None) -> DialogueScores:
         """Everything the scoring pipeline says about one dialogue.
 
         fill=k: when the hard constraints leave fewer than k items, every item is scored and
@@ -286,8 +291,10 @@ class Recommender:
 
         full=False (serving): through the ANN index the arrays cover only the scored candidates,
         whose catalog rows are in `candidates` — scattering them into catalog-long arrays would
-        cost more than scoring them at 1M items."""
-        served = self.served  # read once: the whole request is scored by one model
+        cost more than scoring them at 1M items.
+
+        served: another prepared model (a comparison's candidate) instead of the served one."""
+        served = served or self.served  # read once: the whole request is scored by one model
         p = served.model.params
         alpha = p.alpha if alpha is None else float(np.clip(alpha, 0.0, 1.0))
         mask, notes = state.mask(self.vocab)
@@ -339,8 +346,9 @@ class Recommender:
 
     # -- the recommendation ------------------------------------------------------------------------
 
-    def recommend(self, state: DialogueState, k: int = 10, alpha: float | None = None) -> Recommendation:
-        s = self.scores(state, alpha, full=False, fill=k)
+    def recommend(self, state: DialogueState, k: int = 10, alpha: float | None = None,
+                  served: ServedModel | None = None) -> Recommendation:
+        s = self.scores(state, alpha, full=False, fill=k, served=served)
         rows = s.candidates  # the arrays' catalog rows (None: all of them)
         # topped up: the items that meet every constraint first, the closest others after them
         rank_y = s.y if s.strict is None else s.y + s.strict * (1.0 + float(np.abs(s.y).max()))

@@ -2,13 +2,17 @@
 
     models/
       registry.json          {"last_version": 3, "promoted": [{"version": "v1", "at": ...}, ...],
-                              "rolled_back": [...]}
+                              "rolled_back": [...], "comparison": {...}, "comparisons": [...]}
       v1/model.safetensors   a saved Model (model.py)
       v1/card.json
 
 Versions are numbered above every number ever used here and never overwritten. The served model
 is the last promotion; with none, the built-in defaults (v0). Rollback removes the last
 promotion, so the one before it serves again.
+
+A live comparison (interleave.py) between the served version and a candidate is kept here too,
+so every app process on these models and a restarted one interleave the same two versions; its
+evidence is in the label store (labels' placed_by). A promotion can carry the comparison's result.
 """
 from __future__ import annotations
 
@@ -104,12 +108,48 @@ class Registry:
         self._write(d)
         return f"v{n}", self.root / f"v{n}"
 
-    def promote(self, version: str) -> Model:
+    def promote(self, version: str, comparison: dict | None = None) -> Model:
+        """Serve `version` from the next start; `comparison`: a live comparison's result that
+        the promotion cites (kept in its history entry)."""
         model = Model.load(self.path(version))  # fails before anything changes if it does not load
         d = self._read()
-        d.setdefault("promoted", []).append({"version": version, "at": utc_now()})
+        entry = {"version": version, "at": utc_now()}
+        if comparison:
+            entry["comparison"] = comparison
+        d.setdefault("promoted", []).append(entry)
         self._write(d)
         return model
+
+    def comparison(self) -> dict | None:
+        """The comparison running now: {"served", "candidate", "started_at", "started_by"}, or None."""
+        c = self._read().get("comparison")
+        return dict(c) if isinstance(c, dict) else None
+
+    def comparisons(self) -> list[dict]:
+        """Comparisons that were stopped, oldest first, each with "stopped_at" and "result"."""
+        return [c for c in self._read().get("comparisons") or [] if isinstance(c, dict)]
+
+    def start_comparison(self, served: str, candidate: str, by: str = "") -> dict:
+        d = self._read()
+        running = d.get("comparison")
+        if isinstance(running, dict):
+            raise RegistryError(f"a comparison is already running ({running.get('candidate')} vs "
+                                f"{running.get('served')}); stop it first")
+        c = {"served": served, "candidate": candidate, "started_at": utc_now(), "started_by": by}
+        d["comparison"] = c
+        self._write(d)
+        return c
+
+    def stop_comparison(self, result: dict | None = None, at: str | None = None) -> dict:
+        """End the running comparison, keeping it (with `result`) in "comparisons"."""
+        d = self._read()
+        c = d.pop("comparison", None)
+        if not isinstance(c, dict):
+            raise RegistryError("no comparison is running")
+        c = {**c, "stopped_at": at or utc_now(), "result": result}
+        d.setdefault("comparisons", []).append(c)
+        self._write(d)
+        return c
 
     def rollback(self) -> str | None:
         """Undo the last promotion; returns the version served now (None: defaults)."""

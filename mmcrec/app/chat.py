@@ -11,6 +11,7 @@ from typing import Any, Callable
 
 from ..labels import make_label_id
 from ..language import unreadable_note
+from . import compare
 from .context import AppContext
 from .text import md_escape, one_line
 
@@ -38,6 +39,7 @@ class Session:
     selected: int | None = None  # gallery index picked for 👍/👎
     rated: dict[str, int] = field(default_factory=dict)  # label_id → current value, this conversation
     annotator: str = ""  # who rated last in this tab (captions show their marks)
+    placed_by: dict[str, str] = field(default_factory=dict)  # item_id → version, in an interleaved gallery
 
     def new_conversation(self) -> None:
         from ..dialogue import DialogueState
@@ -52,6 +54,7 @@ class Session:
         self.replies = {}
         self.selected = None
         self.rated = {}
+        self.placed_by = {}
 
     def item_label_id(self, item_id: str, annotator: str | None = None) -> str:
         """The label_id a thumb on this item gets now (by `annotator`, default who rated last)."""
@@ -145,9 +148,24 @@ def _message_parts(message: Any) -> tuple[str, list[str]]:
 
 
 @_gpu
-def _recommend(rec, state, k: int, alpha: float | None):
+def _recommend(rec, state, k: int, alpha: float | None, served=None):
     """The work that may touch an accelerator: encoding the new turn and scoring."""
-    return rec.recommend(state, k=k, alpha=alpha)
+    return rec.recommend(state, k=k, alpha=alpha, served=served)
+
+
+def _gallery(ctx: AppContext, rec, s: Session, alpha: float | None):
+    """The served model's recommendation for the dialogue; while a comparison runs (compare.py),
+    its team-draft interleaving with the candidate's, which scores with its own α. Sets
+    `s.placed_by` (empty when not interleaved). Call with ctx.lock held."""
+    result = _recommend(rec, s.dialogue, ctx.config.k, alpha)
+    s.placed_by = {}
+    running = compare.running(ctx)
+    if running is None or running["candidate"] == result.model_version:
+        return result
+    other = _recommend(rec, s.dialogue, ctx.config.k, None, compare.candidate_model(ctx, running["candidate"]))
+    result, s.placed_by = compare.interleave(result, other, ctx.config.k,
+                                             compare.impression_rng(s.session_id, len(s.dialogue.turns)))
+    return result
 
 
 def chat_turn(ctx: AppContext, message: Any, history: list | None, session: Session | None,
@@ -203,7 +221,7 @@ def chat_turn(ctx: AppContext, message: Any, history: list | None, session: Sess
         st = s.dialogue
         st.shown_prices = [it["price"] for it in (s.last.items[:5] if s.last else []) if it.get("price") is not None]
         st.add(Turn(text, img, sha, shown), rec.vocab)
-        result = _recommend(rec, st, ctx.config.k, alpha)
+        result = _gallery(ctx, rec, s, alpha)
         reply = plain_reply(result, st, rec.vocab.categories)
     s.texts.append(text)
     if data is not None:
@@ -248,7 +266,7 @@ def rerank(ctx: AppContext, session: Session | None, alpha: float) -> tuple[Sess
         return s, render(ctx, s)
     rec = ctx.rec()
     with ctx.lock:
-        s.last = _recommend(rec, s.dialogue, ctx.config.k, alpha)
+        s.last = _gallery(ctx, rec, s, alpha)
     s.selected = None
     return s, render(ctx, s, f"Re-ranked with α = {s.last.alpha:.2f}.")
 

@@ -139,6 +139,7 @@ class AppContext:
             self.loader = RecommenderLoader(load)
         self._known_items: set[str] | None = None
         self.train_lock = threading.Lock()  # one training run at a time
+        self.candidates: dict[str, Any] = {}  # version → ServedModel of a running comparison (compare.py)
         self.phraser: ReplyPhraser | None = ReplyPhraser.from_env(self.root)
         # Hugging Face sign-in on a Space; without gradio[oauth] the typed name is used instead
         self.hf_sign_in = config.on_space and identity.hf_sign_in_available()

@@ -4,7 +4,7 @@ builders only translate between Gradio (gr.State, gr.Request, events, gr.Error) 
 
 Stable API names (see the README): /chat, /rerank, /reset, /explanation, /feedback,
 /my_ratings, /label_stats, /export_labels, /train_model, /promote_model, /rollback_model,
-/model_versions.
+/model_versions, /compare_start, /compare_stop, /compare_status.
 """
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +13,7 @@ import gradio as gr
 
 from .chat import (WALKTHROUGHS, Session, View, chat_turn, example_messages, explanation_json, new_session,
                    play_walkthrough, render, rephrase_last_reply, rerank, reset, select_item, selected_text)
+from .compare import COMPARE_COLUMNS, CompareView, comparison_status, start_comparison, stop_comparison
 from .context import AppContext, header_markdown, issues_markdown
 from .identity import Identity, NotAllowed
 from .labels_tab import ITEM_COLUMNS, LABEL_COLUMNS, export_labels, label_stats, stats_figures, stats_tables
@@ -325,6 +326,21 @@ def build_model_tab(ctx: AppContext, page: Page, demo: gr.Blocks) -> None:
             rollback_btn = gr.Button("Roll back", variant="stop", scale=1, elem_id="mm-rollback")
         versions_plot = gr.Plot(label="Metrics by version", show_label=False)
         versions_table = gr.Dataframe(headers=VERSION_COLUMNS, interactive=False, wrap=True, label="Saved versions")
+        gr.Markdown("### Compare with shoppers\nWhile a comparison runs, every gallery interleaves the served "
+                    "version's ranking with a candidate's (team draft: a coin decides who picks first each round), "
+                    "and each 👍 counts for the version that placed the item. A version wins a gallery when its "
+                    "items got more 👍; the interval is for the candidate's share of the galleries that were not "
+                    "a tie (above 0.5: shoppers prefer it).")
+        with gr.Row():
+            candidate_dd = gr.Dropdown(choices=[], value=None, allow_custom_value=True, scale=2,
+                                       label="Candidate version to compare with the served one")
+            compare_start_btn = gr.Button("Start comparison", variant="primary", scale=1, elem_id="mm-compare-start")
+            compare_stop_btn = gr.Button("Stop comparison", variant="stop", scale=1, elem_id="mm-compare-stop")
+            compare_btn = gr.Button("Refresh", size="sm", scale=0, elem_id="mm-compare-refresh")
+        compare_md = gr.Markdown("", elem_id="mm-compare-status")
+        compare_table = gr.Dataframe(headers=COMPARE_COLUMNS, interactive=False, label="Galleries won, lost, tied")
+        with gr.Accordion("The comparison as data (JSON)", open=False):
+            compare_json = gr.JSON(label="comparison")
 
     def version_choice(rows: list[list], value: str = ""):
         names = [r[0] for r in rows]
@@ -365,11 +381,41 @@ def build_model_tab(ctx: AppContext, page: Page, demo: gr.Blocks) -> None:
         # a typed name never makes anyone an admin: only the login (or a local run) counts
         return gr.Tab(visible=ctx.access.is_admin(ctx.access.identify("", request, profile)))
 
+    def compare_call(call, name: str, request: gr.Request, profile: gr.OAuthProfile | None) -> tuple:
+        try:
+            v: CompareView = call(ctx.access.identify(name, request, profile))
+        except (ModelTabError, NotAllowed) as e:
+            raise gr.Error(str(e)) from None
+        return v.status, v.table, v.data
+
+    def on_compare_start(candidate: str | None, name: str, request: gr.Request, profile: gr.OAuthProfile | None):
+        return compare_call(lambda who: start_comparison(ctx, who, candidate), name, request, profile)
+
+    def on_compare_stop(name: str, request: gr.Request, profile: gr.OAuthProfile | None):
+        return compare_call(lambda who: stop_comparison(ctx, who), name, request, profile)
+
+    def on_compare_status(name: str, request: gr.Request, profile: gr.OAuthProfile | None):
+        return compare_call(lambda who: comparison_status(ctx, who), name, request, profile)
+
+    def on_candidates():
+        rows, _fig, _line = model_versions(ctx)
+        served = ctx.model_version if ctx.ready else ""
+        return gr.Dropdown(choices=[r[0] for r in rows if r[0] != served] + (["v0"] if served != "v0" else []))
+
     model_outs = [model_status, train_table, versions_table, versions_plot, page.header, version_dd]
-    train_btn.click(on_train, [page.annotator], model_outs, api_name="train_model", concurrency_limit=1)
-    promote_btn.click(on_promote, [version_dd, page.annotator], model_outs, api_name="promote_model")
-    rollback_btn.click(on_rollback, [page.annotator], model_outs, api_name="rollback_model")
+    trained = train_btn.click(on_train, [page.annotator], model_outs, api_name="train_model", concurrency_limit=1)
+    promoted = promote_btn.click(on_promote, [version_dd, page.annotator], model_outs, api_name="promote_model")
+    rolled_back = rollback_btn.click(on_rollback, [page.annotator], model_outs, api_name="rollback_model")
     versions_outs = [versions_table, versions_plot, model_status, page.header, version_dd]
     versions_btn.click(on_versions, None, versions_outs, api_name="model_versions")
     model_tab.select(on_versions, None, versions_outs, api_visibility="private")
+    compare_outs = [compare_md, compare_table, compare_json]
+    compare_start_btn.click(on_compare_start, [candidate_dd, page.annotator], compare_outs, api_name="compare_start")
+    compare_stop_btn.click(on_compare_stop, [page.annotator], compare_outs, api_name="compare_stop")
+    compare_btn.click(on_compare_status, [page.annotator], compare_outs, api_name="compare_status")
+    model_tab.select(on_candidates, None, [candidate_dd], api_visibility="private")
+    model_tab.select(on_compare_status, [page.annotator], compare_outs, api_visibility="private")
+    for done in (trained, promoted, rolled_back):  # new versions to pick; a promotion ends a comparison
+        done.success(on_candidates, None, [candidate_dd], api_visibility="private")
+        done.success(on_compare_status, [page.annotator], compare_outs, api_visibility="private")
     demo.load(on_visible, None, [model_tab], api_visibility="private")

@@ -1,5 +1,6 @@
 """The Model tab (admins): train the next model on the app's labels, compare it with the served
-one on held-out sessions, promote a version (served at once, no restart), roll back."""
+one on held-out sessions, promote a version (served at once, no restart), roll back. The live
+comparison with shoppers (interleaving) is compare.py; a promotion cites its result."""
 from __future__ import annotations
 
 import copy
@@ -81,7 +82,7 @@ def _view(ctx: AppContext, status: str, table: list[list] | None = None, version
     return ModelView(status + "\n\n" + line, table or [], rows, fig, header_markdown(ctx), version)
 
 
-def _check_compatible(ctx: AppContext, model) -> None:
+def check_compatible(ctx: AppContext, model) -> None:
     enc = (model.card or {}).get("encoder")
     served = ctx.rec().encoder.name
     if enc and enc != served:
@@ -146,17 +147,23 @@ def promote_model(ctx: AppContext, who: Identity, version: str | None = None) ->
         model = Model.load(reg.path(version))
     except Exception as e:  # noqa: BLE001 — a broken version directory is reported, nothing changes
         raise ModelTabError(f"{version} cannot be loaded: {e}") from None
-    _check_compatible(ctx, model)
+    check_compatible(ctx, model)
+    from . import compare
+
+    cited = compare.citable(ctx, version)  # before the swap: it compared `version` with the served one
     with ctx.lock:
         old = ctx.rec().model
         ctx.set_model(model)  # fails before the registry changes if the model does not fit
         try:
             if not already:
-                reg.promote(version)
+                reg.promote(version, comparison=cited)
         except Exception:
             ctx.set_model(old)
             raise
+    compare.stop_running(ctx)  # the served version changed: a running comparison is over
     note = "" if model.card.get("promotable") else " (it was not marked promotable: check the table)"
+    if cited:
+        note += f". Live comparison with shoppers: {md_escape(cited['summary'])}"
     logger.info("promoted %s (by %s)", version, who.name)
     return _view(ctx, f"Promoted **{version}**: it is served now{note}.", version=version)
 
@@ -176,7 +183,7 @@ def rollback_model(ctx: AppContext, who: Identity) -> ModelView:
         model = reg.load(prev)
     except Exception as e:  # noqa: BLE001
         raise ModelTabError(f"{prev} (served before {hist[-1]['version']}) cannot be loaded: {e}") from None
-    _check_compatible(ctx, model)
+    check_compatible(ctx, model)
     with ctx.lock:
         old = ctx.rec().model
         ctx.set_model(model)
@@ -188,6 +195,9 @@ def rollback_model(ctx: AppContext, who: Identity) -> ModelView:
         except Exception:
             ctx.set_model(old)
             raise
+    from . import compare
+
+    compare.stop_running(ctx)  # the served version changed: a running comparison is over
     shown = prev or "v0 (built-in defaults)"
     logger.info("rolled back %s → %s (by %s)", hist[-1]["version"], shown, who.name)
     return _view(ctx, f"Rolled back **{hist[-1]['version']}**: serving **{shown}** again.", version=model.version)

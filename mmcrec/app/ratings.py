@@ -55,6 +55,7 @@ def record_feedback(ctx: AppContext, session: Session | None, target: str, key: 
             session_id=s.session_id, annotator=who, model_version=s.last.model_version if s.last else ctx.model_version,
             catalog_id=catalog_id, turns=list(s.texts), image_sha256=s.image_sha256, item_id=item_id,
             rank=rank, score=score, alpha=alpha, target="item", label=value_i,
+            placed_by=s.placed_by.get(item_id, "") if rank is not None else "",
         )
         image = s.image_bytes
     elif target == "reply":
