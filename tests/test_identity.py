@@ -59,6 +59,9 @@ ADMIN_CALLS = {  # endpoint → the arguments a page (or a script) sends, the ad
     "/train_model": ("boss",),
     "/promote_model": ("v1", "boss"),
     "/rollback_model": ("boss",),
+    "/compare_start": ("v1", "boss"),
+    "/compare_stop": ("boss",),
+    "/compare_status": ("boss",),
 }
 
 
