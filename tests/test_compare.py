@@ -169,3 +169,16 @@ def test_comparison_over_the_api(served, tmp_path):
         assert eve.predict("item", item, 1, "", api_name="/feedback")[0]["placed_by"] == ""
     finally:
         demo.close()
+
+
+def test_a_candidate_that_cannot_be_loaded_leaves_the_served_ranking(served, tmp_path, caplog):
+    import shutil
+
+    ctx = make_ctx(served, tmp_path, models_dir=tmp_path / "models")  # admins unset, no login: a local admin
+    v1 = save_candidate(ctx.registry)
+    compare.start_comparison(ctx, Identity(), v1)
+    ctx.candidates.clear()
+    shutil.rmtree(ctx.registry.path(v1))  # e.g. removed by hand on a replica's disk
+    s, view = chat.chat_turn(ctx, {"text": "show me some hats", "files": []}, [], None)
+    assert s.placed_by == {} and len(view.gallery) == ctx.config.k and s.last.model_version == "v0"
+    assert f"comparison candidate {v1} cannot be loaded" in caplog.text

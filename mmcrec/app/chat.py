@@ -4,6 +4,7 @@ the page keeps in gr.State; each returns the `View` the page shows next."""
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +15,8 @@ from ..language import unreadable_note
 from . import compare
 from .context import AppContext
 from .text import md_escape, one_line
+
+logger = logging.getLogger(__name__)
 
 try:  # a no-op decorator off Hugging Face Spaces
     import spaces  # type: ignore
@@ -162,7 +165,12 @@ def _gallery(ctx: AppContext, rec, s: Session, alpha: float | None):
     running = compare.running(ctx)
     if running is None or running["candidate"] == result.model_version:
         return result
-    other = _recommend(rec, s.dialogue, ctx.config.k, None, compare.candidate_model(ctx, running["candidate"]))
+    try:
+        candidate = compare.candidate_model(ctx, running["candidate"])
+    except Exception:  # noqa: BLE001 — e.g. its folder was removed: shoppers still get the served ranking
+        logger.exception("comparison candidate %s cannot be loaded; not interleaving", running["candidate"])
+        return result
+    other = _recommend(rec, s.dialogue, ctx.config.k, None, candidate)
     result, s.placed_by = compare.interleave(result, other, ctx.config.k,
                                              compare.impression_rng(s.session_id, len(s.dialogue.turns)))
     return result
