@@ -24,7 +24,7 @@ from typing import Any, Callable, Sequence
 from ..clock import utc_now
 from ..paths import data_root
 from .schema import EVENT_FIELDS, FIELDS, IMAGES_DIR, FeedbackError, Label
-from .store import SCHEMA_VERSION, LabelStore, LabelTransaction, T
+from .store import SCHEMA_VERSION, LabelStore, LabelTransaction, T, select_labels_sql
 
 logger = logging.getLogger(__name__)
 
@@ -333,16 +333,8 @@ class PostgresLabelStore(LabelStore):
 
     def _select(self, *, label_id: str | None = None, annotator: str | None = None,
                 session_id: str | None = None, include_retracted: bool = True) -> list[Label]:
-        clauses, params = [], []
-        for column, value in (("label_id", label_id), ("annotator", annotator),
-                              ("session_id", session_id)):
-            if value is not None:
-                clauses.append(f"{column} = %s")
-                params.append(value)
-        if not include_retracted:
-            clauses.append("label <> 0")
-        where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
-        sql = f"SELECT {_COLUMNS} FROM labels {where} ORDER BY created_at, label_id"
+        sql, params = select_labels_sql("%s", label_id=label_id, annotator=annotator,
+                                        session_id=session_id, include_retracted=include_retracted)
         return self._run(lambda con: [_row_to_label(r) for r in con.execute(sql, params).fetchall()])
 
     def count(self) -> int:

@@ -22,7 +22,7 @@ from typing import Any, Callable, Sequence
 from ..clock import utc_now
 from ..paths import default_labels_db
 from .schema import EVENT_FIELDS, FIELDS, IMAGES_DIR, FeedbackError, Label
-from .store import SCHEMA_VERSION, LabelStore, LabelTransaction, T, is_database_url
+from .store import SCHEMA_VERSION, LabelStore, LabelTransaction, T, is_database_url, select_labels_sql
 
 logger = logging.getLogger(__name__)
 
@@ -300,16 +300,8 @@ class SQLiteLabelStore(LabelStore):
 
     def _select(self, *, label_id: str | None = None, annotator: str | None = None,
                 session_id: str | None = None, include_retracted: bool = True) -> list[Label]:
-        clauses, params = [], []
-        for column, value in (("label_id", label_id), ("annotator", annotator),
-                              ("session_id", session_id)):
-            if value is not None:
-                clauses.append(f"{column} = ?")
-                params.append(value)
-        if not include_retracted:
-            clauses.append("label != 0")
-        where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
-        sql = f"SELECT {_COLUMNS} FROM labels {where} ORDER BY created_at, label_id"
+        sql, params = select_labels_sql("?", label_id=label_id, annotator=annotator,
+                                        session_id=session_id, include_retracted=include_retracted)
         return [_row_to_label(r) for r in self._con().execute(sql, params).fetchall()]
 
     def count(self) -> int:

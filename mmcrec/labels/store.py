@@ -27,7 +27,7 @@ from typing import Any, Callable, Protocol, Sequence, TypeVar
 from ..clock import utc_now
 from .agreement import agreement, item_units
 from .formats import atomic_write, file_format, read_rows, write_rows
-from .schema import IMAGES_DIR, FeedbackError, Label, is_missing, same_label, to_str, validate_label
+from .schema import FIELDS, IMAGES_DIR, FeedbackError, Label, is_missing, same_label, to_str, validate_label
 from .sync import ENV_REPO, start_sync
 
 logger = logging.getLogger(__name__)
@@ -105,6 +105,21 @@ class _Image:
 
 
 # --------------------------------------------------------------------------- the store
+
+
+def select_labels_sql(placeholder: str, *, label_id: str | None = None, annotator: str | None = None,
+                      session_id: str | None = None, include_retracted: bool = True) -> tuple[str, list[str]]:
+    """The query behind :meth:`LabelStore._select` and its parameters, for a driver whose
+    parameter marker is ``placeholder`` (``?`` for sqlite3, ``%s`` for psycopg)."""
+    clauses, params = [], []
+    for column, value in (("label_id", label_id), ("annotator", annotator), ("session_id", session_id)):
+        if value is not None:
+            clauses.append(f"{column} = {placeholder}")
+            params.append(value)
+    if not include_retracted:
+        clauses.append("label <> 0")
+    where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+    return f"SELECT {', '.join(FIELDS)} FROM labels {where} ORDER BY created_at, label_id", params
 
 
 class LabelStore(ABC):
