@@ -259,7 +259,7 @@ def featurize(examples: list[Example], rec: Recommender, items: np.ndarray, devi
         for t in dialogue_turns(ex.turns, img, ex.image_sha256):
             st.add(t, rec.vocab)
         states.append(st)
-    pairs = [(st.turns[j], st.intents[j].content) for st in states for j in range(len(st.turns))]
+    pairs = [(st.turns[j], st.query(j)) for st in states for j in range(len(st.turns))]
     raws = rec.raw_turns(pairs)
     T = max(len(st.turns) for st in states)
     per, at = [], 0
