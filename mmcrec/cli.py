@@ -93,6 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--queries", default=None, help="labelled queries to report on too")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--model", default=None, help="current model (default: newest promoted in --out)")
+    p.add_argument("--campaign", default=None, metavar="NAME",
+                   help="also train on this campaign's graded judgements (2, 1 up; 0 down) in --db")
 
     _add_campaign_parser(sub)
 
@@ -316,7 +318,13 @@ def cmd_train(args) -> int:
     from .registry import Registry
     from .train import precheck, read_labels, train_next
 
+    if args.campaign and not args.db:
+        raise UsageError("--campaign reads the judgements from the label store: give --db")
     labels, tmp = read_labels(args.db, args.labels)
+    if args.campaign:
+        from .train import campaign_labels
+
+        labels = labels + campaign_labels(args.db, args.campaign)
     try:
         precheck(labels)
         current = Model.load(args.model) if args.model else None

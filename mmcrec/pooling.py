@@ -15,6 +15,7 @@ from .evaluate import BM25System, LabelledQuery, ModelSystem, QueryFileError, Se
 from .labels.campaigns import (DEFAULT_DEPTH, DEFAULT_OVERLAP, SYSTEMS, Campaign, CampaignError, CampaignRequest,
                                Campaigns, PooledItem)
 from .labels.store import LabelStore
+from .images import ImageError
 from .recommender import Recommender
 
 
@@ -50,6 +51,10 @@ def pool_requests(rec: Recommender, queries: list[LabelledQuery], systems: list[
     ranked_by = {name: make[name]() for name in systems}
     out = []
     for q in queries:
+        try:
+            q.open_image()
+        except ImageError as e:
+            raise CampaignError(f"request {q.query_id}: {e}") from None
         placed: dict[str, list[str]] = {}
         for name, system in ranked_by.items():
             for item_id in system.rank(q, depth)[:depth]:
