@@ -65,7 +65,7 @@ def guidelines(ctx: AppContext, campaign: str) -> str:
 
 def progress_markdown(ctx: AppContext, campaign: str, annotator: str) -> str:
     p = campaigns_of(ctx).progress(campaign, annotator)
-    return (f"**You:** {p['mine_done']} requests done ({p['mine_judgements']} judgements) · "
+    return (f"**You:** requests done {p['mine_done']} ({p['mine_judgements']} judgements) · "
             f"**Campaign:** {p['complete']}/{p['requests']} requests complete "
             f"({p['request_judgings']}/{p['slots']} request judgings)")
 

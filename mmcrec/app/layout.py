@@ -58,14 +58,15 @@ class Page:
 
 
 def build_app(ctx: AppContext) -> gr.Blocks:
-    """The whole page: the header with the name box, then the Recommend, Labels and Model tabs."""
+    """The whole page: the header with the name box, then the Recommend, Labels, Model and Campaigns tabs."""
     with gr.Blocks(title="mmcrec — conversational recommendation", analytics_enabled=False) as demo:
         page = build_header(ctx, demo)
         with gr.Tabs():
             build_chat_tab(ctx, page, demo)
             build_labels_tab(ctx, page)
-            build_campaign_tab(ctx, page, demo)
             build_model_tab(ctx, page, demo)
+            # after the Model tab: a tab built after one that starts hidden shows it twice (Gradio 6)
+            build_campaign_tab(ctx, page, demo)
     demo.mmcrec_ctx = ctx  # type: ignore[attr-defined]
     return demo
 
