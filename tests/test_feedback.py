@@ -458,7 +458,7 @@ def test_v1_database_opens_with_current_code(tmp_path):
 
     s = open_store(db)
     try:
-        assert s.schema_version == SCHEMA_VERSION == 2
+        assert s.schema_version == SCHEMA_VERSION == 3
         old = s.get("old1")
         assert old.turns == ["blue dress"] and old.rank == 1 and old.label == 1
         assert Path(old.image_path).read_bytes() == PNG

@@ -24,7 +24,7 @@ from typing import Any, Callable, Sequence
 from ..clock import utc_now
 from ..paths import data_root
 from .schema import EVENT_FIELDS, FIELDS, IMAGES_DIR, FeedbackError, Label
-from .store import SCHEMA_VERSION, LabelStore, LabelTransaction, T, select_labels_sql
+from .store import SCHEMA_VERSION, LabelStore, LabelTransaction, Sql, T, select_labels_sql
 
 logger = logging.getLogger(__name__)
 
@@ -120,8 +120,90 @@ def _m2_events(con) -> None:
     )
 
 
+def _m3_campaigns(con) -> None:
+    """v3: annotation campaigns (campaigns.py): the campaign, its pooled requests, who holds or
+    finished which request, the current grade per (request, annotator, item) and its history.
+    Times that are compared (claims, their expiry) are epoch seconds; the rest ISO 8601 text."""
+    con.execute(
+        """
+        CREATE TABLE IF NOT EXISTS campaigns (
+            name       TEXT COLLATE "C" PRIMARY KEY,
+            catalog_id TEXT NOT NULL DEFAULT '',
+            overlap    INTEGER NOT NULL,
+            depth      INTEGER NOT NULL,
+            pool       TEXT NOT NULL DEFAULT '[]',
+            guidelines TEXT NOT NULL DEFAULT '',
+            created_at TEXT COLLATE "C" NOT NULL,
+            created_by TEXT NOT NULL DEFAULT ''
+        )
+        """
+    )
+    con.execute(
+        """
+        CREATE TABLE IF NOT EXISTS campaign_requests (
+            campaign     TEXT COLLATE "C" NOT NULL,
+            request_id   TEXT COLLATE "C" NOT NULL,
+            position     INTEGER NOT NULL,
+            kind         TEXT NOT NULL DEFAULT '',
+            turns        TEXT NOT NULL DEFAULT '[]',
+            image_sha256 TEXT NOT NULL DEFAULT '',
+            image_path   TEXT NOT NULL DEFAULT '',
+            items        TEXT NOT NULL DEFAULT '[]',
+            PRIMARY KEY (campaign, request_id)
+        )
+        """
+    )
+    con.execute(
+        """
+        CREATE TABLE IF NOT EXISTS campaign_assignments (
+            campaign    TEXT COLLATE "C" NOT NULL,
+            request_id  TEXT COLLATE "C" NOT NULL,
+            annotator   TEXT COLLATE "C" NOT NULL,
+            state       TEXT NOT NULL,
+            claimed_at  DOUBLE PRECISION NOT NULL,
+            last_at     DOUBLE PRECISION NOT NULL,
+            expires_at  DOUBLE PRECISION NOT NULL,
+            finished_at TEXT NOT NULL DEFAULT '',
+            reason      TEXT NOT NULL DEFAULT '',
+            PRIMARY KEY (campaign, request_id, annotator)
+        )
+        """
+    )
+    con.execute(
+        """
+        CREATE TABLE IF NOT EXISTS campaign_judgements (
+            campaign   TEXT COLLATE "C" NOT NULL,
+            request_id TEXT COLLATE "C" NOT NULL,
+            annotator  TEXT COLLATE "C" NOT NULL,
+            item_id    TEXT COLLATE "C" NOT NULL,
+            grade      INTEGER NOT NULL,
+            created_at TEXT COLLATE "C" NOT NULL,
+            elapsed_ms BIGINT,
+            PRIMARY KEY (campaign, request_id, annotator, item_id)
+        )
+        """
+    )
+    con.execute(
+        """
+        CREATE TABLE IF NOT EXISTS campaign_events (
+            event_id   BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            campaign   TEXT COLLATE "C" NOT NULL,
+            request_id TEXT COLLATE "C" NOT NULL,
+            annotator  TEXT COLLATE "C" NOT NULL,
+            item_id    TEXT COLLATE "C" NOT NULL DEFAULT '',
+            grade      INTEGER,
+            reason     TEXT NOT NULL DEFAULT '',
+            created_at TEXT COLLATE "C" NOT NULL,
+            elapsed_ms BIGINT
+        )
+        """
+    )
+    con.execute("CREATE INDEX IF NOT EXISTS campaign_assignments_annotator"
+                " ON campaign_assignments(campaign, annotator)")
+
+
 #: applied in order; migration i brings a database from version i to i + 1
-MIGRATIONS: list[Callable[[Any], None]] = [_m1_labels, _m2_events]
+MIGRATIONS: list[Callable[[Any], None]] = [_m1_labels, _m2_events, _m3_campaigns]
 assert len(MIGRATIONS) == SCHEMA_VERSION
 
 
@@ -299,6 +381,17 @@ class PostgresLabelStore(LabelStore):
 
     def _transact(self, label_ids: Sequence[str], fn: Callable[[LabelTransaction], T]) -> T:
         return self._run(lambda con: fn(_Transaction(con)), lock_ids=label_ids)
+
+    def _campaign_sql(self, fn: Callable[[Sql], T], lock: str | None = None) -> T:
+        def runner(con) -> Sql:
+            def sql(statement: str, params=()) -> list:
+                cur = con.execute(statement.replace("?", "%s"), tuple(params))
+                return cur.fetchall() if cur.description else []
+            return sql
+
+        # the lock is a transaction-level advisory lock on a key no label_id takes
+        return self._run(lambda con: fn(runner(con)),
+                         lock_ids=None if lock is None else [f"campaign:{lock}"])
 
     def _migrate(self, con, create: bool) -> None:
         with con.transaction():

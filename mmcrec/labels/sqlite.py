@@ -22,7 +22,7 @@ from typing import Any, Callable, Sequence
 from ..clock import utc_now
 from ..paths import default_labels_db
 from .schema import EVENT_FIELDS, FIELDS, IMAGES_DIR, FeedbackError, Label
-from .store import SCHEMA_VERSION, LabelStore, LabelTransaction, T, is_database_url, select_labels_sql
+from .store import SCHEMA_VERSION, LabelStore, LabelTransaction, Sql, T, is_database_url, select_labels_sql
 
 logger = logging.getLogger(__name__)
 
@@ -89,8 +89,90 @@ def _m2_events(con: sqlite3.Connection) -> None:
     con.execute("CREATE INDEX IF NOT EXISTS labels_item ON labels(item_id)")
 
 
+def _m3_campaigns(con: sqlite3.Connection) -> None:
+    """v3: annotation campaigns (campaigns.py): the campaign, its pooled requests, who holds or
+    finished which request, the current grade per (request, annotator, item) and its history.
+    Times that are compared (claims, their expiry) are epoch seconds; the rest ISO 8601 text."""
+    con.execute(
+        """
+        CREATE TABLE IF NOT EXISTS campaigns (
+            name       TEXT PRIMARY KEY,
+            catalog_id TEXT NOT NULL DEFAULT '',
+            overlap    INTEGER NOT NULL,
+            depth      INTEGER NOT NULL,
+            pool       TEXT NOT NULL DEFAULT '[]',
+            guidelines TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL DEFAULT ''
+        )
+        """
+    )
+    con.execute(
+        """
+        CREATE TABLE IF NOT EXISTS campaign_requests (
+            campaign     TEXT NOT NULL,
+            request_id   TEXT NOT NULL,
+            position     INTEGER NOT NULL,
+            kind         TEXT NOT NULL DEFAULT '',
+            turns        TEXT NOT NULL DEFAULT '[]',
+            image_sha256 TEXT NOT NULL DEFAULT '',
+            image_path   TEXT NOT NULL DEFAULT '',
+            items        TEXT NOT NULL DEFAULT '[]',
+            PRIMARY KEY (campaign, request_id)
+        )
+        """
+    )
+    con.execute(
+        """
+        CREATE TABLE IF NOT EXISTS campaign_assignments (
+            campaign    TEXT NOT NULL,
+            request_id  TEXT NOT NULL,
+            annotator   TEXT NOT NULL,
+            state       TEXT NOT NULL,
+            claimed_at  REAL NOT NULL,
+            last_at     REAL NOT NULL,
+            expires_at  REAL NOT NULL,
+            finished_at TEXT NOT NULL DEFAULT '',
+            reason      TEXT NOT NULL DEFAULT '',
+            PRIMARY KEY (campaign, request_id, annotator)
+        )
+        """
+    )
+    con.execute(
+        """
+        CREATE TABLE IF NOT EXISTS campaign_judgements (
+            campaign   TEXT NOT NULL,
+            request_id TEXT NOT NULL,
+            annotator  TEXT NOT NULL,
+            item_id    TEXT NOT NULL,
+            grade      INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            elapsed_ms INTEGER,
+            PRIMARY KEY (campaign, request_id, annotator, item_id)
+        )
+        """
+    )
+    con.execute(
+        """
+        CREATE TABLE IF NOT EXISTS campaign_events (
+            event_id   INTEGER PRIMARY KEY AUTOINCREMENT,
+            campaign   TEXT NOT NULL,
+            request_id TEXT NOT NULL,
+            annotator  TEXT NOT NULL,
+            item_id    TEXT NOT NULL DEFAULT '',
+            grade      INTEGER,
+            reason     TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            elapsed_ms INTEGER
+        )
+        """
+    )
+    con.execute("CREATE INDEX IF NOT EXISTS campaign_assignments_annotator"
+                " ON campaign_assignments(campaign, annotator)")
+
+
 #: applied in order; migration i brings a database from user_version i to i + 1
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1_labels, _m2_events]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1_labels, _m2_events, _m3_campaigns]
 assert len(MIGRATIONS) == SCHEMA_VERSION
 
 _COLUMNS = ", ".join(FIELDS)  # the labels table has exactly the §4 columns
@@ -262,6 +344,15 @@ class SQLiteLabelStore(LabelStore):
     def _transact(self, label_ids: Sequence[str], fn: Callable[[LabelTransaction], T]) -> T:
         # BEGIN IMMEDIATE takes the database's write lock: every id is held
         return self._write(lambda con: fn(_Transaction(con)))
+
+    def _campaign_sql(self, fn: Callable[[Sql], T], lock: str | None = None) -> T:
+        def runner(con: sqlite3.Connection) -> Sql:
+            return lambda sql, params=(): con.execute(sql, tuple(params)).fetchall()
+
+        if lock is None:
+            return fn(runner(self._con()))
+        # BEGIN IMMEDIATE holds the database's write lock: one campaign writer at a time
+        return self._write(lambda con: fn(runner(con)))
 
     def _migrate(self) -> None:
         def run(con: sqlite3.Connection) -> None:

@@ -34,8 +34,9 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-#: tables as of this mmcrec: v1 labels, v2 events (+ indexes); every backend migrates to it
-SCHEMA_VERSION = 2
+#: tables as of this mmcrec: v1 labels, v2 events (+ indexes), v3 annotation campaigns
+#: (campaigns.py); every backend migrates to it
+SCHEMA_VERSION = 3
 
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
 
@@ -58,6 +59,11 @@ class LabelTransaction(Protocol):
     def keep_images(self, files: dict[str, Path]) -> None:
         """Make sure the database holds these images ``{sha256: local file}`` where the database
         is where images are kept; a no-op where the folder is the only copy."""
+
+
+#: ``sql(statement, params) -> rows``: one statement with ``?`` placeholders, on the connection of
+#: the current transaction; rows as tuples ([] for statements that return none)
+Sql = Callable[..., list]
 
 
 # --------------------------------------------------------------------------- image files
@@ -144,6 +150,12 @@ class LabelStore(ABC):
         commit it before returning ``fn``'s result.  A transient failure (busy database, lost
         connection) runs ``fn`` again, so ``fn`` must only act through its transaction.
         Raises :class:`FeedbackError` when the store cannot be reached in time."""
+
+    @abstractmethod
+    def _campaign_sql(self, fn: Callable[[Sql], T], lock: str | None = None) -> T:
+        """``fn(sql)`` on the campaign tables (campaigns.py).  With ``lock``: in one transaction
+        that no other caller with the same ``lock`` runs beside, committed before returning (a
+        transient failure runs ``fn`` again); without: plain reads."""
 
     @abstractmethod
     def _select(self, *, label_id: str | None = None, annotator: str | None = None,
@@ -293,6 +305,15 @@ class LabelStore(ABC):
             atomic_write(dest, image.data)
         except OSError as exc:
             raise FeedbackError(f"cannot store image {dest}: {exc}") from exc
+
+    def add_image(self, path: str | Path) -> tuple[str, str]:
+        """Keep the image file at ``path`` as labels' images are kept (by hash, and in the
+        database where it keeps them); ``(sha256, "images/<file>")``."""
+        image = self._resolve_image(Label(image_path=str(path)), None, None)
+        self._store_image(image)
+        if image.sha:
+            self._transact([f"image:{image.sha}"], lambda t: t.keep_images({image.sha: self._abs(image.rel)}))
+        return image.sha, image.rel
 
     # ----------------------------------------------------------------- write
 
