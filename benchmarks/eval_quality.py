@@ -50,7 +50,7 @@ def settings_for(config: dict, tuned_on: str) -> tuple[Model, str]:
     if spec.get("params"):
         model.params = ModelParams.from_dict({**model.params.to_dict(), **spec["params"]})
     if not spec:
-        return model, "defaults (v0, untuned)"
+        return model, "built-in defaults (v0)"
     parts = [f"model {spec['model']}" if spec.get("model") else "v0"]
     if spec.get("params"):
         parts.append("params " + ", ".join(f"{k}={v}" for k, v in sorted(spec["params"].items())))

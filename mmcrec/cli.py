@@ -93,12 +93,41 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--queries", default=None, help="labelled queries to report on too")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--model", default=None, help="current model (default: newest promoted in --out)")
+    p.add_argument("--campaign", default=None, metavar="NAME",
+                   help="also train on this campaign's graded judgements (2, 1 up; 0 down) in --db")
+
+    _add_campaign_parser(sub)
 
     p = sub.add_parser("models", help="model versions: list, promote, roll back")
     p.add_argument("action", choices=["list", "promote", "rollback"])
     p.add_argument("version", nargs="?", help="the version to promote (promote only)")
     p.add_argument("--out", default=None, help="models directory (default MMCREC_MODELS_DIR or <project>/models)")
     return ap
+
+
+def _add_campaign_parser(sub) -> None:
+    """`mmcrec campaign create|status|export` (docs/contracts.md §8)."""
+    p = sub.add_parser("campaign", help="annotation campaigns: create, status, export")
+    csub = p.add_subparsers(dest="ccmd", required=True, parser_class=_Parser)
+    q = csub.add_parser("create", help="pool a request set and open it to annotators")
+    q.add_argument("--db", default=None, help="label store (file path or postgresql:// URL)")
+    _add_catalog(q)
+    q.add_argument("--requests", required=True, help="JSONL of requests (docs/contracts.md §2 without relevant)")
+    q.add_argument("--name", required=True)
+    q.add_argument("--overlap", type=int, default=2, help="annotators per request (default 2)")
+    q.add_argument("--depth", type=int, default=10, help="top items taken from each pooled system (default 10)")
+    q.add_argument("--pool", default="model,semantic,bm25", help="systems pooled (default model,semantic,bm25)")
+    q.add_argument("--guidelines", default=None, help="guidelines for annotators, a Markdown file")
+    q.add_argument("--model", default=None, help="the model pooled as `model` (default: newest promoted)")
+    q = csub.add_parser("status", help="progress, agreement, disagreements")
+    q.add_argument("--db", default=None)
+    q.add_argument("--name", required=True)
+    q.add_argument("--json", action="store_true")
+    q = csub.add_parser("export", help="judgements as labelled queries (and raw)")
+    q.add_argument("--db", default=None)
+    q.add_argument("--name", required=True)
+    q.add_argument("--out", default=None, help="labelled queries (docs/contracts.md §2 JSONL)")
+    q.add_argument("--judgements", default=None, help="raw judgements too: .jsonl or .parquet")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -289,7 +318,13 @@ def cmd_train(args) -> int:
     from .registry import Registry
     from .train import precheck, read_labels, train_next
 
+    if args.campaign and not args.db:
+        raise UsageError("--campaign reads the judgements from the label store: give --db")
     labels, tmp = read_labels(args.db, args.labels)
+    if args.campaign:
+        from .train import campaign_labels
+
+        labels = labels + campaign_labels(args.db, args.campaign)
     try:
         precheck(labels)
         current = Model.load(args.model) if args.model else None
@@ -313,6 +348,69 @@ def cmd_train(args) -> int:
     print(f"saved {res.model_dir}")
     if res.promotable:
         print(f"promote it with: mmcrec models promote {res.version} --out {args.out}")
+    return 0
+
+
+def cmd_campaign(args) -> int:
+    from .labels import open_store
+    from .labels.campaigns import Campaigns
+
+    if args.ccmd == "create":
+        if args.overlap < 1 or args.depth < 1:
+            raise UsageError("--overlap and --depth must be at least 1")
+        if not Path(args.requests).is_file():
+            raise UsageError(f"requests file not found: {args.requests}")
+        guidelines = ""
+        if args.guidelines:
+            try:
+                guidelines = Path(args.guidelines).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as e:
+                raise UsageError(f"cannot read guidelines {args.guidelines}: {e}") from None
+    store = open_store(args.db, create=args.ccmd == "create", sync_repo="")
+    try:
+        campaigns = Campaigns(store)
+        if args.ccmd == "create":
+            from .pooling import create_campaign, parse_pool
+            from .recommender import load_recommender
+            from .registry import resolve_model_dir
+
+            parse_pool(args.pool)
+            if campaigns.campaign(args.name.strip()) is not None:  # before any model loads
+                raise UsageError(f"campaign {args.name.strip()!r} already exists")
+            rec = load_recommender(args.catalog, args.encoder, resolve_model_dir(explicit=args.model))
+            _report_issues(rec)
+            c = create_campaign(store, rec, args.name, args.requests, overlap=args.overlap, depth=args.depth,
+                                pool=args.pool, guidelines=guidelines, created_by=os.environ.get("USER", ""))
+            reqs = campaigns.requests(c.name)
+            print(f"created campaign {c.name!r}: {len(reqs)} requests, "
+                  f"{sum(len(r.items) for r in reqs)} items to judge, overlap {c.overlap}, "
+                  f"pool {'+'.join(c.pool)} at depth {c.depth}")
+        elif args.ccmd == "status":
+            st = campaigns.status(args.name)
+            if args.json:
+                print(json.dumps(st, indent=2, ensure_ascii=False))
+            else:
+                a = st["agreement"]
+                print(f"{st['campaign']}: {st['complete']}/{st['requests']} requests complete "
+                      f"(overlap {st['overlap']}), {st['judgements']} judgements")
+                for name, row in st["annotators"].items():
+                    ms = "-" if row["median_ms"] is None else f"{row['median_ms'] / 1000:.1f}s"
+                    print(f"  {name}: {row['judgements']} judgements, {row['requests_done']} requests done, "
+                          f"{row['skipped']} skipped, median {ms} per judgement")
+                print(f"agreement: Krippendorff's alpha (ordinal) {a['krippendorff_alpha_ordinal']} "
+                      f"over {a['items_overlapping']} items; {len(st['disagreements'])} disagreements")
+        else:
+            if not args.out and not args.judgements:
+                raise UsageError("give --out (labelled queries) and/or --judgements (raw)")
+            campaigns.get(args.name)
+            if args.out:
+                n = campaigns.export_queries(args.name, args.out)
+                print(f"exported {n} labelled queries to {args.out}")
+            if args.judgements:
+                n = campaigns.export_judgements(args.name, args.judgements)
+                print(f"exported {n} judgements to {args.judgements}")
+    finally:
+        store.close()
     return 0
 
 
@@ -348,6 +446,7 @@ COMMANDS = {
     "feedback": cmd_feedback,
     "train": cmd_train,
     "models": cmd_models,
+    "campaign": cmd_campaign,
 }
 
 if __name__ == "__main__":

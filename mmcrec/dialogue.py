@@ -426,7 +426,8 @@ class DialogueState:
     price_max: float | None = None
     superseded: list[bool] = field(default_factory=list)  # turns whose request was replaced
     content_of: list[int] = field(default_factory=list)  # turn whose content each turn refines
-    shown_prices: list[float] = field(default_factory=list)  # prices of the last gallery, for "cheaper"
+    request_start: list[int] = field(default_factory=list)  # first turn of the request each turn belongs to
+    shown_prices: list[float] = field(default_factory=list)  # prices of the last gallery, best first, for "cheaper"
     only_kinds: list[str] = field(default_factory=list)  # "only X": the kind that filters
     inferred: list[dict] = field(default_factory=list)  # kinds read by meaning, with confidence (Recommender)
 
@@ -444,6 +445,7 @@ class DialogueState:
             for k in range(j):
                 self.superseded[k] = True
             self.kinds, self.groups, self.only_kinds = [], [], []
+        self.request_start.append(j if replaces or not j else self.request_start[-1])
         self.kinds += [k for k in it.kinds if k not in self.kinds]
         self.groups += [g for g in it.groups if g not in self.groups]
         if it.only_kinds:
@@ -461,13 +463,14 @@ class DialogueState:
                 self.colors.remove(c)
         if it.price_min is not None or it.price_max is not None:
             self.price_min, self.price_max = it.price_min, it.price_max
+        # "cheaper" / "pricier" are relative to the top pick the shopper was shown
         if it.cheaper and self.shown_prices:
-            ref = float(np.median(self.shown_prices))
+            ref = float(self.shown_prices[0])
             self.price_max = round(ref - 0.005, 3)  # strictly below, to the cent
             if self.price_min is not None and self.price_min >= self.price_max:
                 self.price_min = None
         if it.pricier and self.shown_prices:
-            self.price_min = round(float(np.median(self.shown_prices)) + 0.005, 3)
+            self.price_min = round(float(self.shown_prices[0]) + 0.005, 3)
             if self.price_max is not None and self.price_max <= self.price_min:
                 self.price_max = None
         # a turn that only constrains ("not black", "cheaper") refines the last turn with content
@@ -478,6 +481,13 @@ class DialogueState:
             ref = prev[-1] if prev else j
         self.content_of.append(ref)
         return it
+
+    def query(self, j: int) -> str:
+        """The words turn j's query embeds: its content read with the earlier turns of the same
+        request, so "for running" after "new shoes" asks for running shoes. A change of mind or a
+        new photo starts a new request."""
+        words = [self.intents[k].content for k in range(self.request_start[j], j + 1)]
+        return " ".join(w for w in words if w)
 
     @property
     def is_vague(self) -> bool:

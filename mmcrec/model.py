@@ -74,14 +74,15 @@ class ModelParams:
     alpha: float = param(0.5, "unit")  # weight of M_R against M_C
     tau_r: float = param(0.5, "positive")  # M_R item-attention temperature (similarities are z-scores)
     tau_c: float = param(0.5, "positive")  # M_C temperature
-    tau_mod: float = param(0.5, "positive")  # modality attention temperature
+    tau_mod: float = param(2.0, "positive")  # modality attention temperature
     tau_turn: float = param(0.2, "positive")  # turn attention: relevance to the latest turn
     recency: float = param(0.7)  # turn attention: logit lost per turn back
     correction: float = param(0.5)  # turn attention: bonus for turns that refine or correct
     superseded: float = param(4.0)  # turn attention: penalty for requests replaced by a change of mind
     color_bonus: float = param(1.5)  # soft re-rank for wanted colours, in z units
     kind_bonus: float = param(2.0)  # soft re-rank for the kind a turn is about (× its confidence), in z units
-    image_weight: float = param(1.0)  # prior on the image side of the modality attention (log-odds shift)
+    image_weight: float = param(1.0)  # photo turns: prior on the item's picture in the modality attention (log-odds shift)
+    text_image_weight: float = param(-3.0)  # worded turns: the same prior (words reach a picture only through a bridge)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -263,9 +264,10 @@ def similarity_z(qv: torch.Tensor, items: dict, space: str) -> torch.Tensor:
     return zscore(s, mu, var.clamp(min=0).add(1e-12).sqrt())
 
 
-def fuse_modalities(z_img, z_txt, has_image, p):
-    """β = softmax over (image, text) of the item's two z-scores; f = β·z_img + (1 − β)·z_txt."""
-    logit = (z_img + p.image_weight - 1.0) / p.tau_mod - z_txt / p.tau_mod
+def fuse_modalities(z_img, z_txt, has_image, p, prior):
+    """β = softmax over (image, text) of the item's two z-scores, the image side shifted by
+    `prior` − 1 (log-odds); f = β·z_img + (1 − β)·z_txt."""
+    logit = (z_img + prior - 1.0) / p.tau_mod - z_txt / p.tau_mod
     beta = torch.where(has_image, torch.sigmoid(logit), torch.zeros_like(logit))
     return beta * torch.where(has_image, z_img, torch.zeros_like(z_img)) + (1 - beta) * z_txt, beta
 
@@ -282,10 +284,10 @@ def turn_scores(items: dict, q: dict, p):
     f_t = b_t = f_i = b_i = zero  # a side no turn here uses is not computed (exact: its weight is 0)
     if bool(q["has_text"].any()):
         f_t, b_t = fuse_modalities(similarity_z(q["text"], items, "image"), similarity_z(q["text"], items, "text"),
-                                   items["has_image"], p)
+                                   items["has_image"], p, p.text_image_weight)
     if bool(q["has_image"].any()):
         f_i, b_i = fuse_modalities(similarity_z(q["image_native"], items, "native"),
-                                   similarity_z(q["image_shared"], items, "text"), items["has_image"], p)
+                                   similarity_z(q["image_shared"], items, "text"), items["has_image"], p, p.image_weight)
     ht, hi = q["has_text"].to(f_t.dtype)[..., None], q["has_image"].to(f_t.dtype)[..., None]
     k = (ht + hi).clamp(min=1.0)
     fused = (ht * f_t + hi * f_i) / k

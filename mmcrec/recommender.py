@@ -304,7 +304,7 @@ class Recommender:
             strict, mask = mask, np.ones(len(mask), bool)
             notes.append(f"only {n_eligible} item{'s' * (n_eligible != 1)} met everything you asked for; "
                          "the rest of the page are the closest matches that miss a constraint")
-        pairs = [(state.turns[j], state.intents[j].content) for j in range(len(state.turns))]
+        pairs = [(state.turns[j], state.query(j)) for j in range(len(state.turns))]
         raws = [self.raw_turn(*pr) for pr in pairs]
         kind, color = self.soft_preferences(state, raws)
         color = color.astype(np.float64)

@@ -134,6 +134,42 @@ def read_labels(db: str | Path | None = None, labels: str | Path | None = None) 
         store.close()
 
 
+def campaign_labels(db: str | Path, name: str) -> list:
+    """A campaign's graded judgements as item labels beside the thumbs: grade 2 or 1 is a thumbs
+    up, 0 a thumbs down.  Each request is one session (``campaign/<name>/<request_id>``), so its
+    annotators' votes meet in one dialogue (the majority counts) and it is held out whole."""
+    from .labels import FeedbackError, Label, make_label_id, open_store
+    from .labels.campaigns import Campaigns
+
+    if not is_database_url_or_file(db):
+        raise TrainError(f"feedback database not found: {db}")
+    store = open_store(db, create=False, sync_repo="")
+    try:
+        campaigns = Campaigns(store)
+        campaigns.get(name)
+        requests = {r.request_id: r for r in campaigns.requests(name)}
+        out = []
+        for j in campaigns.judgements(name):
+            req = requests[j["request_id"]]
+            sid = f"campaign/{name}/{j['request_id']}"
+            sha = Path(req.image).name.split(".")[0] if req.image else ""
+            out.append(Label(label_id=make_label_id(sid, j["annotator"], "item", j["item_id"], req.turns),
+                             session_id=sid, annotator=j["annotator"], created_at=j["created_at"],
+                             turns=list(req.turns), image_sha256=sha, image_path=req.image or "",
+                             item_id=j["item_id"], target="item", label=1 if j["grade"] > 0 else -1))
+        return out
+    except FeedbackError as e:
+        raise TrainError(str(e).splitlines()[0]) from e
+    finally:
+        store.close()
+
+
+def is_database_url_or_file(db: str | Path) -> bool:
+    from .labels import is_database_url
+
+    return is_database_url(db) or Path(db).is_file()
+
+
 def make_examples(labels: list, catalog) -> tuple[list[Example], dict]:
     """Group item labels by dialogue; the latest value of each label counts, retracted ones don't;
     an item with both thumbs in one dialogue keeps the majority (a tie drops it)."""
@@ -259,7 +295,7 @@ def featurize(examples: list[Example], rec: Recommender, items: np.ndarray, devi
         for t in dialogue_turns(ex.turns, img, ex.image_sha256):
             st.add(t, rec.vocab)
         states.append(st)
-    pairs = [(st.turns[j], st.intents[j].content) for st in states for j in range(len(st.turns))]
+    pairs = [(st.turns[j], st.query(j)) for st in states for j in range(len(st.turns))]
     raws = rec.raw_turns(pairs)
     T = max(len(st.turns) for st in states)
     per, at = [], 0

@@ -486,7 +486,7 @@ def test_v1_database_opens_with_current_code(tmp_path):
 
     s = open_store(db)
     try:
-        assert s.schema_version == SCHEMA_VERSION == 3
+        assert s.schema_version == SCHEMA_VERSION == 4
         assert s.get("old1").placed_by == ""
         old = s.get("old1")
         assert old.turns == ["blue dress"] and old.rank == 1 and old.label == 1

@@ -151,7 +151,7 @@ def test_v1_schema_is_migrated_once_and_newer_is_refused(url, opened):
     with psycopg.connect(url, autocommit=True) as con:
         con.execute(V1_SQL)
     s = opened(url)
-    assert s.schema_version == SCHEMA_VERSION == 3
+    assert s.schema_version == SCHEMA_VERSION == 4
     assert s.get("old1").turns == ["blue dress"] and s.get("old2").score is None
     assert s.get("old1").placed_by == ""
     assert [(e["label_id"], e["label"], e["source"]) for e in s.events()] == [

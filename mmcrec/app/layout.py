@@ -4,7 +4,7 @@ builders only translate between Gradio (gr.State, gr.Request, events, gr.Error) 
 
 Stable API names (see the README): /chat, /rerank, /reset, /explanation, /feedback,
 /my_ratings, /label_stats, /export_labels, /train_model, /promote_model, /rollback_model,
-/model_versions, /compare_start, /compare_stop, /compare_status.
+/model_versions, /compare_start, /compare_stop, /compare_status, /campaign_next, /campaign_judge.
 """
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +21,7 @@ from .model_tab import (TRAIN_COLUMNS, VERSION_COLUMNS, ModelTabError, ModelView
                         rollback_model, train_model)
 from .ratings import (RATINGS_COLUMNS, FeedbackInputError, confirmation, my_ratings, rate_reply, rate_selected,
                       record_feedback)
-from .text import one_line
+from .text import md_escape, one_line
 
 CSS = """
 #mm-gallery .grid-wrap { height: auto !important; max-height: none !important; overflow: visible !important; }
@@ -34,6 +34,12 @@ CSS = """
   text-align: left; transform: none !important; left: auto !important; bottom: auto !important; }
 #mm-status { min-height: 1.5em; }
 #mm-header h2 { margin-bottom: 0.2em; }
+#mm-camp-grid { display: grid !important; grid-template-columns: repeat(auto-fill, minmax(190px, 1fr)); gap: 10px; }
+#mm-camp-grid > .mm-slot { border: 2px solid var(--border-color-primary); border-radius: 8px; padding: 6px;
+  min-width: 0 !important; }
+#mm-camp-grid > .mm-slot.mm-focus { border-color: #2a6fdb; box-shadow: 0 0 0 3px rgba(42, 111, 219, .25); }
+#mm-camp-grid .mm-slot img { height: 140px !important; object-fit: contain; }
+#mm-camp-grid .mm-slot .wrap { gap: 4px !important; }
 @media (max-width: 640px) {
   #mm-gallery .grid-container { grid-template-columns: repeat(2, minmax(0, 1fr)) !important; }
   #mm-chat { height: 360px !important; }
@@ -53,13 +59,15 @@ class Page:
 
 
 def build_app(ctx: AppContext) -> gr.Blocks:
-    """The whole page: the header with the name box, then the Recommend, Labels and Model tabs."""
+    """The whole page: the header with the name box, then the Recommend, Labels, Model and Campaigns tabs."""
     with gr.Blocks(title="mmcrec — conversational recommendation", analytics_enabled=False) as demo:
         page = build_header(ctx, demo)
         with gr.Tabs():
             build_chat_tab(ctx, page, demo)
             build_labels_tab(ctx, page)
             build_model_tab(ctx, page, demo)
+            # after the Model tab: a tab built after one that starts hidden shows it twice (Gradio 6)
+            build_campaign_tab(ctx, page, demo)
     demo.mmcrec_ctx = ctx  # type: ignore[attr-defined]
     return demo
 
@@ -419,3 +427,212 @@ def build_model_tab(ctx: AppContext, page: Page, demo: gr.Blocks) -> None:
         done.success(on_candidates, None, [candidate_dd], api_visibility="private")
         done.success(on_compare_status, [page.annotator], compare_outs, api_visibility="private")
     demo.load(on_visible, None, [model_tab], api_visibility="private")
+
+
+# keys on the Campaigns tab: 2/1/0 grade the highlighted item, arrows move, Enter asks for the next
+# request (not while typing in a box); runs once per page
+CAMPAIGN_KEYS_JS = """
+() => {
+  if (window.mmCampaignKeys) return;
+  window.mmCampaignKeys = true;
+  let focus = 0;
+  const slots = () => [...document.querySelectorAll('#mm-camp-grid .mm-slot')].filter(e => e.offsetParent !== null);
+  const show = () => slots().forEach((el, i) => el.classList.toggle('mm-focus', i === focus));
+  window.mmCampaignFocus = (i) => { focus = i; show(); };
+  document.addEventListener('keydown', (ev) => {
+    const grid = document.querySelector('#mm-camp-grid');
+    if (!grid || grid.offsetParent === null || ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    const t = ev.target;
+    if (t && (t.tagName === 'TEXTAREA' || (t.tagName === 'INPUT' && t.type !== 'radio'))) return;
+    const s = slots();
+    if (ev.key === 'Enter') {
+      ev.preventDefault(); focus = 0;
+      document.querySelector('#mm-camp-next')?.click();
+      return;
+    }
+    if (!s.length) return;
+    focus = Math.min(focus, s.length - 1);
+    if (['0', '1', '2'].includes(ev.key)) {
+      ev.preventDefault();
+      const r = s[focus].querySelector(`input[type=radio][value="${ev.key}"]`);
+      if (r) r.click();
+      focus = Math.min(focus + 1, s.length - 1);
+    } else if (['ArrowRight', 'ArrowDown'].includes(ev.key)) {
+      ev.preventDefault(); focus = Math.min(focus + 1, s.length - 1);
+    } else if (['ArrowLeft', 'ArrowUp'].includes(ev.key)) {
+      ev.preventDefault(); focus = Math.max(focus - 1, 0);
+    } else return;
+    show();
+  });
+  new MutationObserver(show).observe(document.body, {childList: true, subtree: true});
+}
+"""
+
+
+
+
+def build_campaign_tab(ctx: AppContext, page: Page, demo: gr.Blocks) -> None:
+    """Annotators judge pooled requests (0/1/2 per item, keys, skip, progress); admins follow
+    progress and agreement and create campaigns.  API: /campaign_next, /campaign_judge."""
+    from ..labels.campaigns import SYSTEMS, CampaignError
+    from . import campaign_tab as ct
+
+    def choices():
+        names = ct.campaign_names(ctx)
+        return gr.Dropdown(choices=names, value=names[-1] if names else None)
+
+    with gr.Tab("Campaigns", id="campaigns") as tab:
+        with gr.Row(equal_height=False):
+            camp = gr.Dropdown(choices=[], value=None, label="Campaign", scale=2, elem_id="mm-camp-name",
+                               allow_custom_value=True)
+            next_btn = gr.Button("Next request ⏎", variant="primary", scale=1, elem_id="mm-camp-next")
+        with gr.Accordion("Guidelines", open=False):
+            guide = gr.Markdown("", elem_id="mm-camp-guidelines", sanitize_html=True)
+        progress_md = gr.Markdown("", elem_id="mm-camp-progress")
+        with gr.Row(equal_height=False):
+            request_md = gr.Markdown("", elem_id="mm-camp-request")
+            photo = gr.Image(label="The shopper's photo", visible=False, interactive=False, height=180,
+                             buttons=[], scale=0, min_width=200)
+        status_md = gr.Markdown("", elem_id="mm-camp-status")
+        slots, images, titles, radios = [], [], [], []
+        with gr.Row(elem_id="mm-camp-grid"):
+            for i in range(ct.MAX_ITEMS):
+                with gr.Column(visible=False, elem_classes=["mm-slot"], min_width=160) as col:
+                    images.append(gr.Image(show_label=False, interactive=False, height=140, buttons=[],
+                                           container=False))
+                    titles.append(gr.Markdown(""))
+                    radios.append(gr.Radio(ct.GRADE_CHOICES, value=None, show_label=False, container=False,
+                                           elem_id=f"mm-camp-grade-{i}"))
+                slots.append(col)
+        with gr.Row():
+            reason = gr.Textbox(placeholder="Why skip? (e.g. the request is unclear)", show_label=False, scale=3,
+                                max_lines=1, elem_id="mm-camp-reason")
+            skip_btn = gr.Button("Skip request", scale=1, elem_id="mm-camp-skip")
+        with gr.Accordion("Dashboard (admins)", open=True, visible=ctx.access.is_admin(Identity())) as admin_box:
+            dash_btn = gr.Button("Refresh dashboard", size="sm", elem_id="mm-camp-refresh")
+            dash_md = gr.Markdown("", elem_id="mm-camp-summary")
+            dash_ann = gr.Dataframe(headers=ct.ANNOTATOR_COLUMNS, interactive=False, label="Per annotator")
+            dash_req = gr.Dataframe(headers=ct.REQUEST_COLUMNS, interactive=False, label="Per request",
+                                    max_height=300)
+            dash_dis = gr.Dataframe(headers=ct.DISAGREEMENT_COLUMNS, interactive=False, wrap=True,
+                                    label="Disagreements to adjudicate (largest spread first)", max_height=300)
+            gr.Markdown("**New campaign.** Requests: JSONL, one `{\"query_id\", \"turns\": [...], \"image\"}` "
+                        "a line (images as URLs or absolute paths). Each request's items are the top *depth* "
+                        "of each pooled system, merged and shuffled.")
+            with gr.Row():
+                new_name = gr.Textbox(label="Name", max_lines=1, scale=2)
+                new_file = gr.File(label="Requests (JSONL)", file_types=[".jsonl", ".json"], type="filepath",
+                                   height=90, scale=2)
+            with gr.Row():
+                new_overlap = gr.Number(value=2, minimum=1, precision=0, label="Overlap (annotators per request)")
+                new_depth = gr.Number(value=10, minimum=1, maximum=10, precision=0, label="Depth (per system)")
+                new_pool = gr.CheckboxGroup(list(SYSTEMS), value=list(SYSTEMS), label="Pool")
+            new_guide = gr.Textbox(label="Guidelines (Markdown)", lines=4)
+            create_btn = gr.Button("Create campaign", variant="primary")
+            create_md = gr.Markdown("")
+        # API-only parts of /campaign_next and /campaign_judge (scripts judge as a browser would)
+        with gr.Row(visible=False):
+            api_campaign = gr.Textbox(label="campaign")
+            api_request = gr.Textbox(label="request_id")
+            api_item = gr.Textbox(label="item_id")
+            api_grade = gr.Number(label="grade")
+            api_name = gr.Textbox(label="name")
+            api_next_btn = gr.Button("next")
+            api_judge_btn = gr.Button("judge")
+            api_out = gr.JSON(label="answer")
+    queue = gr.State(ct.Queue())
+
+    def who(name: str, request: gr.Request, profile: gr.OAuthProfile | None) -> str:
+        return _labeller(ctx, name, request, profile)
+
+    def shown(v):
+        outs = [v.queue, v.request, gr.Image(value=v.image, visible=bool(v.image)), v.progress, v.status]
+        for i in range(ct.MAX_ITEMS):
+            it = v.items[i] if i < len(v.items) else None
+            outs += [gr.Column(visible=it is not None),
+                     it["thumbnail"] if it else None,
+                     f"**{md_escape(it['title'])}**  \n<small>{md_escape(it['item_id'])}</small>" if it else "",
+                     gr.Radio(value=it["grade"] or None) if it else gr.Radio(value=None)]
+        return tuple(outs)
+
+    grid_outs = [x for i in range(ct.MAX_ITEMS) for x in (slots[i], images[i], titles[i], radios[i])]
+    view_outs = [queue, request_md, photo, progress_md, status_md] + grid_outs
+
+    def on_next(campaign: str, q, name: str, request: gr.Request, profile: gr.OAuthProfile | None):
+        try:
+            return shown(ct.next_view(ctx, campaign, who(name, request, profile), q))
+        except CampaignError as e:
+            raise gr.Error(str(e)) from None
+
+    def on_grade(i: int):
+        def fn(grade: str | None, campaign: str, q, name: str, request: gr.Request, profile: gr.OAuthProfile | None):
+            if grade is None or not isinstance(q, ct.Queue) or i >= len(q.items):
+                return gr.skip(), gr.skip()
+            annotator = who(name, request, profile)
+            try:
+                res = ct.judge(ctx, q.campaign or campaign, q.request_id, q.items[i], grade, annotator)
+            except CampaignError as e:
+                raise gr.Error(str(e)) from None
+            return ct.judged_status(res), ct.progress_markdown(ctx, q.campaign or campaign, annotator)
+        return fn
+
+    def on_skip(campaign: str, q, why: str, name: str, request: gr.Request, profile: gr.OAuthProfile | None):
+        annotator = who(name, request, profile)
+        try:
+            ct.skip(ctx, campaign, q.request_id if isinstance(q, ct.Queue) else "", why, annotator)
+            return ("",) + shown(ct.next_view(ctx, campaign, annotator))
+        except CampaignError as e:
+            raise gr.Error(str(e)) from None
+
+    def on_campaign(campaign: str):
+        return ct.guidelines(ctx, campaign)
+
+    def on_dashboard(campaign: str):
+        try:
+            return ct.dashboard(ctx, campaign)
+        except CampaignError as e:
+            raise gr.Error(str(e)) from None
+
+    def on_create(name_new, file, overlap, depth, pool, text, name: str, request: gr.Request,
+                  profile: gr.OAuthProfile | None):
+        try:
+            line = ct.create_campaign(ctx, ctx.access.identify(name, request, profile), name_new, file, overlap,
+                                      depth, pool, text)
+        except (CampaignError, NotAllowed) as e:
+            raise gr.Error(str(e)) from None
+        names = ct.campaign_names(ctx)
+        return line, gr.Dropdown(choices=names, value=one_line(name_new))
+
+    def api_next(campaign: str, name: str, request: gr.Request, profile: gr.OAuthProfile | None):
+        try:
+            req = ct.campaigns_of(ctx).next_request(campaign, who(name, request, profile))
+        except CampaignError as e:
+            raise gr.Error(str(e)) from None
+        return None if req is None else req.to_api()
+
+    def api_judge(campaign: str, request_id: str, item_id: str, grade: float, name: str, request: gr.Request,
+                  profile: gr.OAuthProfile | None):
+        try:
+            return ct.judge(ctx, campaign, request_id, item_id, grade, who(name, request, profile))
+        except CampaignError as e:
+            raise gr.Error(str(e)) from None
+
+    def on_visible(request: gr.Request, profile: gr.OAuthProfile | None):
+        return gr.Accordion(visible=ctx.access.is_admin(ctx.access.identify("", request, profile)))
+
+    next_btn.click(on_next, [camp, queue, page.annotator], view_outs, api_visibility="private")
+    for i, radio in enumerate(radios):
+        radio.input(on_grade(i), [radio, camp, queue, page.annotator], [status_md, progress_md],
+                    api_visibility="private", show_progress="hidden", queue=False)
+    skip_btn.click(on_skip, [camp, queue, reason, page.annotator], [reason] + view_outs, api_visibility="private")
+    camp.change(on_campaign, [camp], [guide], api_visibility="private")
+    tab.select(choices, None, [camp], api_visibility="private")
+    dash_outs = [dash_md, dash_ann, dash_req, dash_dis]
+    dash_btn.click(on_dashboard, [camp], dash_outs, api_visibility="private")
+    create_btn.click(on_create, [new_name, new_file, new_overlap, new_depth, new_pool, new_guide, page.annotator],
+                     [create_md, camp], api_visibility="private", concurrency_limit=1)
+    api_next_btn.click(api_next, [api_campaign, api_name], [api_out], api_name="campaign_next")
+    api_judge_btn.click(api_judge, [api_campaign, api_request, api_item, api_grade, api_name], [api_out],
+                        api_name="campaign_judge")
+    demo.load(on_visible, None, [admin_box], api_visibility="private")
+    demo.load(None, js=CAMPAIGN_KEYS_JS)

@@ -1,6 +1,7 @@
 """Inter-annotator agreement over items rated by several annotators.
 
-Krippendorff's alpha (nominal), Fleiss' kappa (for varying numbers of raters) and the share of
+Krippendorff's alpha (nominal for thumbs; ordinal and interval for graded campaign judgements),
+Fleiss' kappa (for varying numbers of raters) and the share of
 agreeing rater pairs.  numpy is imported where a number is computed.
 """
 from __future__ import annotations
@@ -27,16 +28,23 @@ def item_units(labels: Iterable[Label]) -> dict[str, dict[str, int]]:
     return {item: r for item, r in per_item.items() if len(r) >= 2}
 
 
-def krippendorff_alpha_nominal(data: Any) -> float | None:
-    """Krippendorff's alpha for nominal data.
+#: Krippendorff's difference functions: which disagreements count, and how much
+ALPHA_LEVELS = ("nominal", "ordinal", "interval")
 
-    ``data`` is a raters x units matrix (list of lists or array) of category codes with
-    ``None``/NaN for a missing rating; units rated by fewer than two raters are ignored.
-    Returns None when alpha is undefined (fewer than two pairable values, or a single
-    category used throughout).
+
+def krippendorff_alpha(data: Any, level: str = "nominal") -> float | None:
+    """Krippendorff's alpha at a level of measurement: ``nominal`` (any difference counts the
+    same), ``ordinal`` (differences weighted by how many values lie between) or ``interval``
+    (squared difference of the values).
+
+    ``data`` is a raters x units matrix (list of lists or array) of values with ``None``/NaN for
+    a missing rating; units rated by fewer than two raters are ignored.  Returns None when alpha
+    is undefined (fewer than two pairable values, or a single value used throughout).
     """
     import numpy as np  # noqa: PLC0415
 
+    if level not in ALPHA_LEVELS:
+        raise ValueError(f"unknown level {level!r} (use {', '.join(ALPHA_LEVELS)})")
     arr = np.array(
         [[np.nan if v is None else float(v) for v in row] for row in data], dtype=float
     )
@@ -45,7 +53,7 @@ def krippendorff_alpha_nominal(data: Any) -> float | None:
     cats = np.unique(arr[~np.isnan(arr)])
     if cats.size == 0:
         return None
-    # counts[u, c]: how many raters gave unit u category c
+    # counts[u, c]: how many raters gave unit u value c
     counts = np.stack([(arr == c).sum(axis=0) for c in cats], axis=1).astype(float)
     m = counts.sum(axis=1)
     counts = counts[m >= 2]
@@ -59,11 +67,24 @@ def krippendorff_alpha_nominal(data: Any) -> float | None:
     n = n_c.sum()
     if n <= 1:
         return None
-    disagree_obs = o.sum() - np.trace(o)
-    disagree_exp = (n_c.sum() ** 2 - (n_c ** 2).sum()) / (n - 1)
-    if disagree_exp == 0:
+    if level == "nominal":
+        delta = 1.0 - np.eye(cats.size)
+    elif level == "interval":
+        delta = (cats[:, None] - cats[None, :]) ** 2
+    else:  # ordinal: the values from c to k, less half of each end, squared
+        cum = np.concatenate([[0.0], np.cumsum(n_c)])
+        lo, hi = np.minimum.outer(np.arange(cats.size), np.arange(cats.size)), \
+            np.maximum.outer(np.arange(cats.size), np.arange(cats.size))
+        delta = (cum[hi + 1] - cum[lo] - (n_c[lo] + n_c[hi]) / 2) ** 2
+    expected = (np.outer(n_c, n_c) * delta).sum()
+    if expected == 0:
         return None
-    return float(1.0 - disagree_obs / disagree_exp)
+    return float(1.0 - (n - 1) * (o * delta).sum() / expected)
+
+
+def krippendorff_alpha_nominal(data: Any) -> float | None:
+    """Krippendorff's alpha for nominal data (see :func:`krippendorff_alpha`)."""
+    return krippendorff_alpha(data, "nominal")
 
 
 def fleiss_kappa(counts: Any) -> float | None:

@@ -24,7 +24,7 @@ from typing import Any, Callable, Sequence
 from ..clock import utc_now
 from ..paths import data_root
 from .schema import EVENT_FIELDS, FIELDS, IMAGES_DIR, FeedbackError, Label
-from .store import SCHEMA_VERSION, LabelStore, LabelTransaction, T
+from .store import SCHEMA_VERSION, LabelStore, LabelTransaction, Sql, T, select_labels_sql
 
 logger = logging.getLogger(__name__)
 
@@ -120,14 +120,96 @@ def _m2_events(con) -> None:
     )
 
 
-def _m3_placed_by(con) -> None:
-    """v3: labels.placed_by, the version that placed the item in an interleaved comparison
+def _m3_campaigns(con) -> None:
+    """v3: annotation campaigns (campaigns.py): the campaign, its pooled requests, who holds or
+    finished which request, the current grade per (request, annotator, item) and its history.
+    Times that are compared (claims, their expiry) are epoch seconds; the rest ISO 8601 text."""
+    con.execute(
+        """
+        CREATE TABLE IF NOT EXISTS campaigns (
+            name       TEXT COLLATE "C" PRIMARY KEY,
+            catalog_id TEXT NOT NULL DEFAULT '',
+            overlap    INTEGER NOT NULL,
+            depth      INTEGER NOT NULL,
+            pool       TEXT NOT NULL DEFAULT '[]',
+            guidelines TEXT NOT NULL DEFAULT '',
+            created_at TEXT COLLATE "C" NOT NULL,
+            created_by TEXT NOT NULL DEFAULT ''
+        )
+        """
+    )
+    con.execute(
+        """
+        CREATE TABLE IF NOT EXISTS campaign_requests (
+            campaign     TEXT COLLATE "C" NOT NULL,
+            request_id   TEXT COLLATE "C" NOT NULL,
+            position     INTEGER NOT NULL,
+            kind         TEXT NOT NULL DEFAULT '',
+            turns        TEXT NOT NULL DEFAULT '[]',
+            image_sha256 TEXT NOT NULL DEFAULT '',
+            image_path   TEXT NOT NULL DEFAULT '',
+            items        TEXT NOT NULL DEFAULT '[]',
+            PRIMARY KEY (campaign, request_id)
+        )
+        """
+    )
+    con.execute(
+        """
+        CREATE TABLE IF NOT EXISTS campaign_assignments (
+            campaign    TEXT COLLATE "C" NOT NULL,
+            request_id  TEXT COLLATE "C" NOT NULL,
+            annotator   TEXT COLLATE "C" NOT NULL,
+            state       TEXT NOT NULL,
+            claimed_at  DOUBLE PRECISION NOT NULL,
+            last_at     DOUBLE PRECISION NOT NULL,
+            expires_at  DOUBLE PRECISION NOT NULL,
+            finished_at TEXT NOT NULL DEFAULT '',
+            reason      TEXT NOT NULL DEFAULT '',
+            PRIMARY KEY (campaign, request_id, annotator)
+        )
+        """
+    )
+    con.execute(
+        """
+        CREATE TABLE IF NOT EXISTS campaign_judgements (
+            campaign   TEXT COLLATE "C" NOT NULL,
+            request_id TEXT COLLATE "C" NOT NULL,
+            annotator  TEXT COLLATE "C" NOT NULL,
+            item_id    TEXT COLLATE "C" NOT NULL,
+            grade      INTEGER NOT NULL,
+            created_at TEXT COLLATE "C" NOT NULL,
+            elapsed_ms BIGINT,
+            PRIMARY KEY (campaign, request_id, annotator, item_id)
+        )
+        """
+    )
+    con.execute(
+        """
+        CREATE TABLE IF NOT EXISTS campaign_events (
+            event_id   BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            campaign   TEXT COLLATE "C" NOT NULL,
+            request_id TEXT COLLATE "C" NOT NULL,
+            annotator  TEXT COLLATE "C" NOT NULL,
+            item_id    TEXT COLLATE "C" NOT NULL DEFAULT '',
+            grade      INTEGER,
+            reason     TEXT NOT NULL DEFAULT '',
+            created_at TEXT COLLATE "C" NOT NULL,
+            elapsed_ms BIGINT
+        )
+        """
+    )
+    con.execute("CREATE INDEX IF NOT EXISTS campaign_assignments_annotator"
+                " ON campaign_assignments(campaign, annotator)")
+
+
+def _m4_placed_by(con) -> None:
+    """v4: labels.placed_by, the version that placed the item in an interleaved comparison
     ('' for every label taken before)."""
     con.execute("ALTER TABLE labels ADD COLUMN IF NOT EXISTS placed_by TEXT NOT NULL DEFAULT ''")
 
 
 #: applied in order; migration i brings a database from version i to i + 1
-MIGRATIONS: list[Callable[[Any], None]] = [_m1_labels, _m2_events, _m3_placed_by]
+MIGRATIONS: list[Callable[[Any], None]] = [_m1_labels, _m2_events, _m3_campaigns, _m4_placed_by]
 assert len(MIGRATIONS) == SCHEMA_VERSION
 
 
@@ -306,6 +388,17 @@ class PostgresLabelStore(LabelStore):
     def _transact(self, label_ids: Sequence[str], fn: Callable[[LabelTransaction], T]) -> T:
         return self._run(lambda con: fn(_Transaction(con)), lock_ids=label_ids)
 
+    def _campaign_sql(self, fn: Callable[[Sql], T], lock: str | None = None) -> T:
+        def runner(con) -> Sql:
+            def sql(statement: str, params=()) -> list:
+                cur = con.execute(statement.replace("?", "%s"), tuple(params))
+                return cur.fetchall() if cur.description else []
+            return sql
+
+        # the lock is a transaction-level advisory lock on a key no label_id takes
+        return self._run(lambda con: fn(runner(con)),
+                         lock_ids=None if lock is None else [f"campaign:{lock}"])
+
     def _migrate(self, con, create: bool) -> None:
         with con.transaction():
             con.execute("SELECT pg_advisory_xact_lock(%s, %s)", _MIGRATION_LOCK)
@@ -339,16 +432,8 @@ class PostgresLabelStore(LabelStore):
 
     def _select(self, *, label_id: str | None = None, annotator: str | None = None,
                 session_id: str | None = None, include_retracted: bool = True) -> list[Label]:
-        clauses, params = [], []
-        for column, value in (("label_id", label_id), ("annotator", annotator),
-                              ("session_id", session_id)):
-            if value is not None:
-                clauses.append(f"{column} = %s")
-                params.append(value)
-        if not include_retracted:
-            clauses.append("label <> 0")
-        where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
-        sql = f"SELECT {_COLUMNS} FROM labels {where} ORDER BY created_at, label_id"
+        sql, params = select_labels_sql("%s", label_id=label_id, annotator=annotator,
+                                        session_id=session_id, include_retracted=include_retracted)
         return self._run(lambda con: [_row_to_label(r) for r in con.execute(sql, params).fetchall()])
 
     def count(self) -> int:

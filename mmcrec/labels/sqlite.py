@@ -22,7 +22,7 @@ from typing import Any, Callable, Sequence
 from ..clock import utc_now
 from ..paths import default_labels_db
 from .schema import EVENT_FIELDS, FIELDS, IMAGES_DIR, FeedbackError, Label
-from .store import SCHEMA_VERSION, LabelStore, LabelTransaction, T, is_database_url
+from .store import SCHEMA_VERSION, LabelStore, LabelTransaction, Sql, T, is_database_url, select_labels_sql
 
 logger = logging.getLogger(__name__)
 
@@ -89,14 +89,96 @@ def _m2_events(con: sqlite3.Connection) -> None:
     con.execute("CREATE INDEX IF NOT EXISTS labels_item ON labels(item_id)")
 
 
-def _m3_placed_by(con: sqlite3.Connection) -> None:
-    """v3: labels.placed_by, the version that placed the item in an interleaved comparison
+def _m3_campaigns(con: sqlite3.Connection) -> None:
+    """v3: annotation campaigns (campaigns.py): the campaign, its pooled requests, who holds or
+    finished which request, the current grade per (request, annotator, item) and its history.
+    Times that are compared (claims, their expiry) are epoch seconds; the rest ISO 8601 text."""
+    con.execute(
+        """
+        CREATE TABLE IF NOT EXISTS campaigns (
+            name       TEXT PRIMARY KEY,
+            catalog_id TEXT NOT NULL DEFAULT '',
+            overlap    INTEGER NOT NULL,
+            depth      INTEGER NOT NULL,
+            pool       TEXT NOT NULL DEFAULT '[]',
+            guidelines TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL DEFAULT ''
+        )
+        """
+    )
+    con.execute(
+        """
+        CREATE TABLE IF NOT EXISTS campaign_requests (
+            campaign     TEXT NOT NULL,
+            request_id   TEXT NOT NULL,
+            position     INTEGER NOT NULL,
+            kind         TEXT NOT NULL DEFAULT '',
+            turns        TEXT NOT NULL DEFAULT '[]',
+            image_sha256 TEXT NOT NULL DEFAULT '',
+            image_path   TEXT NOT NULL DEFAULT '',
+            items        TEXT NOT NULL DEFAULT '[]',
+            PRIMARY KEY (campaign, request_id)
+        )
+        """
+    )
+    con.execute(
+        """
+        CREATE TABLE IF NOT EXISTS campaign_assignments (
+            campaign    TEXT NOT NULL,
+            request_id  TEXT NOT NULL,
+            annotator   TEXT NOT NULL,
+            state       TEXT NOT NULL,
+            claimed_at  REAL NOT NULL,
+            last_at     REAL NOT NULL,
+            expires_at  REAL NOT NULL,
+            finished_at TEXT NOT NULL DEFAULT '',
+            reason      TEXT NOT NULL DEFAULT '',
+            PRIMARY KEY (campaign, request_id, annotator)
+        )
+        """
+    )
+    con.execute(
+        """
+        CREATE TABLE IF NOT EXISTS campaign_judgements (
+            campaign   TEXT NOT NULL,
+            request_id TEXT NOT NULL,
+            annotator  TEXT NOT NULL,
+            item_id    TEXT NOT NULL,
+            grade      INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            elapsed_ms INTEGER,
+            PRIMARY KEY (campaign, request_id, annotator, item_id)
+        )
+        """
+    )
+    con.execute(
+        """
+        CREATE TABLE IF NOT EXISTS campaign_events (
+            event_id   INTEGER PRIMARY KEY AUTOINCREMENT,
+            campaign   TEXT NOT NULL,
+            request_id TEXT NOT NULL,
+            annotator  TEXT NOT NULL,
+            item_id    TEXT NOT NULL DEFAULT '',
+            grade      INTEGER,
+            reason     TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            elapsed_ms INTEGER
+        )
+        """
+    )
+    con.execute("CREATE INDEX IF NOT EXISTS campaign_assignments_annotator"
+                " ON campaign_assignments(campaign, annotator)")
+
+
+def _m4_placed_by(con: sqlite3.Connection) -> None:
+    """v4: labels.placed_by, the version that placed the item in an interleaved comparison
     ('' for every label taken before)."""
     con.execute("ALTER TABLE labels ADD COLUMN placed_by TEXT NOT NULL DEFAULT ''")
 
 
 #: applied in order; migration i brings a database from user_version i to i + 1
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1_labels, _m2_events, _m3_placed_by]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1_labels, _m2_events, _m3_campaigns, _m4_placed_by]
 assert len(MIGRATIONS) == SCHEMA_VERSION
 
 _COLUMNS = ", ".join(FIELDS)  # the labels table has exactly the §4 columns
@@ -270,6 +352,15 @@ class SQLiteLabelStore(LabelStore):
         # BEGIN IMMEDIATE takes the database's write lock: every id is held
         return self._write(lambda con: fn(_Transaction(con)))
 
+    def _campaign_sql(self, fn: Callable[[Sql], T], lock: str | None = None) -> T:
+        def runner(con: sqlite3.Connection) -> Sql:
+            return lambda sql, params=(): con.execute(sql, tuple(params)).fetchall()
+
+        if lock is None:
+            return fn(runner(self._con()))
+        # BEGIN IMMEDIATE holds the database's write lock: one campaign writer at a time
+        return self._write(lambda con: fn(runner(con)))
+
     def _migrate(self) -> None:
         def run(con: sqlite3.Connection) -> None:
             version = con.execute("PRAGMA user_version").fetchone()[0]
@@ -307,16 +398,8 @@ class SQLiteLabelStore(LabelStore):
 
     def _select(self, *, label_id: str | None = None, annotator: str | None = None,
                 session_id: str | None = None, include_retracted: bool = True) -> list[Label]:
-        clauses, params = [], []
-        for column, value in (("label_id", label_id), ("annotator", annotator),
-                              ("session_id", session_id)):
-            if value is not None:
-                clauses.append(f"{column} = ?")
-                params.append(value)
-        if not include_retracted:
-            clauses.append("label != 0")
-        where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
-        sql = f"SELECT {_COLUMNS} FROM labels {where} ORDER BY created_at, label_id"
+        sql, params = select_labels_sql("?", label_id=label_id, annotator=annotator,
+                                        session_id=session_id, include_retracted=include_retracted)
         return [_row_to_label(r) for r in self._con().execute(sql, params).fetchall()]
 
     def count(self) -> int:

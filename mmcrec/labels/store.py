@@ -27,16 +27,16 @@ from typing import Any, Callable, Protocol, Sequence, TypeVar
 from ..clock import utc_now
 from .agreement import agreement, item_units
 from .formats import atomic_write, file_format, read_rows, write_rows
-from .schema import IMAGES_DIR, FeedbackError, Label, is_missing, same_label, to_str, validate_label
+from .schema import FIELDS, IMAGES_DIR, FeedbackError, Label, is_missing, same_label, to_str, validate_label
 from .sync import ENV_REPO, start_sync
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-#: tables as of this mmcrec: v1 labels, v2 events (+ indexes), v3 labels.placed_by; every
-#: backend migrates to it
-SCHEMA_VERSION = 3
+#: tables as of this mmcrec: v1 labels, v2 events (+ indexes), v3 annotation campaigns
+#: (campaigns.py), v4 labels.placed_by; every backend migrates to it
+SCHEMA_VERSION = 4
 
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
 
@@ -59,6 +59,11 @@ class LabelTransaction(Protocol):
     def keep_images(self, files: dict[str, Path]) -> None:
         """Make sure the database holds these images ``{sha256: local file}`` where the database
         is where images are kept; a no-op where the folder is the only copy."""
+
+
+#: ``sql(statement, params) -> rows``: one statement with ``?`` placeholders, on the connection of
+#: the current transaction; rows as tuples ([] for statements that return none)
+Sql = Callable[..., list]
 
 
 # --------------------------------------------------------------------------- image files
@@ -108,6 +113,21 @@ class _Image:
 # --------------------------------------------------------------------------- the store
 
 
+def select_labels_sql(placeholder: str, *, label_id: str | None = None, annotator: str | None = None,
+                      session_id: str | None = None, include_retracted: bool = True) -> tuple[str, list[str]]:
+    """The query behind :meth:`LabelStore._select` and its parameters, for a driver whose
+    parameter marker is ``placeholder`` (``?`` for sqlite3, ``%s`` for psycopg)."""
+    clauses, params = [], []
+    for column, value in (("label_id", label_id), ("annotator", annotator), ("session_id", session_id)):
+        if value is not None:
+            clauses.append(f"{column} = {placeholder}")
+            params.append(value)
+    if not include_retracted:
+        clauses.append("label <> 0")
+    where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+    return f"SELECT {', '.join(FIELDS)} FROM labels {where} ORDER BY created_at, label_id", params
+
+
 class LabelStore(ABC):
     """Relevance labels, durable once a call returns; safe to share between threads.
 
@@ -130,6 +150,12 @@ class LabelStore(ABC):
         commit it before returning ``fn``'s result.  A transient failure (busy database, lost
         connection) runs ``fn`` again, so ``fn`` must only act through its transaction.
         Raises :class:`FeedbackError` when the store cannot be reached in time."""
+
+    @abstractmethod
+    def _campaign_sql(self, fn: Callable[[Sql], T], lock: str | None = None) -> T:
+        """``fn(sql)`` on the campaign tables (campaigns.py).  With ``lock``: in one transaction
+        that no other caller with the same ``lock`` runs beside, committed before returning (a
+        transient failure runs ``fn`` again); without: plain reads."""
 
     @abstractmethod
     def _select(self, *, label_id: str | None = None, annotator: str | None = None,
@@ -279,6 +305,15 @@ class LabelStore(ABC):
             atomic_write(dest, image.data)
         except OSError as exc:
             raise FeedbackError(f"cannot store image {dest}: {exc}") from exc
+
+    def add_image(self, path: str | Path) -> tuple[str, str]:
+        """Keep the image file at ``path`` as labels' images are kept (by hash, and in the
+        database where it keeps them); ``(sha256, "images/<file>")``."""
+        image = self._resolve_image(Label(image_path=str(path)), None, None)
+        self._store_image(image)
+        if image.sha:
+            self._transact([f"image:{image.sha}"], lambda t: t.keep_images({image.sha: self._abs(image.rel)}))
+        return image.sha, image.rel
 
     # ----------------------------------------------------------------- write
 
