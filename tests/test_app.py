@@ -39,7 +39,7 @@ def test_api_names_are_stable(served):
     eps = client(url).view_api(print_info=False, return_format="dict")["named_endpoints"]
     for name in ["/chat", "/rerank", "/reset", "/explanation", "/feedback", "/my_ratings", "/label_stats",
                  "/export_labels", "/train_model", "/promote_model", "/rollback_model", "/model_versions",
-                 "/compare_start", "/compare_stop", "/compare_status"]:
+                 "/compare_start", "/compare_stop", "/compare_status", "/campaign_next", "/campaign_judge"]:
         assert name in eps, name
     assert [p["parameter_name"] for p in eps["/chat"]["parameters"]] == ["message", "history", "alpha_value"]
     assert [p["parameter_name"] for p in eps["/feedback"]["parameters"]] == ["target", "key", "label", "name"]
