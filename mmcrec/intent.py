@@ -92,7 +92,7 @@ def kind_preference(state: DialogueState, index: KindIndex, lm_vectors: list[np.
         it = state.intents[r]
         names = bool(it.kinds or it.groups)
         before = [b for b in rows if b < r and not state.superseded[b] and readings[b]]
-        if not names and before:  # "blue ones", "for tea lovers": qualifies the thing asked before
+        if not names and before and not state.turns[r].has_image:  # "blue ones": qualifies the thing asked before
             rows[r], readings[r] = rows[before[-1]], readings[before[-1]]
             continue
         v = lm_vectors[r]
