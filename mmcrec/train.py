@@ -15,9 +15,20 @@ TrainConfig.learn. Two losses:
   * the catalog's own image↔text pairs (InfoNCE): each item's picture, mapped to the shared space,
     should find the item's own text, so the image side learns even from few labels.
 
-Early stopping watches the pairwise loss on validation sessions (taken from the training side).
-The new model is written as the next version (v1, v2, ...) of the model registry (registry.py)
-with a card, and marked promotable only when it beats the current model on the held-out sessions.
+Early stopping watches the pairwise loss on validation sessions (taken from the training side);
+the trained scalars and maps are kept only if the validation sessions rank better with them.
+
+Click-through expansion (model.Expansion): each labelled item is pulled toward the (centred)
+requests whose shoppers liked it and pushed away from those that rejected it. Only explicit thumbs
+count: an item shown without one is no evidence. The pull λ and push μ are chosen by cross-
+validation over the training sessions (λ = 0: none), on the NDCG@10 of the thumbs-up items in the
+whole ranking, so an item liked elsewhere crowding a request's top 10 counts against it.
+
+The verdict is on held-out sessions (whole groups of sessions that asked the same thing or showed
+the same photo): promotable only with at least MIN_HELDOUT_SESSIONS of them and a 95% bootstrap
+interval of the NDCG@10 gain above 0; otherwise it says the evidence is too thin, or that the gain
+is not shown. The new model is written as the next version (v1, v2, ...) of the model registry
+(registry.py) with a card; its saved expansion also learns from the held-out sessions (same λ, μ).
 """
 from __future__ import annotations
 
