@@ -117,10 +117,48 @@ class Adapter:
 
 
 @dataclass
+class Expansion:
+    """What the labels taught about single items (click-through expansion, learned by `mmcrec train`).
+
+    Each labelled item's vectors are pulled toward the requests whose shoppers liked it and pushed
+    away from those that rejected it, so a new request that means the same finds it:
+
+        item_text'   = normalize(item_text   + offset_text)      (shared space: words and photos)
+        item_native' = normalize(item_native + offset_native)    (image features: photos only)
+
+    with offset = λ·mean(liked requests' vectors) − μ·mean(rejected ones). Rows follow `item_ids`;
+    items not listed (no labels, or not in the catalog served) are unchanged."""
+
+    item_ids: list[str] = field(default_factory=list)
+    text: np.ndarray | None = None  # (m, d) offsets in the shared space
+    native: np.ndarray | None = None  # (m, dn) offsets of the image features
+
+    def __len__(self) -> int:
+        return len(self.item_ids)
+
+    def offsets(self, catalog_ids: list[str], dims: tuple[int, int]) -> dict[str, torch.Tensor]:
+        """The offsets as dense float32 (n, ·) tensors over a catalog's items (zero rows for the
+        unlabelled), for `adapt_items`; {} when nothing was learned for this catalog."""
+        pos = {iid: i for i, iid in enumerate(catalog_ids)}
+        rows = [(r, pos[iid]) for r, iid in enumerate(self.item_ids) if iid in pos]
+        if not rows:
+            return {}
+        src, dst = np.array([r for r, _ in rows]), np.array([c for _, c in rows])
+        out = {}
+        for key, m, dim in (("text_offset", self.text, dims[0]), ("native_offset", self.native, dims[1])):
+            if m is not None and m.shape[1] == dim:
+                x = np.zeros((len(catalog_ids), dim), np.float32)
+                x[dst] = m[src]
+                out[key] = torch.from_numpy(x)
+        return out
+
+
+@dataclass
 class Model:
     params: ModelParams = field(default_factory=ModelParams)
     adapter: Adapter = field(default_factory=Adapter)
     card: dict = field(default_factory=lambda: {"version": "v0", "parent": None})
+    expansion: Expansion = field(default_factory=Expansion)
 
     @property
     def version(self) -> str:
@@ -133,7 +171,12 @@ class Model:
         d.mkdir(parents=True, exist_ok=False)  # a version is never overwritten
         tensors = {f"adapter.{k}": np.ascontiguousarray(v, np.float32) for k, v in self.adapter.tensors().items()}
         tensors["params"] = np.array(list(self.params.to_dict().values()), np.float32)
+        for k in ("text", "native"):
+            if len(self.expansion) and getattr(self.expansion, k) is not None:
+                tensors[f"expansion.{k}"] = np.ascontiguousarray(getattr(self.expansion, k), np.float32)
         save_file(tensors, str(d / "model.safetensors"))
+        if len(self.expansion):  # the rows' item ids (safetensors holds numbers only)
+            (d / "expansion_items.json").write_text(json.dumps(self.expansion.item_ids))
         card = dict(self.card)
         card.update(format=MODEL_FORMAT, params=self.params.to_dict())
         card.setdefault("created_at", utc_now())
@@ -157,13 +200,22 @@ class Model:
             raise ValueError(f"{d}: model format {card.get('format')} is newer than this mmcrec reads ({MODEL_FORMAT})")
         card.setdefault("version", d.name)
         params = ModelParams.from_dict(card.get("params") or {})  # missing keys keep defaults: old models load
-        adapter = Adapter()
+        adapter, expansion = Adapter(), Expansion()
         wfile = d / "model.safetensors"
         if wfile.is_file():
             for k, v in load_file(str(wfile)).items():
                 if k.startswith("adapter.") and k[8:] in Adapter.__dataclass_fields__:
                     setattr(adapter, k[8:], v.astype(np.float32))
-        return cls(params, adapter, card)
+                elif k in ("expansion.text", "expansion.native"):
+                    setattr(expansion, k[10:], v.astype(np.float32))
+        ids_file = d / "expansion_items.json"
+        if ids_file.is_file():
+            expansion.item_ids = [str(x) for x in json.loads(ids_file.read_text())]
+            for k in ("text", "native"):
+                m = getattr(expansion, k)
+                if m is not None and len(m) != len(expansion.item_ids):
+                    raise ValueError(f"{d}: expansion.{k} has {len(m)} rows for {len(expansion.item_ids)} items")
+        return cls(params, adapter, card, expansion)
 
 
 # -- the scoring core (torch): written once, used by Recommender and by `mmcrec train` ----------
@@ -225,10 +277,21 @@ def image_shared(shared: torch.Tensor, native: torch.Tensor, a: dict) -> torch.T
     return normalize(y + native @ a["bridge"]) if a.get("bridge") is not None else normalize(y)
 
 
+def offset(x: torch.Tensor, off: torch.Tensor | None) -> torch.Tensor:
+    """normalize(x + off) on the rows with an offset; the other rows exactly as they were."""
+    if off is None:
+        return x
+    off = off.to(x.dtype)
+    return torch.where(off.ne(0).any(-1, keepdim=True), normalize(x + off), x)
+
+
 def adapt_items(raw: dict, a: dict) -> dict:
-    """Item matrices (text, image, native, has_image) as the model sees them."""
-    return {"text": adapt(raw["text"], a.get("text")), "image": image_shared(raw["image"], raw["native"], a),
-            "native": adapt(raw["native"], a.get("native")), "has_image": raw["has_image"]}
+    """Item matrices (text, image, native, has_image) as the model sees them: the adapter's maps,
+    then the expansion's per-item offsets where raw carries them (text_offset, native_offset)."""
+    text = offset(adapt(raw["text"], a.get("text")), raw.get("text_offset"))
+    native = offset(adapt(raw["native"], a.get("native")), raw.get("native_offset"))
+    return {"text": text, "image": image_shared(raw["image"], raw["native"], a), "native": native,
+            "has_image": raw["has_image"]}
 
 
 def adapt_queries(d: dict, a: dict) -> dict:

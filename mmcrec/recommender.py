@@ -189,7 +189,8 @@ class Recommender:
         matmuls are bandwidth-bound); the similarities are mixed in float64."""
         ix = self.index
         t = lambda x: torch.from_numpy(np.ascontiguousarray(x, np.float32))  # noqa: E731
-        raw = {"text": t(ix.text), "image": t(ix.image), "native": t(ix.native), "has_image": torch.from_numpy(ix.has_image)}
+        raw = {"text": t(ix.text), "image": t(ix.image), "native": t(ix.native), "has_image": torch.from_numpy(ix.has_image),
+               **model.expansion.offsets(self.catalog.ids, (ix.text.shape[1], ix.native.shape[1]))}
         a = adapter_tensors(model.adapter)
         with torch.no_grad():
             items = adapt_items(raw, a)

@@ -15,9 +15,20 @@ TrainConfig.learn. Two losses:
   * the catalog's own image↔text pairs (InfoNCE): each item's picture, mapped to the shared space,
     should find the item's own text, so the image side learns even from few labels.
 
-Early stopping watches the pairwise loss on validation sessions (taken from the training side).
-The new model is written as the next version (v1, v2, ...) of the model registry (registry.py)
-with a card, and marked promotable only when it beats the current model on the held-out sessions.
+Early stopping watches the pairwise loss on validation sessions (taken from the training side);
+the trained scalars and maps are kept only if the validation sessions rank better with them.
+
+Click-through expansion (model.Expansion): each labelled item is pulled toward the (centred)
+requests whose shoppers liked it and pushed away from those that rejected it. Only explicit thumbs
+count: an item shown without one is no evidence. The pull λ and push μ are chosen by cross-
+validation over the training sessions (λ = 0: none), on the NDCG@10 of the thumbs-up items in the
+whole ranking, so an item liked elsewhere crowding a request's top 10 counts against it.
+
+The verdict is on held-out sessions (whole groups of sessions that asked the same thing or showed
+the same photo): promotable only with at least MIN_HELDOUT_SESSIONS of them and a 95% bootstrap
+interval of the NDCG@10 gain above 0; otherwise it says the evidence is too thin, or that the gain
+is not shown. The new model is written as the next version (v1, v2, ...) of the model registry
+(registry.py) with a card; its saved expansion also learns from the held-out sessions (same λ, μ).
 """
 from __future__ import annotations
 
@@ -39,6 +50,7 @@ from .evaluate import ModelSystem, evaluate, mrr, ndcg_at
 from .images import ImageError, open_image
 from .model import (
     Adapter,
+    Expansion,
     Model,
     ModelParams,
     adapt_items,
@@ -46,7 +58,10 @@ from .model import (
     adapter_tensors,
     constrained,
     dialogue_tensors,
+    masked_softmax,
+    normalize,
     score,
+    turn_logits,
     turn_scores,
     unconstrained,
 )
@@ -54,6 +69,8 @@ from .recommender import Recommender
 from .registry import Registry
 
 HELDOUT_FRACTION = 0.2  # of sessions: the verdict
+MIN_HELDOUT_SESSIONS = 15  # fewer held-out sessions than this: the evidence is too thin to promote
+BOOTSTRAP = 2000  # resamples of the held-out sessions for the verdict's 95% interval
 VALID_FRACTION = 0.15  # of the remaining sessions: early stopping
 MAX_TRAIN_ITEMS = 4096  # bigger catalogs train on the labelled items plus a sample of the rest
 RANK = 64  # of the residual maps
@@ -76,6 +93,11 @@ class TrainConfig:
     n_unseen: int = 8  # unseen items sampled per thumbs-up
     max_epochs: int = 60
     patience: int = 10
+    # click-through expansion: the pull toward liking requests (λ) and push from rejecting ones (μ),
+    # each chosen by cross-validation over the training sessions from these grids
+    expand_pull: tuple = (0.0, 0.1, 0.25, 0.5, 1.0)
+    expand_push: tuple = (0.0, 0.25, 0.5)
+    expand_folds: int = 4
 
 
 class TrainError(ValueError):
@@ -232,13 +254,10 @@ def check_labels(counts: dict) -> None:
         raise TrainError("labels come from a single session: need at least 2 sessions to hold some out")
 
 
-def split_by_session(examples: list[Example], seed: int, fraction: float = HELDOUT_FRACTION) -> tuple[list, list]:
-    """Whole sessions go to one side: a session's dialogues never straddle train and held-out.
-
-    Sessions that asked the very same thing (same turns and image) are kept together too, so the
-    held-out side measures dialogues the model has not seen, not memory; unless that would leave
-    fewer than 5 groups, when plain sessions are used.
-    """
+def session_groups(examples: list[Example]) -> dict[str, str]:
+    """Each session's group: sessions that asked the very same thing (same turns and image) or
+    showed the same photo are one group, so a held-out side measures asks and pictures the model
+    has not seen, not memory. Fewer than 5 groups: plain sessions."""
     sessions = sorted({e.session_id for e in examples})
     parent = {s: s for s in sessions}
 
@@ -250,16 +269,23 @@ def split_by_session(examples: list[Example], seed: int, fraction: float = HELDO
 
     first: dict[tuple, str] = {}
     for e in examples:
-        key = (tuple(e.turns), e.image_sha256)
-        if key in first:
-            a, b = find(first[key]), find(e.session_id)
-            if a != b:
-                parent[max(a, b)] = min(a, b)
-        else:
-            first[key] = e.session_id
+        for key in [(tuple(e.turns), e.image_sha256)] + ([("photo", e.image_sha256)] if e.image_sha256 else []):
+            if key in first:
+                a, b = find(first[key]), find(e.session_id)
+                if a != b:
+                    parent[max(a, b)] = min(a, b)
+            else:
+                first[key] = e.session_id
     group = {s: find(s) for s in sessions}
     if len(set(group.values())) < 5:
         group = {s: s for s in sessions}
+    return group
+
+
+def split_by_session(examples: list[Example], seed: int, fraction: float = HELDOUT_FRACTION) -> tuple[list, list]:
+    """Whole sessions go to one side: a session's dialogues never straddle train and held-out,
+    and neither do the sessions of one group (`session_groups`: same ask or same photo)."""
+    group = session_groups(examples)
     units = sorted(set(group.values()))
     rng = np.random.default_rng(seed)
     order = [units[i] for i in rng.permutation(len(units))]
@@ -444,14 +470,134 @@ def catalog_infonce(a: dict, items_raw: dict, temp: float = 0.05) -> torch.Tenso
     return 0.5 * (torch.nn.functional.cross_entropy(logits, target) + torch.nn.functional.cross_entropy(logits.T, target))
 
 
+# -- click-through expansion: items pulled toward the requests that liked them ------------------
+
+
+@torch.no_grad()
+def request_vectors(p, a: dict, batch: dict) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Each labelled dialogue as one request vector per item space, its turns mixed by the model's
+    own turn attention: (B, d) shared space (words, and photos' shared vectors), (B, dn) image
+    features (photo turns only), and (B,) whether it had a photo."""
+    q = adapt_queries(batch, a)
+    ht, hi = q["has_text"], q["has_image"]
+    w = masked_softmax(turn_logits(q, p), ht | hi).to(q["text"].dtype)
+    htf, hif = ht.to(w.dtype)[..., None], hi.to(w.dtype)[..., None]
+    shared = (htf * q["text"] + hif * q["image_shared"]) / (htf + hif).clamp(min=1.0)
+    wi = w * hi.to(w.dtype)
+    native = (wi[..., None] * q["image_native"]).sum(-2)
+    return normalize((w[..., None] * shared).sum(-2)), normalize(native), wi.sum(-1) > 0
+
+
+def expansion_sums(examples: list[Example], vecs: tuple, local: dict[int, int], n: int) -> dict:
+    """Per item (local positions): the summed request vectors of the dialogues that liked it and
+    of those that rejected it, and their counts. Only explicit thumbs count: an item shown
+    without a thumb (not looked at, often far down the page) is no evidence either way."""
+    shared, native, has_img = (v.cpu() for v in vecs)
+    # centred on the average request: what is shared by all asks would pull a liked item
+    # toward every request alike
+    seen = sorted({ex.row for ex in examples})
+    shared = shared - shared[seen].mean(0)
+    photo = [r for r in seen if has_img[r]]
+    if photo:
+        native = native - native[photo].mean(0)
+    out = {}
+    for side in ("up", "down"):
+        rows = [(ex.row, local[i]) for ex in examples for i in getattr(ex, side) if i in local]
+        r = torch.tensor([a for a, _ in rows], dtype=torch.long)
+        it = torch.tensor([b for _, b in rows], dtype=torch.long)
+        img = has_img[r] if len(r) else torch.zeros(0, dtype=torch.bool)
+        out[side] = torch.zeros(n, shared.shape[1]).index_add_(0, it, shared[r].float())
+        out[side + "_n"] = torch.zeros(n).index_add_(0, it, torch.ones(len(it)))
+        out[side + "_img"] = torch.zeros(n, native.shape[1]).index_add_(0, it[img], native[r[img]].float())
+        out[side + "_img_n"] = torch.zeros(n).index_add_(0, it[img], torch.ones(int(img.sum())))
+    return out
+
+
+def expansion_offsets(sums: dict, pull: float, push: float, has_image: torch.Tensor) -> dict:
+    """offset = pull·mean(liked requests) − push·mean(rejected ones), per item space; zero for
+    items without labels (and, in the image-feature space, for items without a picture)."""
+    def mean(key: str) -> torch.Tensor:
+        return sums[key] / sums[key + "_n"].clamp(min=1.0)[:, None]
+
+    text = pull * mean("up") - push * mean("down")
+    native = (pull * mean("up_img") - push * mean("down_img")) * has_image.cpu()[:, None].float()
+    return {"text_offset": text, "native_offset": native}
+
+
+def to(d: dict, device: str) -> dict:
+    return {k: v.to(device) for k, v in d.items()}
+
+
+def make_expansion(sums: dict, pull: float, push: float, has_image: torch.Tensor, ids: list[str]) -> Expansion:
+    """The Expansion a model saves: the labelled items' offsets (none when λ = μ = 0)."""
+    if pull == 0 and push == 0:
+        return Expansion()
+    off = expansion_offsets(sums, pull, push, has_image)
+    rows = np.flatnonzero((sums["up_n"] + sums["down_n"]).numpy() > 0)
+    return Expansion([ids[r] for r in rows], off["text_offset"][rows].numpy().astype(np.float32),
+                     off["native_offset"][rows].numpy().astype(np.float32))
+
+
+def with_expansion(items_raw: dict, model: Model, ids: list[str], device: str) -> dict:
+    """The training items' matrices with `model`'s expansion offsets, as serving applies them."""
+    dims = (items_raw["text"].shape[1], items_raw["native"].shape[1])
+    return {**items_raw, **to(model.expansion.offsets(ids, dims), device)}
+
+
+def fold_of(examples: list[Example], k: int, seed: int) -> np.ndarray:
+    """A fold per example for cross-validation, whole session groups (`session_groups`) at a time."""
+    group = session_groups(examples)
+    units = sorted(set(group.values()))
+    perm = np.random.default_rng(seed).permutation(len(units))
+    unit_fold = {units[u]: int(i % k) for i, u in enumerate(perm)}
+    return np.array([unit_fold[group[e.session_id]] for e in examples])
+
+
+def choose_expansion(cfg: "TrainConfig", p, a: dict, items_raw: dict, batch: dict, examples: list[Example],
+                     local: dict[int, int], seed: int) -> dict:
+    """λ (pull) and μ (push) by cross-validation over the training sessions: each fold's dialogues
+    are scored with the expansion learned from the other folds, and the pair with the best mean
+    NDCG@10 of the judged items wins (λ = 0 is no expansion; ties keep the smaller values)."""
+    n = items_raw["text"].shape[0]
+    k = min(cfg.expand_folds, len(set(session_groups(examples).values())))
+    if k < 2:
+        return {"pull": 0.0, "push": 0.0, "cv_ndcg": None, "grid": []}
+    folds = fold_of(examples, k, seed)
+    vecs = request_vectors(p, a, batch)
+    dev = items_raw["text"].device
+    grid = []
+    per_fold = []
+    for f in range(k):
+        tr = [e for e, g in zip(examples, folds) if g != f]
+        te = [e for e, g in zip(examples, folds) if g == f]
+        rows = sorted({e.row for e in te})
+        sub = {key: v[rows] for key, v in batch.items()}
+        remap = {r: j for j, r in enumerate(rows)}
+        te = [dataclasses.replace(e, row=remap[e.row]) for e in te]
+        per_fold.append((expansion_sums(tr, vecs, local, n), sub, te))
+    for pull in cfg.expand_pull:
+        for push in (cfg.expand_push if pull > 0 else (0.0,)):
+            vals = []
+            for sums, sub, te in per_fold:
+                off = {key: v.to(dev) for key, v in expansion_offsets(sums, pull, push, items_raw["has_image"]).items()}
+                y = score_examples(p, a, {**items_raw, **off}, sub)
+                vals += label_metrics(y, te, local)["per_dialogue"]
+            grid.append({"pull": pull, "push": push, "ndcg": float(np.mean(vals)) if vals else 0.0})
+    best = max(grid, key=lambda g: g["ndcg"])  # the first best: the grid runs smallest first
+    return {"pull": best["pull"], "push": best["push"], "cv_ndcg": best["ndcg"], "grid": grid}
+
+
 # -- metrics on labelled dialogues -------------------------------------------------------------
 
 
 def label_metrics(y: np.ndarray, examples: list[Example], local: dict[int, int], k: int = 10) -> dict:
-    """AUC of up vs down (pairs within a dialogue), and NDCG@k and MRR of the thumbs-up items
-    among the judged items of each dialogue (condensed lists: items nobody judged are left out,
-    so a model is not penalised for surfacing good items the labelling model never showed)."""
-    wins, pairs, ndcgs, mrrs = 0.0, 0, [], []
+    """AUC of up vs down (pairs within a dialogue); NDCG@k and MRR of the thumbs-up items among
+    the judged items of each dialogue (condensed lists: a model is not penalised for surfacing
+    good items the labelling model never showed); and NDCG@k of the thumbs-up items in the whole
+    ranking (`ndcg_all`, per dialogue in `per_dialogue`): the condensed lists cannot see an item
+    liked elsewhere pushing into a request's top k, this one does, so it is what settings are
+    chosen and verdicts given on."""
+    wins, pairs, ndcgs, mrrs, full, sessions = 0.0, 0, [], [], [], []
     for ex in examples:
         s = y[ex.row]
         up = [local[i] for i in ex.up]
@@ -460,18 +606,25 @@ def label_metrics(y: np.ndarray, examples: list[Example], local: dict[int, int],
             for d in down:
                 pairs += 1
                 wins += 1.0 if s[u] > s[d] else 0.5 if s[u] == s[d] else 0.0
+        rel = {str(u): 1 for u in up}
         if up and down:
             judged = np.array(up + down)
             ranked = [str(i) for i in judged[np.argsort(-s[judged], kind="stable")]]
-            rel = {str(u): 1 for u in up}
             ndcgs.append(ndcg_at(ranked, rel, k))
             mrrs.append(mrr(ranked, rel))
+        if up:
+            top = np.argsort(-s, kind="stable")[:k]
+            full.append(ndcg_at([str(i) for i in top], rel, k))
+            sessions.append(ex.session_id)
     return {
         "auc": wins / pairs if pairs else None,
         "ndcg": float(np.mean(ndcgs)) if ndcgs else None,
         "mrr": float(np.mean(mrrs)) if mrrs else None,
+        "ndcg_all": float(np.mean(full)) if full else None,
         "pairs": pairs,
         "n": len(ndcgs),
+        "per_dialogue": full,
+        "sessions": sessions,
     }
 
 
@@ -481,15 +634,45 @@ def score_examples(p: ModelParams, a: dict, items_raw: dict, batch: dict, chunk:
     return np.concatenate([forward(p, a, items_raw, batch, slice(s, s + chunk)).float().cpu().numpy() for s in range(0, n, chunk)]) if n else np.zeros((0, 0))
 
 
-def is_better(new: dict, cur: dict) -> bool:
-    """Promotable: higher NDCG@10 on the held-out sessions, and AUC and MRR no worse (by 0.01)."""
-    if new.get("ndcg") is None or cur.get("ndcg") is None:
-        return False
-    ok = new["ndcg"] > cur["ndcg"] + 1e-9
-    for m in ("auc", "mrr"):
-        if new.get(m) is not None and cur.get(m) is not None:
-            ok = ok and new[m] >= cur[m] - 0.01
-    return bool(ok)
+def bootstrap_ci(diffs: list[float], units: list[str], seed: int = 0, n_boot: int = BOOTSTRAP) -> tuple[float, float]:
+    """95% interval of the mean difference, resampling whole units (sessions) with replacement."""
+    by: dict[str, list[float]] = {}
+    for d, u in zip(diffs, units):
+        by.setdefault(u, []).append(d)
+    sums = np.array([sum(v) for v in by.values()])
+    counts = np.array([len(v) for v in by.values()])
+    rng = np.random.default_rng(seed)
+    pick = rng.integers(0, len(sums), size=(n_boot, len(sums)))
+    means = sums[pick].sum(1) / counts[pick].sum(1)
+    return float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))
+
+
+def verdict(new: dict, cur: dict, min_sessions: int = MIN_HELDOUT_SESSIONS, seed: int = 0) -> dict:
+    """Promotable only when the held-out sessions say so: at least `min_sessions` of them, and the
+    95% bootstrap interval (over sessions) of the NDCG@10 gain above 0. Says when it is too thin."""
+    diffs = [a - b for a, b in zip(new.get("per_dialogue") or [], cur.get("per_dialogue") or [])]
+    units = list(new.get("sessions") or [])
+    n = len(set(units))
+    out = {"sessions": n, "min_sessions": min_sessions, "gain": float(np.mean(diffs)) if diffs else None, "ci": None}
+    if n < 2:
+        return {**out, "promotable": False, "too_thin": True,
+                "text": f"evidence too thin: {n} held-out session{'s' * (n != 1)} with a thumbs up (need {min_sessions})"}
+    lo, hi = bootstrap_ci(diffs, units, seed)
+    out["ci"] = [lo, hi]
+    gain = f"NDCG@10 of the thumbs-up items in the whole ranking {out['gain']:+.3f} (95% CI {lo:+.3f} to {hi:+.3f}, {n} held-out sessions)"
+    if n < min_sessions:
+        return {**out, "promotable": False, "too_thin": True,
+                "text": f"evidence too thin: {gain}; need at least {min_sessions} held-out sessions"}
+    if lo > 0:
+        return {**out, "promotable": True, "too_thin": False, "text": f"better on held-out labels: {gain}"}
+    return {**out, "promotable": False, "too_thin": False,
+            "text": f"not shown better on held-out labels: {gain}; the interval includes no gain" if hi >= 0 else
+                    f"worse on held-out labels: {gain}"}
+
+
+def summary(m: dict) -> dict:
+    """label_metrics without the per-dialogue lists (for the card and the table)."""
+    return {k: v for k, v in m.items() if k not in ("per_dialogue", "sessions")}
 
 
 # -- training ------------------------------------------------------------------------------------
@@ -508,6 +691,7 @@ class TrainResult:
     seconds: float
     table: str = ""
     model: Model | None = None
+    verdict: str = ""  # the verdict in words: the gain with its interval, or why there is none
 
 
 def train_next(
@@ -575,10 +759,17 @@ def train_next(
     }
 
     _say(progress, 0.08, f"encoding {len(examples)} labelled dialogues")
+    cfg = config or TrainConfig()
+    ids = [catalog.ids[i] for i in items]
+    # the expansion's own copies of the dialogues (featurize numbers each list's rows)
+    exp_train = [dataclasses.replace(e) for e in train_ex]
+    exp_held = [dataclasses.replace(e) for e in held_ex]
+    b_exp = featurize(exp_train, rec, items, device)
+    parent_p, parent_a = frozen(current, device)
+    choice = choose_expansion(cfg, parent_p, parent_a, items_raw, b_exp, exp_train, local, seed)
     b_fit = featurize(fit_ex, rec, items, device)
     b_val = featurize(val_ex, rec, items, device) if val_ex is not fit_ex else b_fit
     b_held = featurize(held_ex, rec, items, device)
-    cfg = config or TrainConfig()
     vpairs = pairs_of(val_ex, local, b_val["mask"], cfg.n_unseen, np.random.default_rng(seed + 7))
 
     model = Trainable(current, rec.dims, cfg.rank, cfg.learn).to(device)
@@ -643,12 +834,38 @@ def train_next(
         "train": {"config": dataclasses.asdict(cfg), "epochs": epochs, "device": device, "validation_loss": {"start": start_val, "best": best},
                   "items": int(len(items))},
     }
-    new = model.to_model(card)
-    m_cur = label_metrics(score_examples(*frozen(current, device), items_raw, b_held), held_ex, local)
-    m_new = label_metrics(score_examples(*frozen(new, device), items_raw, b_held), held_ex, local)
-    metrics = {"heldout": {"current": m_cur, "new": m_new}}
+    trained = model.to_model(card)
+    # the trained scalars and maps are kept only if the validation sessions prefer them, both
+    # with the expansion the fitting sessions give
+    pull, push = choice["pull"], choice["push"]
+
+    def val_ndcg(m: Model) -> float:
+        p, a = frozen(m, device)
+        off = expansion_offsets(expansion_sums(fit_ex, request_vectors(p, a, b_fit), local, len(items)), pull, push, items_raw["has_image"])
+        return label_metrics(score_examples(p, a, {**items_raw, **to(off, device)}, b_val), val_ex, local)["ndcg_all"] or 0.0
+
+    keep_trained = val_ex is not fit_ex and val_ndcg(trained) > val_ndcg(Model(current.params, current.adapter))
+    base = trained if keep_trained else Model(current.params, current.adapter, card)
+    p_base, a_base = frozen(base, device)
+    sums = expansion_sums(exp_train, request_vectors(p_base, a_base, b_exp), local, len(items))
+    new = Model(base.params, base.adapter, card, make_expansion(sums, pull, push, items_raw["has_image"], ids))
+    card["expansion"] = {"pull": pull, "push": push, "cv_ndcg": choice["cv_ndcg"], "grid": choice["grid"],
+                         "trained_scalars_kept": keep_trained}
+
+    def held_metrics(m: Model) -> dict:
+        return label_metrics(score_examples(*frozen(m, device), with_expansion(items_raw, m, ids, device), b_held), held_ex, local)
+
+    m_cur, m_new = held_metrics(current), held_metrics(new)
+    decision = verdict(m_new, m_cur, seed=seed)
+    if len(new.expansion) or pull > 0:
+        # the verdict measured the expansion from the training sessions; the saved one also
+        # learns from the held-out sessions (same λ, μ: more labels, no new choices)
+        held_sums = expansion_sums(exp_held, request_vectors(p_base, a_base, featurize(exp_held, rec, items, device)), local, len(items))
+        new.expansion = make_expansion({k: sums[k] + held_sums[k] for k in sums}, pull, push, items_raw["has_image"], ids)
+        card["expansion"]["items"] = len(new.expansion)
+    metrics = {"heldout": {"current": summary(m_cur), "new": summary(m_new)}, "verdict": decision}
     rows = [{"set": "held-out labels", "kind": "all", "metric": m, "current": m_cur[m], "new": m_new[m], "n": m_new["n"]}
-            for m in ("auc", "ndcg", "mrr")]
+            for m in ("auc", "ndcg", "mrr")]  # the verdict line gives the whole-ranking NDCG@10
     if queries:
         _say(progress, 0.9, f"evaluating on {len(queries)} labelled queries")
         metrics["queries"] = {"current": query_metrics(rec, current, queries), "new": query_metrics(rec, new, queries)}
@@ -657,17 +874,18 @@ def train_next(
             c, nn = (q_cur["overall"], q_new["overall"]) if kind == "overall" else (q_cur["by_kind"][kind], q_new["by_kind"][kind])
             for m in ("ndcg", "recall", "mrr"):
                 rows.append({"set": "labelled queries", "kind": kind, "metric": m, "current": c[m], "new": nn[m], "n": nn["n"]})
-    promotable = is_better(m_new, m_cur)
-    new.card.update(metrics={"heldout": m_new, "heldout_parent": m_cur, **({"queries": metrics["queries"]["new"]} if queries else {})},
+    promotable = decision["promotable"]
+    new.card.update(metrics={"heldout": summary(m_new), "heldout_parent": summary(m_cur), "verdict": decision,
+                             **({"queries": metrics["queries"]["new"]} if queries else {})},
                     promotable=promotable)
     version, out_dir = reg.new_version_dir()
     new.card["version"] = version
     out_dir.rmdir()  # reserved above; Model.save creates it (and never overwrites)
     new.save(out_dir)
     new = Model.load(out_dir)
-    _say(progress, 1.0, f"{version}: {'promotable' if promotable else 'not better than ' + current.version}")
+    _say(progress, 1.0, f"{version}: {'promotable' if promotable else 'not promotable'}: {decision['text']}")
     res = TrainResult(version, out_dir, current.version, promotable, rows, metrics, reg.metrics_by_version(), counts,
-                      time.perf_counter() - t0, model=new)
+                      time.perf_counter() - t0, model=new, verdict=decision["text"])
     res.table = format_result(res)
     return res
 
@@ -704,6 +922,5 @@ def format_result(res: TrainResult) -> str:
     lines.append("")
     lines.append(f"labels: {c['labels']} ({c['up']} up, {c['down']} down) in {c['dialogues']} dialogues from {c['sessions']} sessions; "
                  f"trained on {c['train_sessions']} sessions, held out {c['heldout_sessions']}; {res.seconds:.1f}s")
-    verdict = "PROMOTABLE: better than" if res.promotable else "not promotable: not better than"
-    lines.append(f"{res.version}: {verdict} {res.parent} on held-out labels")
+    lines.append(f"{res.version}: {'PROMOTABLE' if res.promotable else 'not promotable'} against {res.parent}: {res.verdict}")
     return "\n".join(lines)
