@@ -34,6 +34,10 @@ def _train(ctx, who=BOSS):
     return v
 
 
+def res_verdict_shown(status: str) -> bool:
+    return "promotable" in status and ("95% CI" in status or "too thin" in status)
+
+
 def test_train_promote_rollback(served, tmp_path):
     ctx = make_ctx(served, tmp_path, models_dir=tmp_path / "models", admins={"boss"})
     n = record_favouring(ctx, "kitchen")
@@ -47,6 +51,8 @@ def test_train_promote_rollback(served, tmp_path):
     assert {r[3] for r in v1.table} == {"AUC up>down", "NDCG@10", "MRR"}
     assert all(r[4] != "-" and r[5] != "-" for r in v1.table)
     assert [r[0] for r in v1.versions] == ["v1"] and "v1" in v1.status
+    # the verdict in the page is the trainer's, with its interval or why there is none
+    assert res_verdict_shown(v1.status)
     assert ctx.model_version == "v0" and reg.current() is None  # training never swaps the served model
     assert [tr.name for tr in v1.figure.data][:3] == ["NDCG@10", "AUC up>down", "MRR"]
 

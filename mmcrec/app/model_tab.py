@@ -116,10 +116,10 @@ def train_model(ctx: AppContext, who: Identity, progress: Callable[[float, str],
         ctx.train_lock.release()
     table = comparison_rows(res)
     c = res.counts
-    verdict = (f"**{res.version} is promotable**: better than {md_escape(res.parent)} on held-out labels."
+    verdict = (f"**{res.version} is promotable**: better than {md_escape(res.parent)} on held-out labels"
                if res.promotable else
-               f"**{res.version} is not promotable**: not better than {md_escape(res.parent)} on held-out labels "
-               "(it can still be promoted by hand).")
+               f"**{res.version} is not promotable** (it can still be promoted by hand)")
+    verdict += f" — {md_escape(res.verdict)}." if res.verdict else "."
     status = (f"Trained **{res.version}** in {res.seconds:.1f}s from {c['labels']} labels ({c['up']} 👍, {c['down']} 👎) "
               f"in {c['sessions']} sessions; held out {c['heldout_sessions']} session(s). {verdict} "
               f"Columns: current = {md_escape(res.parent)}, new = {res.version}.")
