@@ -12,6 +12,20 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_CATALOG = ROOT / "assets" / "catalog.csv"
 QUERY_IMAGES = ROOT / "tests" / "data" / "query_images"
+#: Debian's chromium, driven by Playwright (its own browser download is not used)
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def browser_marks() -> list:
+    """pytest marks of a browser test: slow, and skipped with a reason where chromium is absent."""
+    import os
+
+    import pytest
+
+    return [pytest.mark.browser, pytest.mark.slow,
+            pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"{CHROMIUM} is absent (apt-get install chromium)")]
 
 
 def free_port() -> int:

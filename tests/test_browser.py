@@ -8,19 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from app_support import launch, make_ctx, query_image
+from app_support import CHROMIUM, CHROMIUM_FLAGS, browser_marks, launch, make_ctx, query_image
 
 from mmcrec.labels import Label, make_label_id
 
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"{CHROMIUM} is absent (apt-get install chromium)"),
-]
+pytestmark = browser_marks()
 
 
 @pytest.fixture
@@ -28,7 +20,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
         yield b
         b.close()
 

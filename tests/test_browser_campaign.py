@@ -4,23 +4,14 @@ of both land in the test's folder (the README's come from here)."""
 from __future__ import annotations
 
 import json
-import os
 
 import pytest
 
-from app_support import launch, make_ctx, query_image
+from app_support import CHROMIUM, CHROMIUM_FLAGS, browser_marks, launch, make_ctx, query_image
 
 from mmcrec.labels.campaigns import Campaigns
 
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"{CHROMIUM} is absent (apt-get install chromium)"),
-]
+pytestmark = browser_marks()
 
 GUIDELINES = ("# How to grade\n- **2**: exactly what was asked\n- **1**: acceptable\n- **0**: not relevant\n\n"
               "<img src=x onerror=alert(1)> stays text")
@@ -45,7 +36,7 @@ def test_keyboard_judging_and_dashboard(demo_rec, tmp_path):
     dialogs: list[str] = []
     try:
         with sync_playwright() as p:
-            b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+            b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
             page = b.new_page(viewport={"width": 1280, "height": 900})
             page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
             page.goto(url, wait_until="domcontentloaded")
