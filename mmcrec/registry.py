@@ -9,6 +9,11 @@
 Versions are numbered above every number ever used here and never overwritten. The served model
 is the last promotion; with none, the built-in defaults (v0). Rollback removes the last
 promotion, so the one before it serves again.
+
+registry.json is the pointer every app replica follows: it lives beside the versions (shared
+storage all replicas mount, since they load the weights from there too) and is only ever
+replaced whole (os.replace), so a reader sees the old file or the new one. A replica stats it
+before each turn (`stamp`) and reads it only when it changed (mmcrec/app/context.py).
 """
 from __future__ import annotations
 
@@ -35,6 +40,15 @@ class Registry:
     @property
     def file(self) -> Path:
         return self.root / "registry.json"
+
+    def stamp(self) -> tuple | None:
+        """Changes whenever registry.json is replaced (a new inode each time); None without one.
+        One stat: cheap enough to check before every turn."""
+        try:
+            st = os.stat(self.file)
+        except OSError:
+            return None
+        return st.st_ino, st.st_mtime_ns, st.st_size
 
     def _read(self) -> dict:
         try:
