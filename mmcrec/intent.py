@@ -113,7 +113,7 @@ def kind_preference(state: DialogueState, index: KindIndex, lm_vectors: list[np.
         readings[r] = got
         row = np.zeros(n, np.float32)
         for g in got:
-            np.maximum(row, g.confidence * g.mask, out=row)
+            np.maximum(row, g.mask * np.float32(g.confidence), out=row)  # float32: no n-long float64 temporary
         rows[r] = row
     live = [r for r in dict.fromkeys(state.content_of) if not state.superseded[r] and readings.get(r)]
     state.inferred = [{"kind": g.label, "confidence": round(g.confidence, 2)} for g in readings[live[-1]]] if live else []
