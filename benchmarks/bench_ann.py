@@ -56,6 +56,8 @@ def main() -> None:
     t0 = time.perf_counter()
     ann = Recommender(cat, ix, enc, ann=True)
     build = time.perf_counter() - t0
+    for rec in (exact, ann):
+        rec.kinds  # embedded once at start-up (the app's warm-up does it), not in the first turn
     serving_threads()
     cases = [(d, None) for d in DIALOGUES]
     if args.photo:

@@ -94,13 +94,15 @@ def served_model_dir(explicit: str | Path | None, models_root: str | Path | None
 
 
 def warm_up(rec) -> None:
-    """Run the encoders once, so the first shopper does not pay for lazy set-up (the image
-    encoder builds its class-name bridge on first use)."""
+    """Run the encoders once and embed the catalog's kinds, so the first shopper does not pay for
+    lazy set-up (the image encoder builds its class-name bridge on first use; a big catalog's
+    kinds take seconds)."""
     from PIL import Image
 
     try:
         rec.encoder.encode_text(["warm up"])
         rec.encoder.encode_image([Image.new("RGB", (64, 64), (200, 200, 200))])
+        rec.kinds
     except Exception:  # noqa: BLE001 — warming up is an optimisation only
         logger.exception("warm-up failed")
 
