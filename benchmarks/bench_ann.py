@@ -35,7 +35,8 @@ DIALOGUES = [["a warm red jacket"], ["headphones for the train"], ["a gift for a
              ["a premium black watch"], ["light grey backpack for school"], ["a teapot", "in green"],
              ["chocolate for my mum", "under $20"], ["a drum for my kid"], ["running shoes", "not white"]]
 TARGET_RECALL = 0.95  # recall@10 of the ANN top 10 against the exact top 10, mean over turns
-TARGET_MS = 100  # per turn, every turn
+TARGET_P50_MS = 25  # per turn, one thread
+TARGET_P95_MS = 35
 
 
 def main() -> None:
@@ -55,6 +56,8 @@ def main() -> None:
     t0 = time.perf_counter()
     ann = Recommender(cat, ix, enc, ann=True)
     build = time.perf_counter() - t0
+    for rec in (exact, ann):
+        rec.kinds  # embedded once at start-up (the app's warm-up does it), not in the first turn
     serving_threads()
     cases = [(d, None) for d in DIALOGUES]
     if args.photo:
@@ -64,6 +67,7 @@ def main() -> None:
         photo = demo.load_image(int(demo.items.query("category == 'shoes'").index[0]))
         cases += [([""], photo), (["", "in blue"], photo)]
     times = {"exact": [], "ann": []}
+    cpu = {"exact": [], "ann": []}  # the turn's thread CPU ms: on a shared machine, wall time also waits for a core
     recalls, ncand, slow = [], [], []
     for r, (turns, image) in enumerate(cases):
         states = {"exact": DialogueState(), "ann": DialogueState()}
@@ -71,10 +75,11 @@ def main() -> None:
             tops = {}
             for name, rec in (("exact", exact), ("ann", ann)):
                 turn = Turn(f"{t} #{r}" if t else t, image if j == 0 else None, f"p{r}" if image is not None and j == 0 else "")
-                t1 = time.perf_counter()
+                c1, t1 = time.thread_time(), time.perf_counter()
                 states[name].add(turn, rec.vocab)
                 out = rec.recommend(states[name], k=10)
                 times[name].append((time.perf_counter() - t1) * 1000)
+                cpu[name].append((time.thread_time() - c1) * 1000)
                 tops[name] = {it["item_id"] for it in out.items}
                 if name == "ann":
                     s = rec.scores(states[name])
@@ -89,9 +94,9 @@ def main() -> None:
     ix = ann.served.ann
     spaces = ", ".join(f"{k} {v:.0f} s" for k, v in ix.build_seconds.items()) or "read from cache"
     ms = times["ann"]
-    under = sum(t < TARGET_MS for t in ms)
     exact_top = sum(r == 1.0 for r in recalls)
-    met = np.mean(recalls) >= TARGET_RECALL and max(ms) < TARGET_MS
+    p50, p95 = statistics.median(ms), pct(ms, .95)
+    met = np.mean(recalls) >= TARGET_RECALL and p50 <= TARGET_P50_MS and p95 <= TARGET_P95_MS
     lines = [
         f"## ANN vs exact — synthetic {args.n:,} items ({enc.name}, {os.cpu_count()} CPUs, one thread per request)",
         "",
@@ -99,17 +104,19 @@ def main() -> None:
         f"({spaces}); IVF nlist {ix.nlist}, nprobe {ix.nprobe}, C {ix.c} per query and space; allowed items scored "
         f"exactly up to {ix.exact_items:,}.",
         "",
-        "| path | p50 ms/turn | p95 ms/turn | recall@10 vs exact (mean / min) | items scored (median) |",
-        "|---|---|---|---|---|",
-        f"| exact | {statistics.median(times['exact']):.0f} | {pct(times['exact'], .95):.0f} | 1.000 / 1.000 | {args.n:,} |",
-        f"| ANN (IVF-SQ8 + exact core on candidates) | {statistics.median(ms):.0f} | {pct(ms, .95):.0f} | "
+        "| path | p50 ms/turn | p95 ms/turn | CPU ms p50 / p95 | recall@10 vs exact (mean / min) | items scored (median) |",
+        "|---|---|---|---|---|---|",
+        f"| exact | {statistics.median(times['exact']):.0f} | {pct(times['exact'], .95):.0f} | "
+        f"{statistics.median(cpu['exact']):.0f} / {pct(cpu['exact'], .95):.0f} | 1.000 / 1.000 | {args.n:,} |",
+        f"| ANN (IVF-SQ8 + exact core on candidates) | {p50:.1f} | {p95:.1f} | "
+        f"{statistics.median(cpu['ann']):.1f} / {pct(cpu['ann'], .95):.1f} | "
         f"{np.mean(recalls):.3f} / {min(recalls):.1f} | {int(np.median(ncand)):,} |",
         "",
         "Slowest ANN turns: " + "; ".join(f"{t:.0f} ms for '{q}' ({c:,} items scored)" for t, q, c in sorted(slow, reverse=True)[:4]),
         "",
-        f"{under} of {len(ms)} turns answer in under {TARGET_MS} ms (max {max(ms):.0f} ms); {exact_top} of {len(recalls)} "
-        f"have the exact top 10 (recall@10 = 1.0). Targets (recall@10 ≥ {TARGET_RECALL}, every turn under {TARGET_MS} ms): "
-        f"{'met' if met else 'not met'}.",
+        f"ANN p50 {p50:.1f} ms, p95 {p95:.1f} ms (max {max(ms):.0f} ms); {exact_top} of {len(recalls)} turns have the "
+        f"exact top 10 (recall@10 = 1.0). Targets (p50 ≤ {TARGET_P50_MS} ms, p95 ≤ {TARGET_P95_MS} ms, recall@10 ≥ "
+        f"{TARGET_RECALL}): {'met' if met else 'not met'}.",
         f"Load average (1 min): {load_before:.1f} before the run, {os.getloadavg()[0]:.1f} at its end, on {os.cpu_count()} "
         "CPUs; the benchmark itself adds about 1, the rest is other work sharing the machine.",
     ]

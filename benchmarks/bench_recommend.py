@@ -32,19 +32,22 @@ from mmcrec.recommender import Recommender, serving_threads  # noqa: E402
 
 DEMO = ROOT / "assets" / "catalog.csv"
 TARGET_DEMO_MS = 50  # p50 of a new text turn on the demo catalog
-TARGET_100K_MS = 150  # p50 of a new text turn at 100,000 items
+TARGET_100K_MS = 25  # p50 of a new text turn at 100,000 items
 TARGET_INDEXING = 0.8  # indexing pipeline throughput / the encoders' raw batched throughput
 
 
-def timed(fn, repeats: int) -> tuple[float, float]:
+def timed(fn, repeats: int) -> tuple[float, float, float]:
+    """(p50, p95) wall ms and the p50 of the calling thread's CPU ms: on a machine shared with
+    other work the wall time includes waiting for a core, the CPU time does not."""
     fn()  # warm-up
-    ts = []
+    ts, cpu = [], []
     for _ in range(repeats):
-        t0 = time.perf_counter()
+        c0, t0 = time.thread_time(), time.perf_counter()
         fn()
         ts.append((time.perf_counter() - t0) * 1000)
+        cpu.append((time.thread_time() - c0) * 1000)
     ts.sort()
-    return statistics.median(ts), ts[min(len(ts) - 1, int(0.95 * len(ts)))]
+    return statistics.median(ts), ts[min(len(ts) - 1, int(0.95 * len(ts)))], statistics.median(cpu)
 
 
 def dialogue(rec: Recommender, turns: list[Turn]):
@@ -142,8 +145,7 @@ def main() -> None:
     rows = []
 
     def add(what, catalog, fn):
-        p50, p95 = timed(fn, args.repeats)
-        rows.append((what, catalog, p50, p95))
+        rows.append((what, catalog, *timed(fn, args.repeats)))
 
     add("text turn (new sentence)", f"demo ({len(demo.catalog)})", fresh_text_turns(demo, TEXTS))
     add("text turn (α re-rank, cached)", f"demo ({len(demo.catalog)})", dialogue(demo, [Turn("blue running shoes")]))
@@ -163,17 +165,17 @@ def main() -> None:
     pipeline, raw = indexing_throughput(enc, args.index_items)
     load_after = os.getloadavg()[0]
     lines = [f"## Recommendation latency ({enc.name}, {os.cpu_count()} CPUs, {args.repeats} runs after warm-up)", "",
-             "| query | catalog | p50 ms | p95 ms |", "|---|---|---|---|"]
-    lines += [f"| {what} | {cat} | {p50:.1f} | {p95:.1f} |" for what, cat, p50, p95 in rows]
+             "| query | catalog | p50 ms | p95 ms | CPU ms p50 |", "|---|---|---|---|---|"]
+    lines += [f"| {what} | {cat} | {p50:.1f} | {p95:.1f} | {cpu:.1f} |" for what, cat, p50, p95, cpu in rows]
     lines += ["", f"## Indexing throughput ({args.index_items} demo images + texts)", "",
               "| pipeline items/s | raw encoder items/s | ratio |", "|---|---|---|",
               f"| {pipeline:.1f} | {raw:.1f} | {pipeline / raw:.0%} |", ""]
-    text_p50 = {cat: p50 for what, cat, p50, _ in rows if what == "text turn (new sentence)"}
+    text_p50 = {cat: p50 for what, cat, p50, *_ in rows if what == "text turn (new sentence)"}
     checks = [f"text turn on the demo p50 {text_p50[f'demo ({len(demo.catalog)})']:.1f} ms "
               f"({'<' if text_p50[f'demo ({len(demo.catalog)})'] < TARGET_DEMO_MS else 'not <'} {TARGET_DEMO_MS} ms)"]
     if "synthetic 100,000" in text_p50:
         checks.append(f"at 100,000 items p50 {text_p50['synthetic 100,000']:.1f} ms "
-                      f"({'<' if text_p50['synthetic 100,000'] < TARGET_100K_MS else 'not <'} {TARGET_100K_MS} ms)")
+                      f"({'≤' if text_p50['synthetic 100,000'] <= TARGET_100K_MS else 'not ≤'} {TARGET_100K_MS} ms)")
     checks.append(f"indexing at {pipeline / raw:.0%} of the raw encoders "
                   f"({'≥' if pipeline / raw >= TARGET_INDEXING else 'not ≥'} {TARGET_INDEXING:.0%})")
     lines.append("Targets: " + "; ".join(checks) + ".")

@@ -181,7 +181,7 @@ class AnnIndex:
             if has.any():
                 q1 = d["text"] if kind == "text" else d["image_native"]
                 q2 = d["text"] if kind == "text" else d["image_shared"]
-                queries += [(s1, np.unique(q1.numpy()[has], axis=0)), (s2, np.unique(q2.numpy()[has], axis=0))]
+                queries += [(s1, _distinct_rows(q1.numpy()[has])), (s2, _distinct_rows(q2.numpy()[has]))]
         filters = [None if eligible == self.n else mask]
         if bonus is not None and (bonus > 0).any():
             filters.append(mask & (bonus > 0))
@@ -208,3 +208,12 @@ class AnnIndex:
         sub["has_image"] = torch.from_numpy(items["has_image"].numpy()[cand])
         sub["moments"] = {s: self._moments[s] for s in need}
         return sub
+
+
+def _distinct_rows(x: np.ndarray) -> np.ndarray:
+    """x without repeated rows (a dialogue's turns often share a query): a few rows, so by their
+    bytes — np.unique(axis=0) sorts them through structured views, which costs more than a search."""
+    first: dict[bytes, int] = {}
+    for i, r in enumerate(x):
+        first.setdefault(r.tobytes(), i)
+    return x[list(first.values())]

@@ -72,8 +72,17 @@ class Catalog:
         return self._pos_cache
 
     def item(self, i: int) -> dict:
-        row = self.items.iloc[i]
-        return {k: _python_value(v) for k, v in row.items() if not str(k).startswith("_")}
+        return {k: _python_value(col[i]) for k, col in self._columns.items()}
+
+    @property
+    def _columns(self) -> dict:
+        """The public columns' arrays, read element by element: a row as a pandas Series (iloc)
+        costs far more than the few values it holds."""
+        cached = getattr(self, "_columns_cache", None)
+        if cached is None or cached[0] is not self.items:
+            cols = {k: self.items[k].array for k in self.items.columns if not str(k).startswith("_")}
+            cached = self._columns_cache = (self.items, cols)
+        return cached[1]
 
     def row_number(self, i: int) -> int:
         """Item i's 1-based data row in the catalog file (as RowIssue counts rows)."""

@@ -224,6 +224,9 @@ class Vocabulary:
                 words |= {w for w in self._by_suffix.get(k[-3:], ()) if w.endswith(k) and len(w) - len(k) >= 3}
         return self._mask(words)
 
+    def category_mask(self, category: str) -> np.ndarray:
+        return _any_code(self._cat_code, [j for j, c in enumerate(self._cat_names) if c == category])
+
     def group_mask(self, group: str) -> np.ndarray:
         cats = {c for c in self.categories if set(map(singular, _words(c))) & {singular(w) for w in GROUPS[group]}}
         return _any_code(self._cat_code, [j for j, c in enumerate(self._cat_names) if c in cats])

@@ -8,9 +8,11 @@ spiral notebook its words also name gets only what its similarity earns.
 """
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from .dialogue import DialogueState, TurnIntent, Vocabulary
 
@@ -19,6 +21,7 @@ FLOOR = 0.35  # cosine below which a kind is not what a turn is about
 FULL = 0.75  # cosine at which a reading is taken as certain
 MARGIN = 0.08  # readings within this of the best one are kept as alternatives
 TOP = 3
+MASK_CACHE = 256  # kind masks kept (n bools each)
 
 
 @dataclass
@@ -37,24 +40,30 @@ class KindIndex:
                          key=lambda k: -len(vocab.postings.get(k, ())))[:MAX_KINDS]
         # a product's name without its variant ("14-inch Ultrabook - Silver" → "14-inch Ultrabook"):
         # names a kind the words of the request may not share ("laptops")
-        self.title_of = np.array([str(t).split(" - ")[0].strip() for t in titles], dtype=object)
-        heads = sorted(set(self.title_of))[:MAX_KINDS]
+        title_of = [str(t).split(" - ")[0].strip() for t in titles]
+        # each item's name as a small integer code: a "product: X" mask is an integer compare
+        codes, names = pd.factorize(pd.Series(title_of, dtype=object))
+        self._title_code = codes.astype(np.int32)
+        self._title_index = {h: j for j, h in enumerate(names)}
+        heads = sorted(self._title_index)[:MAX_KINDS]
         self.labels = sorted(by_size) + [f"category: {c}" for c in vocab.categories] + [f"product: {h}" for h in heads]
         texts = sorted(by_size) + list(vocab.categories) + heads
         self.vectors = lm(texts) if texts else np.zeros((0, lm.dim), np.float32)
-        self._masks: dict[str, np.ndarray] = {}
+        self._masks: OrderedDict[str, np.ndarray] = OrderedDict()  # recent kind masks (each n bools)
         self._position = {lab: i for i, lab in enumerate(self.labels)}
 
     def mask(self, label: str) -> np.ndarray:
+        if label.startswith("product: "):
+            return self._title_code == self._title_index.get(label[len("product: "):], -1)
+        if label.startswith("category: "):
+            return self.vocab.category_mask(label[len("category: "):])
         m = self._masks.get(label)
-        if m is None:
-            if label.startswith("product: "):
-                m = self.title_of == label[len("product: "):]
-            elif label.startswith("category: "):
-                m = self.vocab.category_of == label[len("category: "):]
-            else:
-                m = self.vocab.kind_mask(label)
-            self._masks[label] = m
+        if m is None:  # a kind: the union of its words' postings, kept for the next turns
+            m = self._masks[label] = self.vocab.kind_mask(label)
+            if len(self._masks) > MASK_CACHE:
+                self._masks.popitem(last=False)
+        else:
+            self._masks.move_to_end(label)
         return m
 
     def read(self, lm_vector: np.ndarray, intent: TurnIntent) -> list[Reading]:
@@ -64,7 +73,9 @@ class KindIndex:
             return []
         sims = self.vectors @ np.asarray(lm_vector, np.float32)
         best = float(sims.max())
-        picks = [i for i in np.argsort(-sims)[:TOP] if sims[i] >= max(best - MARGIN, FLOOR)]
+        top = np.argpartition(-sims, TOP - 1)[:TOP] if len(sims) > TOP else np.arange(len(sims))
+        top = top[np.argsort(-sims[top], kind="stable")]
+        picks = [i for i in top if sims[i] >= max(best - MARGIN, FLOOR)]
         for k in intent.kinds:  # named in words: weighed by how well it fits the whole turn
             i = self._position.get(k)
             if i is not None and i not in picks:
@@ -102,7 +113,7 @@ def kind_preference(state: DialogueState, index: KindIndex, lm_vectors: list[np.
         readings[r] = got
         row = np.zeros(n, np.float32)
         for g in got:
-            np.maximum(row, g.confidence * g.mask, out=row)
+            np.maximum(row, g.mask * np.float32(g.confidence), out=row)  # float32: no n-long float64 temporary
         rows[r] = row
     live = [r for r in dict.fromkeys(state.content_of) if not state.superseded[r] and readings.get(r)]
     state.inferred = [{"kind": g.label, "confidence": round(g.confidence, 2)} for g in readings[live[-1]]] if live else []

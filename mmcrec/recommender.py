@@ -307,8 +307,7 @@ class Recommender:
                          "the rest of the page are the closest matches that miss a constraint")
         pairs = [(state.turns[j], state.query(j)) for j in range(len(state.turns))]
         raws = [self.raw_turn(*pr) for pr in pairs]
-        kind, color = self.soft_preferences(state, raws)
-        color = color.astype(np.float64)
+        kind, color = self.soft_preferences(state, raws)  # float32, catalog-long
         d = dialogue_tensors(state, [raws[r] for r in state.content_of], self.dims)
         for k in ("text", "image_native", "image_shared"):
             d[k] = d[k].float()  # as the item matrices
@@ -327,7 +326,8 @@ class Recommender:
                 f, beta, img_share = turn_scores(served.ann.subset(served.items, cand, q), q, p)
                 mask_c, color_c, kind_c = mask[cand], color[cand], kind[:, cand]
             mask_t = torch.from_numpy(mask_c)
-            s = score(p, q, f.double(), mask_t, torch.from_numpy(color_c), alpha, torch.from_numpy(kind_c))
+            s = score(p, q, f.double(), mask_t, torch.from_numpy(color_c.astype(np.float64)), alpha,
+                      torch.from_numpy(kind_c))
             w = s.turn_weights
             last = [j for j in range(len(state.turns)) if live[j]]
             last_attention = s.item_attention[last[-1]] if last else masked_softmax(s.bonus / p.tau_r, mask_t)

@@ -10,6 +10,11 @@ Versions are numbered above every number ever used here and never overwritten. T
 is the last promotion; with none, the built-in defaults (v0). Rollback removes the last
 promotion, so the one before it serves again.
 
+registry.json is the pointer every app replica follows: it lives beside the versions (shared
+storage all replicas mount, since they load the weights from there too) and is only ever
+replaced whole (os.replace), so a reader sees the old file or the new one. A replica stats it
+before each turn (`stamp`) and reads it only when it changed (mmcrec/app/context.py).
+
 A live comparison (interleave.py) between the served version and a candidate is kept here too,
 so every app process on these models and a restarted one interleave the same two versions; its
 evidence is in the label store (labels' placed_by). A promotion can carry the comparison's result.
@@ -39,6 +44,15 @@ class Registry:
     @property
     def file(self) -> Path:
         return self.root / "registry.json"
+
+    def stamp(self) -> tuple | None:
+        """Changes whenever registry.json is replaced (a new inode each time); None without one.
+        One stat: cheap enough to check before every turn."""
+        try:
+            st = os.stat(self.file)
+        except OSError:
+            return None
+        return st.st_ino, st.st_mtime_ns, st.st_size
 
     def _read(self) -> dict:
         try:

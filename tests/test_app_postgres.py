@@ -20,9 +20,10 @@ from app_support import DEMO_CATALOG, ROOT, chat, client, free_port, launch
 TURNS = ["show me some hats", "running shoes", "a mug", "headphones"]
 
 
-def start_replica(url: str, tmp_path, name: str) -> tuple[subprocess.Popen, str]:
+def start_replica(url: str, tmp_path, name: str, **settings: str) -> tuple[subprocess.Popen, str]:
     """`python app.py` on a free loopback port with MMCREC_FEEDBACK_DB=url; its own data root,
-    so images can only reach the other replica through the database."""
+    so images can only reach the other replica through the database; one shared models folder.
+    settings: more environment (MMCREC_AUTH=..., MMCREC_ADMINS=...)."""
     port = free_port()
     env = dict(os.environ, GRADIO_SERVER_PORT=str(port), GRADIO_SERVER_NAME="127.0.0.1",
                MMCREC_FEEDBACK_DB=url, MMCREC_DATA_DIR=str(tmp_path / name),
@@ -30,6 +31,7 @@ def start_replica(url: str, tmp_path, name: str) -> tuple[subprocess.Popen, str]
                HF_HUB_OFFLINE="1")
     for k in ("MMCREC_AUTH", "MMCREC_ADMINS", "MMCREC_CATALOG", "MMCREC_MODEL_DIR", "SPACE_ID"):
         env.pop(k, None)
+    env.update(settings)
     log = open(tmp_path / f"{name}.log", "w")
     proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log,
                             stderr=subprocess.STDOUT)
@@ -147,6 +149,47 @@ def test_two_replicas_on_one_postgresql_database(postgres, tmp_path):
               f"in {streamed:.1f}s while a was killed after confirming {len(on_a)}")
     finally:
         store.close()
+        for p in (a, b):
+            if p is not None and p.poll() is None:
+                p.terminate()
+                try:
+                    p.wait(20)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+
+
+def test_a_promotion_on_one_replica_is_served_by_the_other_from_its_next_turn(postgres, tmp_path):
+    from mmcrec.model import Model
+    from mmcrec.registry import Registry
+
+    reg = Registry(tmp_path / "models")
+    version, out = reg.new_version_dir()
+    out.rmdir()
+    Model(card={"version": version, "parent": "v0"}).save(out)
+    url = postgres.create_schema()
+    logins = {"MMCREC_AUTH": "boss:pw-boss,ann:pw-ann", "MMCREC_ADMINS": "boss"}
+    a = b = None
+    try:
+        a, url_a = start_replica(url, tmp_path, "a", **logins)
+        wait_up(a, url_a, tmp_path / "a.log", time.monotonic() + 300)
+        b, url_b = start_replica(url, tmp_path, "b", **logins)
+        wait_up(b, url_b, tmp_path / "b.log", time.monotonic() + 300)
+        boss_a, boss_b = client(url_a, auth=("boss", "pw-boss")), client(url_b, auth=("boss", "pw-boss"))
+        ann_a, ann_b = client(url_a, auth=("ann", "pw-ann")), client(url_b, auth=("ann", "pw-ann"))
+        assert chat(ann_b, "show me some hats")["explanation"]["model_version"] == "v0"
+
+        assert "**v1**" in boss_a.predict("v1", "", api_name="/promote_model")[4]
+        after = chat(ann_b, "running shoes")  # b's next turn, nothing restarted
+        assert after["explanation"]["model_version"] == "v1" and "v1" in after["header"]
+        # the label a thumb records names the model that ranked the item
+        item = after["explanation"]["items"][0]["item_id"]
+        assert ann_b.predict("item", item, 1, "ann", api_name="/feedback")[0]["model_version"] == "v1"
+
+        # a rollback on b is served by a from its next turn: the defaults again
+        assert "**v0**" in boss_b.predict("", api_name="/rollback_model")[4]
+        assert chat(ann_a, "a mug")["explanation"]["model_version"] == "v0"
+        assert reg.current() is None and [h["version"] for h in reg.history()] == []
+    finally:
         for p in (a, b):
             if p is not None and p.poll() is None:
                 p.terminate()

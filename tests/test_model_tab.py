@@ -147,3 +147,33 @@ def test_model_tab_through_the_api(served, tmp_path):
         assert "**v0**" in out[4] and ctx.model_version == "v0"
     finally:
         demo.close()
+
+
+def test_a_promotion_made_elsewhere_is_served_from_the_next_turn(served, tmp_path, caplog):
+    """Another replica (or `mmcrec models promote`) changes the shared registry; this app serves
+    what it promotes from its next turn on, and keeps serving when that version cannot be used."""
+    from mmcrec.registry import Registry
+
+    ctx = make_ctx(served, tmp_path, models_dir=tmp_path / "models")
+    elsewhere = Registry(tmp_path / "models")  # the same folder, written by someone else
+    for card in ({"parent": "v0"}, {"parent": "v1", "encoder": "openclip:ViT-B-32/laion2b_s34b_b79k"}):
+        version, out = elsewhere.new_version_dir()
+        out.rmdir()
+        Model(card={"version": version, **card}).save(out)
+
+    def turn(text):
+        return chat.chat_turn(ctx, {"text": text, "files": []}, [], None)[0].last.model_version
+
+    assert turn("show me some hats") == "v0"
+    elsewhere.promote("v1")
+    assert turn("running shoes") == "v1" and "**v1**" in context.header_markdown(ctx)
+    elsewhere.promote("v2")  # trained with another encoder: not servable here
+    with caplog.at_level("ERROR"):
+        assert turn("a mug") == "v1"
+    assert "promotes v2; it cannot be served here, keeping v1" in caplog.text
+    elsewhere.rollback()
+    elsewhere.rollback()
+    assert turn("headphones") == "v0"
+    rows, _, status = model_tab.model_versions(ctx)
+    assert "Serving **v0**" in status and all("serving" not in r[-1] for r in rows)
+    ctx.close()

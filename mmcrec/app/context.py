@@ -94,13 +94,15 @@ def served_model_dir(explicit: str | Path | None, models_root: str | Path | None
 
 
 def warm_up(rec) -> None:
-    """Run the encoders once, so the first shopper does not pay for lazy set-up (the image
-    encoder builds its class-name bridge on first use)."""
+    """Run the encoders once and embed the catalog's kinds, so the first shopper does not pay for
+    lazy set-up (the image encoder builds its class-name bridge on first use; a big catalog's
+    kinds take seconds)."""
     from PIL import Image
 
     try:
         rec.encoder.encode_text(["warm up"])
         rec.encoder.encode_image([Image.new("RGB", (64, 64), (200, 200, 200))])
+        rec.kinds
     except Exception:  # noqa: BLE001 — warming up is an optimisation only
         logger.exception("warm-up failed")
 
@@ -117,8 +119,13 @@ class AppContext:
         self.uploads_dir = self.root / "uploads"
         self.thumbs_root.mkdir(parents=True, exist_ok=True)
         self.uploads_dir.mkdir(parents=True, exist_ok=True)
-        self.lock = threading.RLock()  # the recommender's turn cache and model swap are not thread-safe
+        self.lock = threading.RLock()  # the recommender's turn cache is not thread-safe
+        # one model change at a time (promote, roll back, follow the registry); turns never wait on it
+        self.model_lock = threading.RLock()
         self.store = store or open_store(config.feedback_db, require_annotator=True)
+        # the registry pointer as it was when the served model was chosen (before loading, so a
+        # promotion made while loading is still seen as a change)
+        self._pointer = self.registry.stamp()
         if recommender is not None:
             def given(p):
                 p(0, 0)
@@ -161,7 +168,48 @@ class AppContext:
     # -- the recommender and the served model -------------------------------------------------
 
     def rec(self, progress: Callable | None = None):
-        return self.loader.get(progress)
+        """The recommender, serving what the registry promotes now (see follow_registry)."""
+        rec = self.loader.get(progress)
+        self.follow_registry(rec)
+        return rec
+
+    def follow_registry(self, rec) -> None:
+        """Serve the registry's promoted version when its pointer changed since this replica last
+        looked: a promotion or rollback made by another replica or the CLI is served from this
+        replica's next turn on. One stat per call when nothing changed. The new model is prepared
+        while other turns go on with the old one (a turn that finds another one loading does not
+        wait for it), then swapped in with one assignment, so no turn sees half of each."""
+        reg = self.registry
+        stamp = reg.stamp()
+        if stamp == self._pointer or not self.model_lock.acquire(blocking=False):
+            return
+        try:
+            stamp = reg.stamp()  # read before the pointer: a later change is seen next time
+            if stamp == self._pointer:
+                return
+            version = reg.current() or "v0"
+            if version != rec.model.version:
+                try:
+                    model = reg.load(version)
+                    problem = self.incompatible(model)
+                    if problem:
+                        raise ValueError(problem)
+                    rec.set_model(model)
+                    logger.info("serving %s, promoted in the registry %s", version, reg.root)
+                except Exception:  # noqa: BLE001 — a broken promotion elsewhere must not stop serving
+                    logger.exception("the registry promotes %s; it cannot be served here, keeping %s",
+                                     version, rec.model.version)
+            self._pointer = stamp
+        finally:
+            self.model_lock.release()
+
+    def incompatible(self, model) -> str | None:
+        """Why `model` cannot be served here (trained with another encoder), or None."""
+        enc = (model.card or {}).get("encoder")
+        served = self.loader.get().encoder.name
+        if enc and enc != served:
+            return f"{model.version} was trained with encoder {enc!r}; this app serves {served!r}."
+        return None
 
     @property
     def ready(self) -> bool:
@@ -176,10 +224,12 @@ class AppContext:
 
     def set_model(self, model) -> str:
         """Serve another model (promote / roll back) without a restart; returns its version.
-        The header shows it on the next turn or page load."""
-        with self.lock:
-            self.rec().set_model(model)
-            return self.rec().model.version
+        The header shows it on the next turn or page load. Turns go on with the old model while
+        the new one is prepared."""
+        with self.model_lock:
+            rec = self.loader.get()
+            rec.set_model(model)
+            return rec.model.version
 
     @property
     def model_version(self) -> str:

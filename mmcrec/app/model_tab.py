@@ -83,10 +83,9 @@ def _view(ctx: AppContext, status: str, table: list[list] | None = None, version
 
 
 def check_compatible(ctx: AppContext, model) -> None:
-    enc = (model.card or {}).get("encoder")
-    served = ctx.rec().encoder.name
-    if enc and enc != served:
-        raise ModelTabError(f"{model.version} was trained with encoder {enc!r}; this app serves {served!r}.")
+    problem = ctx.incompatible(model)
+    if problem:
+        raise ModelTabError(problem)
 
 
 def train_model(ctx: AppContext, who: Identity, progress: Callable[[float, str], None] | None = None,
@@ -151,7 +150,7 @@ def promote_model(ctx: AppContext, who: Identity, version: str | None = None) ->
     from . import compare
 
     cited = compare.citable(ctx, version)  # before the swap: it compared `version` with the served one
-    with ctx.lock:
+    with ctx.model_lock:  # not ctx.lock: turns go on while the model is prepared
         old = ctx.rec().model
         ctx.set_model(model)  # fails before the registry changes if the model does not fit
         try:
@@ -184,7 +183,7 @@ def rollback_model(ctx: AppContext, who: Identity) -> ModelView:
     except Exception as e:  # noqa: BLE001
         raise ModelTabError(f"{prev} (served before {hist[-1]['version']}) cannot be loaded: {e}") from None
     check_compatible(ctx, model)
-    with ctx.lock:
+    with ctx.model_lock:
         old = ctx.rec().model
         ctx.set_model(model)
         try:
