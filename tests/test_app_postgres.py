@@ -51,6 +51,17 @@ def wait_up(proc: subprocess.Popen, url: str, log, deadline: float) -> None:
         time.sleep(0.5)
 
 
+def stop_replicas(*procs) -> None:
+    """Terminate the replica processes still running (killed after 20 s)."""
+    for p in procs:
+        if p is not None and p.poll() is None:
+            p.terminate()
+            try:
+                p.wait(20)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
 def conversation(url: str, turn: str, ids: list[str]):
     """A user (one gradio_client session) after one chat turn; the 50 items it will rate: those
     it was shown first, then others."""
@@ -149,13 +160,7 @@ def test_two_replicas_on_one_postgresql_database(postgres, tmp_path):
               f"in {streamed:.1f}s while a was killed after confirming {len(on_a)}")
     finally:
         store.close()
-        for p in (a, b):
-            if p is not None and p.poll() is None:
-                p.terminate()
-                try:
-                    p.wait(20)
-                except subprocess.TimeoutExpired:
-                    p.kill()
+        stop_replicas(a, b)
 
 
 def test_a_promotion_on_one_replica_is_served_by_the_other_from_its_next_turn(postgres, tmp_path):
@@ -190,13 +195,7 @@ def test_a_promotion_on_one_replica_is_served_by_the_other_from_its_next_turn(po
         assert chat(ann_a, "a mug")["explanation"]["model_version"] == "v0"
         assert reg.current() is None and [h["version"] for h in reg.history()] == []
     finally:
-        for p in (a, b):
-            if p is not None and p.poll() is None:
-                p.terminate()
-                try:
-                    p.wait(20)
-                except subprocess.TimeoutExpired:
-                    p.kill()
+        stop_replicas(a, b)
 
 
 def test_the_page_says_when_the_database_is_unreachable(postgres, demo_rec, tmp_path):
