@@ -169,3 +169,34 @@ def check_view_matches_explanation(view: dict, expl: dict) -> None:
     # α·m_r + (1−α)·m_c = score, as docs/contracts.md §5 says
     for it in items:
         assert abs(it["alpha_contribution"]["m_r"] + it["alpha_contribution"]["m_c"] - it["score"]) < 1e-9
+
+
+def wait_until_serving(proc, url: str, timeout_s: float, output=lambda: "") -> None:
+    """Wait until the app process answers 200 on url; fail with its output if it exits or is late."""
+    import time
+    import urllib.request
+
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            pass
+        assert proc.poll() is None, output()
+        assert time.monotonic() < deadline, f"{url} did not start:\n{output()}"
+        time.sleep(0.5)
+
+
+def stop_processes(*procs) -> None:
+    """Terminate the app processes still running (killed after 20 s)."""
+    import subprocess
+
+    for p in procs:
+        if p is not None and p.poll() is None:
+            p.terminate()
+            try:
+                p.wait(20)
+            except subprocess.TimeoutExpired:
+                p.kill()

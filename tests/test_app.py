@@ -23,6 +23,8 @@ from app_support import (
     launch,
     make_ctx,
     query_image,
+    stop_processes,
+    wait_until_serving,
 )
 
 
@@ -284,28 +286,14 @@ def test_python_app_py_serves(tmp_path):
                             stderr=subprocess.STDOUT, text=True)
     try:
         url = f"http://127.0.0.1:{port}/"
-        deadline = time.time() + 180
-        while True:
-            try:
-                with urllib.request.urlopen(url, timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            assert proc.poll() is None, proc.stdout.read()
-            assert time.time() < deadline, "app.py did not start"
-            time.sleep(0.5)
+        wait_until_serving(proc, url, 180, lambda: proc.stdout.read())
         c = client(url)
         v = chat(c, "show me some hats")
         expl = c.predict(api_name="/explanation")
         check_view_matches_explanation(v, expl)
         assert str(DEMO_CATALOG.name) in v["header"]
     finally:
-        proc.terminate()
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_processes(proc)
 
 
 def test_only_thumbnails_and_uploads_are_served(served):

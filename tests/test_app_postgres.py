@@ -11,11 +11,10 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.request
 
 import pytest
 
-from app_support import DEMO_CATALOG, ROOT, chat, client, free_port, launch
+from app_support import DEMO_CATALOG, ROOT, chat, client, free_port, launch, stop_processes, wait_until_serving
 
 TURNS = ["show me some hats", "running shoes", "a mug", "headphones"]
 
@@ -36,30 +35,6 @@ def start_replica(url: str, tmp_path, name: str, **settings: str) -> tuple[subpr
     proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log,
                             stderr=subprocess.STDOUT)
     return proc, f"http://127.0.0.1:{port}/"
-
-
-def wait_up(proc: subprocess.Popen, url: str, log, deadline: float) -> None:
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            pass
-        assert proc.poll() is None, log.read_text()[-3000:]
-        assert time.monotonic() < deadline, "replica did not start:\n" + log.read_text()[-3000:]
-        time.sleep(0.5)
-
-
-def stop_replicas(*procs) -> None:
-    """Terminate the replica processes still running (killed after 20 s)."""
-    for p in procs:
-        if p is not None and p.poll() is None:
-            p.terminate()
-            try:
-                p.wait(20)
-            except subprocess.TimeoutExpired:
-                p.kill()
 
 
 def conversation(url: str, turn: str, ids: list[str]):
@@ -103,9 +78,9 @@ def test_two_replicas_on_one_postgresql_database(postgres, tmp_path):
         # one after the other: Gradio gives up on a server that does not answer its own first
         # request within 3 s, which two cold starts side by side on a busy CPU can miss
         a, url_a = start_replica(url, tmp_path, "a")
-        wait_up(a, url_a, tmp_path / "a.log", time.monotonic() + 300)
+        wait_until_serving(a, url_a, 300, lambda: (tmp_path / "a.log").read_text()[-3000:])
         b, url_b = start_replica(url, tmp_path, "b")
-        wait_up(b, url_b, tmp_path / "b.log", time.monotonic() + 300)
+        wait_until_serving(b, url_b, 300, lambda: (tmp_path / "b.log").read_text()[-3000:])
 
         # 20 users spread over the two replicas, 50 thumbs each: exactly 1,000 labels
         users = [conversation([url_a, url_b][u % 2], TURNS[u % 4], ids) for u in range(20)]
@@ -160,7 +135,7 @@ def test_two_replicas_on_one_postgresql_database(postgres, tmp_path):
               f"in {streamed:.1f}s while a was killed after confirming {len(on_a)}")
     finally:
         store.close()
-        stop_replicas(a, b)
+        stop_processes(a, b)
 
 
 def test_a_promotion_on_one_replica_is_served_by_the_other_from_its_next_turn(postgres, tmp_path):
@@ -176,9 +151,9 @@ def test_a_promotion_on_one_replica_is_served_by_the_other_from_its_next_turn(po
     a = b = None
     try:
         a, url_a = start_replica(url, tmp_path, "a", **logins)
-        wait_up(a, url_a, tmp_path / "a.log", time.monotonic() + 300)
+        wait_until_serving(a, url_a, 300, lambda: (tmp_path / "a.log").read_text()[-3000:])
         b, url_b = start_replica(url, tmp_path, "b", **logins)
-        wait_up(b, url_b, tmp_path / "b.log", time.monotonic() + 300)
+        wait_until_serving(b, url_b, 300, lambda: (tmp_path / "b.log").read_text()[-3000:])
         boss_a, boss_b = client(url_a, auth=("boss", "pw-boss")), client(url_b, auth=("boss", "pw-boss"))
         ann_a, ann_b = client(url_a, auth=("ann", "pw-ann")), client(url_b, auth=("ann", "pw-ann"))
         assert chat(ann_b, "show me some hats")["explanation"]["model_version"] == "v0"
@@ -195,7 +170,7 @@ def test_a_promotion_on_one_replica_is_served_by_the_other_from_its_next_turn(po
         assert chat(ann_a, "a mug")["explanation"]["model_version"] == "v0"
         assert reg.current() is None and [h["version"] for h in reg.history()] == []
     finally:
-        stop_replicas(a, b)
+        stop_processes(a, b)
 
 
 def test_the_page_says_when_the_database_is_unreachable(postgres, demo_rec, tmp_path):

@@ -108,24 +108,10 @@ def read_rows(src: Path, fmt: str) -> list[dict[str, Any]]:
 def _parquet_schema():
     import pyarrow as pa  # noqa: PLC0415
 
-    return pa.schema([
-        ("label_id", pa.string()),
-        ("session_id", pa.string()),
-        ("annotator", pa.string()),
-        ("created_at", pa.string()),
-        ("model_version", pa.string()),
-        ("catalog_id", pa.string()),
-        ("turns", pa.list_(pa.string())),
-        ("image_sha256", pa.string()),
-        ("image_path", pa.string()),
-        ("item_id", pa.string()),
-        ("rank", pa.int64()),
-        ("score", pa.float64()),
-        ("alpha", pa.float64()),
-        ("target", pa.string()),
-        ("label", pa.int64()),
-        ("placed_by", pa.string()),
-    ])
+    # every §4 field is text unless listed here, so a new field needs no edit in this file
+    typed = {"turns": pa.list_(pa.string()), "rank": pa.int64(), "score": pa.float64(),
+             "alpha": pa.float64(), "label": pa.int64()}
+    return pa.schema([(name, typed.get(name, pa.string())) for name in FIELDS])
 
 
 def _write_parquet(out: Path, rows: list[dict[str, Any]]) -> None:
