@@ -1,7 +1,7 @@
 """What the shopper asked for across turns: kinds, prices, colours, exclusions, changes of mind.
 
 The parser is plain rules over words (fast, explainable, fuzzed in the tests) for what a shopper
-states explicitly; what kind of thing a turn is about is read by meaning (kind_preference: the
+states explicitly; what kind of thing a turn is about is read by meaning (intent.kind_rows: the
 turn's sentence embedding against the catalog's own kinds and categories, each with a
 confidence). Only explicit statements filter — a price bound, "not X", "only X" — and the page is
 topped up when they leave too few; kinds and colours re-rank. Another turn about the same thing
@@ -231,11 +231,12 @@ class Vocabulary:
         cats = {c for c in self.categories if set(map(singular, _words(c))) & {singular(w) for w in GROUPS[group]}}
         return _any_code(self._cat_code, [j for j, c in enumerate(self._cat_names) if c in cats])
 
-    def color_mask(self, color: str) -> np.ndarray:
+    def color_mask(self, color: str, rows: np.ndarray | None = None) -> np.ndarray:
+        """Items of that colour (of the given catalog rows only, when given)."""
         c = COLOR_ALIASES.get(color, color)
         names = {color, c} | {k for k, v in COLOR_ALIASES.items() if v == c}
         codes = [j for j, v in enumerate(self._color_names) if set(_words(str(v))) & names]  # "dark blue" is blue
-        return _any_code(self._color_code, codes)
+        return _any_code(self._color_code if rows is None else self._color_code[rows], codes)
 
 
 def _any_code(codes: np.ndarray, wanted: list[int]) -> np.ndarray:
@@ -515,7 +516,7 @@ class DialogueState:
             else:
                 notes.append(f"nothing matched {what}, so I left that out")
 
-        if self.only_kinds:  # asked for explicitly; other kinds are preferences (kind_preference)
+        if self.only_kinds:  # asked for explicitly; other kinds are preferences (intent.kind_rows)
             km = np.zeros(n, bool)
             for k in self.only_kinds:
                 km |= vocab.kind_mask(k)
@@ -530,10 +531,11 @@ class DialogueState:
             apply(vocab.price_lo >= self.price_min - 1e-9, f"a price from {self.price_min:g}")
         return keep, notes
 
-    def color_match(self, vocab: Vocabulary) -> np.ndarray:
-        m = np.zeros(len(vocab.prices), bool)
+    def color_match(self, vocab: Vocabulary, rows: np.ndarray | None = None) -> np.ndarray:
+        """1 for the items of a wanted colour (float32; of `rows` only, when given)."""
+        m = np.zeros(len(vocab.prices) if rows is None else len(rows), bool)
         for c in self.colors:
-            m |= vocab.color_mask(c)
+            m |= vocab.color_mask(c, rows)
         return m.astype(np.float32)
 
     def understood(self) -> dict:

@@ -8,6 +8,7 @@ spiral notebook its words also name gets only what its similarity earns.
 """
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -51,6 +52,10 @@ class KindIndex:
         self.vectors = lm(texts) if texts else np.zeros((0, lm.dim), np.float32)
         self._masks: OrderedDict[str, np.ndarray] = OrderedDict()  # recent kind masks (each n bools)
         self._position = {lab: i for i, lab in enumerate(self.labels)}
+        # recent turns' readings: every turn re-reads the earlier turns of its dialogue, and at 1M
+        # items one reading (a scan of ~10,000 label vectors, its masks) costs a few ms
+        self._readings: OrderedDict[tuple, list[Reading]] = OrderedDict()
+        self._lock = threading.Lock()
 
     def mask(self, label: str) -> np.ndarray:
         if label.startswith("product: "):
@@ -71,7 +76,22 @@ class KindIndex:
         words name, each at the confidence its similarity to the turn gives."""
         if not len(self.labels):
             return []
-        sims = self.vectors @ np.asarray(lm_vector, np.float32)
+        v = np.asarray(lm_vector, np.float32)
+        key = (v.tobytes(), tuple(intent.kinds), tuple(intent.groups))
+        with self._lock:
+            got = self._readings.get(key)
+            if got is not None:
+                self._readings.move_to_end(key)
+                return got
+        got = self._read(v, intent)
+        with self._lock:
+            self._readings[key] = got
+            while len(self._readings) > MASK_CACHE:
+                self._readings.popitem(last=False)
+        return got
+
+    def _read(self, lm_vector: np.ndarray, intent: TurnIntent) -> list[Reading]:
+        sims = self.vectors @ lm_vector
         best = float(sims.max())
         top = np.argpartition(-sims, TOP - 1)[:TOP] if len(sims) > TOP else np.arange(len(sims))
         top = top[np.argsort(-sims[top], kind="stable")]
@@ -90,33 +110,49 @@ def _confidence(sim: float) -> float:
     return float(np.clip((sim - FLOOR) / (FULL - FLOOR), 0.0, 1.0))
 
 
-def kind_preference(state: DialogueState, index: KindIndex, lm_vectors: list[np.ndarray | None]) -> np.ndarray:
-    """(T, n) float32: for each turn, how much each item is of the kind the turn is about (the
-    turn it refines, for a constraint-only turn; 0 for a photo without words). Sets
-    state.inferred to the latest request's readings, for the explanation."""
-    n = len(index.vocab.prices)
-    rows: dict[int, np.ndarray] = {}
+def turn_readings(state: DialogueState, index: KindIndex, lm_vectors: list[np.ndarray | None]) -> dict[int, list[Reading]]:
+    """What kind of thing each content turn r is about (the turn it refines, for a constraint-only
+    turn; nothing for a photo without words). Sets state.inferred to the latest request's readings,
+    for the explanation."""
     readings: dict[int, list[Reading]] = {}
-    for j, r in enumerate(state.content_of):
-        if r in rows:
-            continue
+    for r in dict.fromkeys(state.content_of):
         it = state.intents[r]
         names = bool(it.kinds or it.groups)
-        before = [b for b in rows if b < r and not state.superseded[b] and readings[b]]
+        before = [b for b in readings if b < r and not state.superseded[b] and readings[b]]
         if not names and before and not state.turns[r].has_image:  # "blue ones": qualifies the thing asked before
-            rows[r], readings[r] = rows[before[-1]], readings[before[-1]]
+            readings[r] = readings[before[-1]]
             continue
         v = lm_vectors[r]
         # with a photo, the photo says what kind of thing unless the words name one
         read = v is not None and bool(it.content) and (names or not state.turns[r].has_image)
-        got = index.read(v, it) if read else []
-        readings[r] = got
-        row = np.zeros(n, np.float32)
-        for g in got:
-            np.maximum(row, g.mask * np.float32(g.confidence), out=row)  # float32: no n-long float64 temporary
-        rows[r] = row
-    live = [r for r in dict.fromkeys(state.content_of) if not state.superseded[r] and readings.get(r)]
+        readings[r] = index.read(v, it) if read else []
+    live = [r for r in readings if not state.superseded[r] and readings[r]]
     state.inferred = [{"kind": g.label, "confidence": round(g.confidence, 2)} for g in readings[live[-1]]] if live else []
+    return readings
+
+
+def kind_rows(state: DialogueState, readings: dict[int, list[Reading]], n: int,
+              rows: np.ndarray | None = None) -> np.ndarray:
+    """(T, n) float32: for each turn, how much each item is of the kind the turn is about (its
+    readings' confidence). rows: only those catalog rows (T, len(rows)) — the ANN path scores a
+    few hundred candidates of a million items and builds no catalog-long arrays for them."""
+    width = n if rows is None else len(rows)
+    out: dict[int, np.ndarray] = {}
+    for r, got in readings.items():
+        row = np.zeros(width, np.float32)
+        for g in got:
+            m = g.mask if rows is None else g.mask[rows]
+            np.maximum(row, m * np.float32(g.confidence), out=row)  # float32: no n-long float64 temporary
+        out[r] = row
     if not state.content_of:
-        return np.zeros((0, n), np.float32)
-    return np.stack([rows[r] for r in state.content_of])
+        return np.zeros((0, width), np.float32)
+    return np.stack([out[r] for r in state.content_of])
+
+
+def kind_lifted(readings: dict[int, list[Reading]], n: int) -> np.ndarray:
+    """(n,) bool: the items some turn's reading lifts (kind_rows > 0 on some turn)."""
+    m = np.zeros(n, bool)
+    for got in readings.values():
+        for g in got:
+            m |= g.mask
+    return m

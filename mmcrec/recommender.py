@@ -22,7 +22,7 @@ from .ann import AnnIndex, ann_min_items
 from .catalog import Catalog, load_catalog
 from .dialogue import DialogueState, Turn, Vocabulary
 from .encoders import Encoder, create_encoder, minilm
-from .intent import KindIndex, kind_preference
+from .intent import KindIndex, kind_lifted, kind_rows, turn_readings
 from .index import ItemIndex, build_index, cache_dir_for
 from .model import (
     Model,
@@ -161,7 +161,7 @@ class Recommender:
     def __init__(self, catalog: Catalog, index: ItemIndex, encoder: Encoder, model: Model | None = None,
                  ann: bool | None = None):
         """ann: score through an approximate nearest-neighbour index (mmcrec.ann) — None picks it
-        for catalogs above MMCREC_ANN_MIN_ITEMS items (default 200,000)."""
+        for catalogs above MMCREC_ANN_MIN_ITEMS items (default 50,000)."""
         self.catalog = catalog
         self.encoder = encoder
         self.vocab = Vocabulary(catalog)
@@ -265,16 +265,32 @@ class Recommender:
             self._kinds = KindIndex(self.vocab, self.lm, self.catalog.items["title"].tolist())
         return self._kinds
 
-    def soft_preferences(self, state: DialogueState, raws: list[dict]) -> tuple[np.ndarray, np.ndarray]:
+    def soft_preferences(self, state: DialogueState, raws: list[dict],
+                         rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The soft side of the dialogue state, for serving and training alike: (T, n) how much
         each item is the kind each turn asks about (confidence-weighted), and (n,) the wanted-
-        colour match, kept to the kind asked for. raws: the turns' raw encodings."""
-        lm = [r.get("lm") if it.content else None for r, it in zip(raws, state.intents)]
-        kind = kind_preference(state, self.kinds, lm)
-        color = state.color_match(self.vocab)
-        if len(kind) and kind[-1].any():  # a wanted colour lifts items of the kind asked for, not others
-            color = color * (kind[-1] / kind[-1].max())
+        colour match, kept to the kind asked for. raws: the turns' raw encodings. rows: of those
+        catalog rows only (n = len(rows)), the same numbers."""
+        readings = turn_readings(state, self.kinds, self._lm_vectors(state, raws))
+        kind = kind_rows(state, readings, len(self.catalog), rows)
+        color = state.color_match(self.vocab, rows)
+        latest = readings[state.content_of[-1]] if state.content_of else []
+        if latest:  # a wanted colour lifts items of the kind asked for, not others
+            color = color * (kind[-1] / max(g.confidence for g in latest))
         return kind, color
+
+    def soft_lifted(self, state: DialogueState, raws: list[dict]) -> np.ndarray:
+        """(n,) bool: the items soft_preferences gives a colour or kind bonus, without building
+        its catalog-long float arrays (the ANN path searches among these items too)."""
+        readings = turn_readings(state, self.kinds, self._lm_vectors(state, raws))
+        lifted = kind_lifted(readings, len(self.catalog))
+        if not (state.content_of and readings[state.content_of[-1]]):  # else the colour lifts only that kind
+            lifted |= state.color_match(self.vocab) > 0
+        return lifted
+
+    @staticmethod
+    def _lm_vectors(state: DialogueState, raws: list[dict]) -> list:
+        return [r.get("lm") if it.content else None for r, it in zip(raws, state.intents)]
 
     @property
     def dims(self) -> tuple[int, int, int]:
@@ -300,14 +316,13 @@ class Recommender:
         alpha = p.alpha if alpha is None else float(np.clip(alpha, 0.0, 1.0))
         mask, notes = state.mask(self.vocab)
         strict = None
-        n_eligible = int(mask.sum())
+        n_eligible = int(np.count_nonzero(mask))
         if n_eligible < min(fill, len(mask)):
             strict, mask = mask, np.ones(len(mask), bool)
             notes.append(f"only {n_eligible} item{'s' * (n_eligible != 1)} met everything you asked for; "
                          "the rest of the page are the closest matches that miss a constraint")
         pairs = [(state.turns[j], state.query(j)) for j in range(len(state.turns))]
         raws = [self.raw_turn(*pr) for pr in pairs]
-        kind, color = self.soft_preferences(state, raws)  # float32, catalog-long
         d = dialogue_tensors(state, [raws[r] for r in state.content_of], self.dims)
         for k in ("text", "image_native", "image_shared"):
             d[k] = d[k].float()  # as the item matrices
@@ -317,14 +332,16 @@ class Recommender:
             live = q["has_text"] | q["has_image"]
             cand = None
             if served.ann is not None and bool(live.any()):
-                lift = p.color_bonus * color + (p.kind_bonus * kind.max(0) if len(kind) else 0.0)
-                cand = served.ann.candidates(q, live.numpy(), mask, lift)
+                lifted = self.soft_lifted(state, raws) if (p.color_bonus > 0 or p.kind_bonus > 0) else None
+                cand = served.ann.candidates(q, live.numpy(), mask, lifted)
             if cand is None:  # exact: every item, each distinct turn query scored once and kept for the next turn
                 f, beta, img_share = served.rows.turn_scores(served.items, q, keys, live, p)
-                mask_c, color_c, kind_c = mask, color, kind
+                kind_c, color_c = self.soft_preferences(state, raws)  # float32, catalog-long
+                mask_c = mask
             else:  # approximate: the exact core on the candidates, z-scored with the whole catalog's moments
                 f, beta, img_share = turn_scores(served.ann.subset(served.items, cand, q), q, p)
-                mask_c, color_c, kind_c = mask[cand], color[cand], kind[:, cand]
+                kind_c, color_c = self.soft_preferences(state, raws, rows=cand)
+                mask_c = mask[cand]
             mask_t = torch.from_numpy(mask_c)
             s = score(p, q, f.double(), mask_t, torch.from_numpy(color_c.astype(np.float64)), alpha,
                       torch.from_numpy(kind_c))
