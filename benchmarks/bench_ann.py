@@ -44,6 +44,8 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=1_000_000)
     ap.add_argument("--encoder", default="offline")
     ap.add_argument("--photo", action="store_true", help="also a photo turn (builds the 1280-d native index)")
+    ap.add_argument("--rounds", type=int, default=3,
+                    help="times each dialogue runs (new words each time: no cache hit), for steadier percentiles")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "ann.md"), help="the report (markdown)")
     args = ap.parse_args()
     os.environ.setdefault("MMCREC_CACHE_DIR", str(Path(tempfile.gettempdir()) / "mmcrec-bench-ann"))
@@ -59,7 +61,7 @@ def main() -> None:
     for rec in (exact, ann):
         rec.kinds  # embedded once at start-up (the app's warm-up does it), not in the first turn
     serving_threads()
-    cases = [(d, None) for d in DIALOGUES]
+    cases = [(d, None) for _ in range(args.rounds) for d in DIALOGUES]
     if args.photo:
         from mmcrec.catalog import load_catalog
 

@@ -72,7 +72,9 @@ class AnnIndex:
         self.n = int(items["text"].shape[0])
         self.dir = cache_dir
         self.key = fingerprint(items)
-        self.c = c or int(os.environ.get("MMCREC_ANN_C", "256"))
+        # 128 neighbours per query and space: their union (~250 items and up) holds the exact top 10
+        # as well as 256 did (benchmarks/bench_ann.py recall@10 0.996 either way), and halves the exact core
+        self.c = c or int(os.environ.get("MMCREC_ANN_C", "128"))
         # 4·√n short lists: a probe scans fewer codes than √n long ones for the same recall
         # (1M items: ~1 ms a search with the exact top 10 among its 256, against 2.4 ms);
         # probing 1 in 200 of them kept benchmarks/bench_ann.py's recall@10 at 0.996
@@ -189,11 +191,11 @@ class AnnIndex:
             return ix.search(q, c)[1]
         sel = faiss.IDSelectorBitmap(len(allowed), faiss.swig_ptr(bits))
         # The usual probes first: a filter that follows the query (the kind asked for) or allows
-        # many items fills the c neighbours from the nearest lists. Only when it does not — a
-        # selective filter leaves few items in each list — probe more lists, up to 4x (a wider
-        # filtered scan costs more than the exact core on the candidates).
+        # many items fills the c neighbours from the nearest lists. Only when it leaves a query
+        # under half of them — a selective filter leaves few items in each list — probe more
+        # lists, up to 4x (a wider filtered scan costs more than the exact core on the candidates).
         _, ids = ix.search(q, c, params=faiss.SearchParametersIVF(sel=sel, nprobe=self.nprobe))
-        if (ids < 0).any() and self.nprobe < ix.nlist:
+        if ((ids >= 0).sum(1) < c // 2).any() and self.nprobe < ix.nlist:
             share = max(int(np.count_nonzero(allowed)), 1) / len(allowed)
             nprobe = min(ix.nlist, int(np.ceil(self.nprobe * min(4.0, 1 / share))))
             if nprobe > self.nprobe:

@@ -77,3 +77,40 @@ def test_ann_scores_are_distributions_over_candidates(pair):
     assert out.m_r.sum() == pytest.approx(1) and out.m_c.sum() == pytest.approx(1)
     outside = np.setdiff1d(np.arange(len(ann.catalog)), cand)
     assert not out.y[outside].any() and not out.mask[outside].any()
+
+
+def test_soft_preferences_of_the_candidates_are_the_catalogs_at_those_rows(pair):
+    """The ANN path builds the kind and colour bonus for its candidates only: the same numbers."""
+    _, ann = pair
+    for turns in (["something for the kitchen", "in blue"], ["sneakers", "in white", "under $100"], ["blue things"]):
+        s = DialogueState()
+        for t in turns:
+            s.add(Turn(t), ann.vocab)
+        raws = [ann.raw_turn(s.turns[j], s.query(j)) for j in range(len(s.turns))]
+        kind, color = ann.soft_preferences(s, raws)
+        rows = ann.scores(s).candidates
+        kind_c, color_c = ann.soft_preferences(s, raws, rows=rows)
+        assert np.array_equal(kind_c, kind[:, rows]) and np.allclose(color_c, color[rows]), turns
+        assert color.any(), turns  # a colour was asked: the check compared something
+        lifted = ann.soft_lifted(s, raws)
+        assert np.array_equal(lifted, (color > 0) | (kind.max(0) > 0)), turns
+
+
+def test_a_dialogues_earlier_turns_are_not_searched_again(pair):
+    _, ann = pair
+    ix = ann.served.ann
+    calls = []
+    search = ix._search
+    ix._search = lambda *a: calls.append(len(a[1])) or search(*a)
+    try:
+        s = DialogueState()
+        s.add(Turn("noise cancelling headphones for a long train ride"), ann.vocab)  # asked nowhere before
+        ann.recommend(s, k=10)
+        first = sum(calls)
+        calls.clear()
+        s.add(Turn("in black"), ann.vocab)  # the same request, the same filters: a new query of its own
+        ann.recommend(s, k=10)
+    finally:
+        del ix._search
+    assert first >= 2  # both spaces of the first turn were searched
+    assert sum(calls) == first  # the second turn: only its own query, the first turn's answers kept
