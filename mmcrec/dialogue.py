@@ -407,12 +407,15 @@ class Turn:
         return self.image is not None
 
 
-def dialogue_turns(texts: list[str], image: object | None = None, image_sha256: str = "") -> list[Turn]:
-    """A recorded dialogue (labelled query, labelled session) as turns: the image goes with the
-    first turn ("like this but in blue"), or stands alone when there are no words."""
+def dialogue_turns(texts: list[str], image: object | None = None, image_sha256: str = "",
+                   image_turn: int | None = None) -> list[Turn]:
+    """A recorded dialogue (labelled query, labelled session) as turns: the image goes with turn
+    `image_turn` (a label records it), else with the first ("like this but in blue"), or stands
+    alone when there are no words."""
     if not texts:
         return [Turn("", image, image_sha256)]
-    return [Turn(t, image if i == 0 else None, image_sha256 if i == 0 else "") for i, t in enumerate(texts)]
+    at = image_turn if image_turn is not None and 0 <= image_turn < len(texts) else 0
+    return [Turn(t, image if i == at else None, image_sha256 if i == at else "") for i, t in enumerate(texts)]
 
 
 @dataclass

@@ -126,6 +126,7 @@ class Example:
     up: list[int] = field(default_factory=list)  # catalog positions
     down: list[int] = field(default_factory=list)
     row: int = -1  # this dialogue's row in its featurized batch (identical dialogues share one)
+    image_turn: int | None = None  # the turn the image came with (None: the first)
 
 
 def read_labels(db: str | Path | None = None, labels: str | Path | None = None) -> tuple[list, tempfile.TemporaryDirectory | None]:
@@ -210,12 +211,12 @@ def make_examples(labels: list, catalog) -> tuple[list[Example], dict]:
             continue
         counts["labels"] += 1
         counts["up" if lab.label > 0 else "down"] += 1
-        key = (lab.session_id, tuple(lab.turns), lab.image_sha256)
+        key = (lab.session_id, tuple(lab.turns), lab.image_sha256, getattr(lab, "image_turn", None))
         g = groups.setdefault(key, {"path": lab.image_path, "votes": {}})
         g["votes"][pos[lab.item_id]] = g["votes"].get(pos[lab.item_id], 0) + int(lab.label)
     out = []
-    for (sid, turns, sha), g in groups.items():
-        ex = Example(sid, list(turns), g["path"], sha)
+    for (sid, turns, sha, image_turn), g in groups.items():
+        ex = Example(sid, list(turns), g["path"], sha, image_turn=image_turn)
         ex.up = sorted(i for i, v in g["votes"].items() if v > 0)
         ex.down = sorted(i for i, v in g["votes"].items() if v < 0)
         if ex.up or ex.down:
@@ -304,7 +305,7 @@ def featurize(examples: list[Example], rec: Recommender, items: np.ndarray, devi
     rows: dict[tuple, int] = {}
     uniq: list[Example] = []
     for ex in examples:
-        key = (tuple(ex.turns), ex.image_sha256)
+        key = (tuple(ex.turns), ex.image_sha256, ex.image_turn)
         if key not in rows:
             rows[key] = len(uniq)
             uniq.append(ex)
@@ -318,7 +319,7 @@ def featurize(examples: list[Example], rec: Recommender, items: np.ndarray, devi
             except (ImageError, OSError):
                 img = None
         st = DialogueState()
-        for t in dialogue_turns(ex.turns, img, ex.image_sha256):
+        for t in dialogue_turns(ex.turns, img, ex.image_sha256, ex.image_turn):
             st.add(t, rec.vocab)
         states.append(st)
     pairs = [(st.turns[j], st.query(j)) for st in states for j in range(len(st.turns))]

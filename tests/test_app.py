@@ -174,8 +174,21 @@ def test_feedback_with_uploaded_image_stores_it_by_hash(served):
     item = v["explanation"]["items"][2]["item_id"]
     stored = c.predict("item", item, -1, "bo", api_name="/feedback")[0]
     sha = hashlib.sha256(img.read_bytes()).hexdigest()
-    assert stored["image_sha256"] == sha and stored["rank"] == 3
+    assert stored["image_sha256"] == sha and stored["rank"] == 3 and stored["image_turn"] == 0
     assert ctx.store.image_file(sha).read_bytes() == img.read_bytes()
+
+
+def test_a_photo_sent_later_is_recorded_with_its_turn(served):
+    """Words first, then a photo: the label says which turn the photo came with, so training
+    replays the conversation as it happened (docs/contracts.md §4 image_turn)."""
+    ctx, url = served
+    c = client(url)
+    v1 = chat(c, "running shoes")
+    v = chat(c, "like this", image=query_image("sneaker"), history=v1["chatbot"])
+    item = v["explanation"]["items"][0]["item_id"]
+    stored = c.predict("item", item, 1, "cy", api_name="/feedback")[0]
+    assert stored["turns"] == ["running shoes", "like this"] and stored["image_turn"] == 1
+    assert ctx.store.get(stored["label_id"]).image_turn == 1
 
 
 def test_export_is_for_admins_only(demo_rec, tmp_path):

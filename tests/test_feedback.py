@@ -272,6 +272,8 @@ BAD = {
     "sha does not match the bytes": (dict(image_sha256="0" * 64), {"image_bytes": PNG}),
     "sha of an image the store does not have": (dict(image_sha256="1" * 64), {}),
     "missing image file": (dict(image_path="/nonexistent/x.png"), {}),
+    "image_turn past the turns": (dict(image_turn=1), {"image_bytes": PNG}),
+    "negative image_turn": (dict(image_turn=-1), {"image_bytes": PNG}),
 }
 
 
@@ -310,7 +312,7 @@ def test_known_items_allows_replies(store):
 def _fill(store: LabelStore) -> list[Label]:
     out = [
         store.record(item_label("alice", "i1", rank=1, score=0.91, alpha=0.25, model_version="m1",
-                                catalog_id="demo", placed_by="v2"), image_bytes=PNG),
+                                catalog_id="demo", placed_by="v2", image_turn=0), image_bytes=PNG),
         store.record(item_label("bob", "007", label=-1, rank=3, score=-0.125, alpha=0.5,
                                 turns=["a, \"quoted\" turn", "ünïcode ✓\nsecond line", ""])),
         store.record(Label(session_id="s9", annotator="carol", turns=["hi"], target="reply",
@@ -352,7 +354,7 @@ def test_export_import_round_trip(tmp_path, store, new_store, fmt):
     assert list(rows[0]) == [
         "label_id", "session_id", "annotator", "created_at", "model_version", "catalog_id",
         "turns", "image_sha256", "image_path", "item_id", "rank", "score", "alpha", "target",
-        "label", "placed_by"]
+        "label", "placed_by", "image_turn"]
     assert [r["placed_by"] for r in rows if r["annotator"] == "alice"] == ["v2"]
     assert all(not r["placed_by"] for r in rows if r["annotator"] != "alice")
 
@@ -366,6 +368,7 @@ def test_export_import_round_trip(tmp_path, store, new_store, fmt):
     assert Path(got.image_path).parent == other.images_dir
     assert other.get(sent[1].label_id).item_id == "007"
     assert other.get(sent[0].label_id).placed_by == "v2" and other.get(sent[1].label_id).placed_by == ""
+    assert other.get(sent[0].label_id).image_turn == 0 and other.get(sent[1].label_id).image_turn is None
     assert other.import_file(out) == (0, 0, len(sent))  # idempotent
     assert len(other.events()) == len(sent)
     assert {e["source"] for e in other.events()} == {"import"}
@@ -394,7 +397,7 @@ def test_files_without_placed_by_still_import(tmp_path, store, fmt):
         pd.DataFrame(rows).to_parquet(src)
     assert store.import_file(src) == (1, 0, 0)
     got = store.get("a")
-    assert got.placed_by == "" and got.turns == ["t"] and got.rank == 1
+    assert got.placed_by == "" and got.image_turn is None and got.turns == ["t"] and got.rank == 1
     # a retraction sent without placed_by keeps the one stored
     first = store.record(item_label("y", "i2", session="s2", placed_by="v3"))
     again = store.record(item_label("y", "i2", session="s2", label=0))
@@ -486,8 +489,8 @@ def test_v1_database_opens_with_current_code(tmp_path):
 
     s = open_store(db)
     try:
-        assert s.schema_version == SCHEMA_VERSION == 4
-        assert s.get("old1").placed_by == ""
+        assert s.schema_version == SCHEMA_VERSION == 5
+        assert s.get("old1").placed_by == "" and s.get("old1").image_turn is None
         old = s.get("old1")
         assert old.turns == ["blue dress"] and old.rank == 1 and old.label == 1
         assert Path(old.image_path).read_bytes() == PNG

@@ -151,9 +151,9 @@ def test_v1_schema_is_migrated_once_and_newer_is_refused(url, opened):
     with psycopg.connect(url, autocommit=True) as con:
         con.execute(V1_SQL)
     s = opened(url)
-    assert s.schema_version == SCHEMA_VERSION == 4
+    assert s.schema_version == SCHEMA_VERSION == 5
     assert s.get("old1").turns == ["blue dress"] and s.get("old2").score is None
-    assert s.get("old1").placed_by == ""
+    assert s.get("old1").placed_by == "" and s.get("old1").image_turn is None
     assert [(e["label_id"], e["label"], e["source"]) for e in s.events()] == [
         ("old1", 1, "migration"), ("old2", -1, "migration")]
     s.record(Label(label_id="old1", session_id="s", annotator="ann", turns=["blue dress"],

@@ -257,9 +257,11 @@ def test_training_scores_with_the_served_math(rec):
     img = str(Path(rec.catalog.items["image"].iat[3]))
     from mmcrec.images import open_image
 
-    dialogues = [(["a red toy", "not blue", "cheaper"], ""), (["something for the kitchen"], ""), ([], img),
-                 (["like this but for music"], img)]
-    exs = [Example(f"s{i}", t, p, f"sha{i}" if p else "", up=[0]) for i, (t, p) in enumerate(dialogues)]
+    dialogues = [(["a red toy", "not blue", "cheaper"], "", None), (["something for the kitchen"], "", None),
+                 ([], img, None), (["like this but for music"], img, None),
+                 (["running shoes", "like this", "cheaper"], img, 1)]  # the photo came with the second turn
+    exs = [Example(f"s{i}", t, p, f"sha{i}" if p else "", up=[0], image_turn=at)
+           for i, (t, p, at) in enumerate(dialogues)]
     ix = rec.index
     items_raw = {k: torch.from_numpy(getattr(ix, k)).float() for k in ("text", "image", "native")}
     items_raw["has_image"] = torch.from_numpy(ix.has_image)
@@ -269,7 +271,7 @@ def test_training_scores_with_the_served_math(rec):
         for ex in exs:
             st = DialogueState()
             image = open_image(ex.image_path) if ex.image_path else None
-            for t in dialogue_turns(ex.turns, image, ex.image_sha256):
+            for t in dialogue_turns(ex.turns, image, ex.image_sha256, ex.image_turn):
                 st.add(t, rec.vocab)
             y_served = rec.scores(st).y
             np.testing.assert_allclose(y_train[ex.row], y_served, atol=1e-5)
@@ -369,3 +371,23 @@ def test_verdict_needs_enough_sessions_and_an_interval_above_zero():
     noise = rng.normal(0, 0.2, 40)
     v = verdict(metrics(cur + noise, many), metrics(cur, many))
     assert not v["promotable"] and not v["too_thin"] and v["ci"][0] < 0 < v["ci"][1]
+
+
+def test_labels_replay_the_photo_at_the_turn_it_came_with(demo_rec):
+    """image_turn (docs/contracts.md §4) puts the photo back where the shopper sent it; labels
+    written before it existed keep the photo on the first turn."""
+    from mmcrec.dialogue import dialogue_turns
+    from mmcrec.labels import Label
+    from mmcrec.train import make_examples
+
+    item = demo_rec.catalog.ids[0]
+    base = dict(session_id="s", annotator="a", turns=["running shoes", "like this", "cheaper"],
+                image_sha256="ab" * 32, image_path="", item_id=item, target="item", label=1)
+    (ex,), _ = make_examples([Label(**base, image_turn=1)], demo_rec.catalog)
+    (old,), _ = make_examples([Label(**base)], demo_rec.catalog)
+    assert ex.image_turn == 1 and old.image_turn is None
+    photo = object()  # any picture: the turns only carry it
+    turns = dialogue_turns(ex.turns, photo, ex.image_sha256, ex.image_turn)
+    assert [t.image is photo for t in turns] == [False, True, False]
+    assert [t.image is photo for t in dialogue_turns(old.turns, photo, old.image_sha256, old.image_turn)] == \
+        [True, False, False]

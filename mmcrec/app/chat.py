@@ -38,6 +38,7 @@ class Session:
     texts: list[str] = field(default_factory=list)  # each turn's text ("" for a photo alone)
     image_bytes: bytes | None = None  # the latest uploaded image of this conversation
     image_sha256: str = ""
+    image_turn: int | None = None  # the turn it came with (labels record it: docs/contracts.md §4)
     replies: dict[int, dict] = field(default_factory=dict)  # chat message index → reply context
     selected: int | None = None  # gallery index picked for 👍/👎
     rated: dict[str, int] = field(default_factory=dict)  # label_id → current value, this conversation
@@ -54,6 +55,7 @@ class Session:
         self.texts = []
         self.image_bytes = None
         self.image_sha256 = ""
+        self.image_turn = None
         self.replies = {}
         self.selected = None
         self.rated = {}
@@ -233,7 +235,7 @@ def chat_turn(ctx: AppContext, message: Any, history: list | None, session: Sess
         reply = plain_reply(result, st, rec.vocab.categories)
     s.texts.append(text)
     if data is not None:
-        s.image_bytes, s.image_sha256 = data, sha
+        s.image_bytes, s.image_sha256, s.image_turn = data, sha, len(s.texts) - 1
     s.last = result
     s.selected = None
     s.messages.append({"role": "assistant", "content": md_escape(reply)})
@@ -241,6 +243,7 @@ def chat_turn(ctx: AppContext, message: Any, history: list | None, session: Sess
         "reply_index": len(s.texts) - 1,
         "turns": list(s.texts),
         "image_sha256": s.image_sha256,
+        "image_turn": s.image_turn,
         "alpha": result.alpha,
         "model_version": result.model_version,
         "plain": reply,

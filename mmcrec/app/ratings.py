@@ -56,6 +56,7 @@ def record_feedback(ctx: AppContext, session: Session | None, target: str, key: 
             catalog_id=catalog_id, turns=list(s.texts), image_sha256=s.image_sha256, item_id=item_id,
             rank=rank, score=score, alpha=alpha, target="item", label=value_i,
             placed_by=s.placed_by.get(item_id, "") if rank is not None else "",
+            image_turn=s.image_turn if s.image_sha256 else None,
         )
         image = s.image_bytes
     elif target == "reply":
@@ -72,6 +73,7 @@ def record_feedback(ctx: AppContext, session: Session | None, target: str, key: 
             session_id=s.session_id, annotator=who, model_version=c["model_version"], catalog_id=catalog_id,
             turns=list(c["turns"]), image_sha256=c["image_sha256"], item_id="", rank=idx, score=None,
             alpha=c["alpha"], target="reply", label=value_i,
+            image_turn=c.get("image_turn") if c["image_sha256"] else None,
         )
         image = s.image_bytes if c["image_sha256"] and c["image_sha256"] == s.image_sha256 else None
     else:

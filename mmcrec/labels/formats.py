@@ -110,7 +110,7 @@ def _parquet_schema():
 
     # every §4 field is text unless listed here, so a new field needs no edit in this file
     typed = {"turns": pa.list_(pa.string()), "rank": pa.int64(), "score": pa.float64(),
-             "alpha": pa.float64(), "label": pa.int64()}
+             "alpha": pa.float64(), "label": pa.int64(), "image_turn": pa.int64()}
     return pa.schema([(name, typed.get(name, pa.string())) for name in FIELDS])
 
 

@@ -208,8 +208,13 @@ def _m4_placed_by(con) -> None:
     con.execute("ALTER TABLE labels ADD COLUMN IF NOT EXISTS placed_by TEXT NOT NULL DEFAULT ''")
 
 
+def _m5_image_turn(con) -> None:
+    """v5: labels.image_turn, the turn the image came with (NULL for every label taken before)."""
+    con.execute("ALTER TABLE labels ADD COLUMN IF NOT EXISTS image_turn INTEGER")
+
+
 #: applied in order; migration i brings a database from version i to i + 1
-MIGRATIONS: list[Callable[[Any], None]] = [_m1_labels, _m2_events, _m3_campaigns, _m4_placed_by]
+MIGRATIONS: list[Callable[[Any], None]] = [_m1_labels, _m2_events, _m3_campaigns, _m4_placed_by, _m5_image_turn]
 assert len(MIGRATIONS) == SCHEMA_VERSION
 
 
@@ -262,7 +267,8 @@ class _Transaction:
                 f"ON CONFLICT (label_id) DO UPDATE SET {updates}",
                 [(lab.label_id, lab.session_id, lab.annotator, lab.created_at, lab.model_version,
                   lab.catalog_id, Jsonb(list(lab.turns)), lab.image_sha256, lab.image_path,
-                  lab.item_id, lab.rank, lab.score, lab.alpha, lab.target, lab.label, lab.placed_by)
+                  lab.item_id, lab.rank, lab.score, lab.alpha, lab.target, lab.label, lab.placed_by,
+                  lab.image_turn)
                  for lab in labels],
             )
             cur.executemany(

@@ -32,6 +32,7 @@ FIELDS: tuple[str, ...] = (
     "target",
     "label",
     "placed_by",
+    "image_turn",
 )
 #: one row of the append-only history, as :meth:`LabelStore.events` returns it
 EVENT_FIELDS: tuple[str, ...] = (
@@ -208,6 +209,8 @@ class Label:
     label: int = 1
     #: in an interleaved comparison (mmcrec/interleave.py), the version that placed the item
     placed_by: str = ""
+    #: 0-based index of the turn the image came with (None: no image, or not recorded)
+    image_turn: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d = {name: getattr(self, name) for name in FIELDS}
@@ -240,6 +243,7 @@ class Label:
             target=to_str(d.get("target")) or "item",
             label=1 if label is None and "label" not in d else label,  # type: ignore[arg-type]
             placed_by=to_str(d.get("placed_by")),  # optional: files written before it lack it
+            image_turn=to_int(d.get("image_turn"), "image_turn"),  # optional, as placed_by
         )
 
     def key(self) -> str | int:
@@ -256,6 +260,9 @@ def validate_label(lab: Label, known_items: set[str] | None = None, *,
     if not isinstance(lab, Label):
         raise FeedbackError(f"expected a Label, got {type(lab).__name__}")
     lab = dataclasses.replace(lab, turns=to_turns(lab.turns))
+    if lab.image_turn is not None and not (0 <= lab.image_turn < max(1, len(lab.turns))):
+        raise FeedbackError(f"image_turn must name one of the label's {len(lab.turns)} turn(s) (0-based), "
+                            f"got {lab.image_turn!r}")
     if isinstance(lab.label, bool) or lab.label not in LABEL_VALUES:
         raise FeedbackError(f"label must be 1, -1 or 0, got {lab.label!r}")
     lab.label = int(lab.label)

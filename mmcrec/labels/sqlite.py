@@ -177,8 +177,14 @@ def _m4_placed_by(con: sqlite3.Connection) -> None:
     con.execute("ALTER TABLE labels ADD COLUMN placed_by TEXT NOT NULL DEFAULT ''")
 
 
+def _m5_image_turn(con: sqlite3.Connection) -> None:
+    """v5: labels.image_turn, the turn the image came with (NULL for every label taken before)."""
+    con.execute("ALTER TABLE labels ADD COLUMN image_turn INTEGER")
+
+
 #: applied in order; migration i brings a database from user_version i to i + 1
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1_labels, _m2_events, _m3_campaigns, _m4_placed_by]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1_labels, _m2_events, _m3_campaigns, _m4_placed_by,
+                                                          _m5_image_turn]
 assert len(MIGRATIONS) == SCHEMA_VERSION
 
 _COLUMNS = ", ".join(FIELDS)  # the labels table has exactly the §4 columns
@@ -222,7 +228,7 @@ class _Transaction:
                 (lab.label_id, lab.session_id, lab.annotator, lab.created_at, lab.model_version,
                  lab.catalog_id, json.dumps(lab.turns, ensure_ascii=False), lab.image_sha256,
                  lab.image_path, lab.item_id, lab.rank, lab.score, lab.alpha, lab.target, lab.label,
-                 lab.placed_by),
+                 lab.placed_by, lab.image_turn),
             )
             self.con.execute(
                 "INSERT INTO events (label_id, label, created_at, recorded_at, annotator, session_id,"

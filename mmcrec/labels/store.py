@@ -35,8 +35,8 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 #: tables as of this mmcrec: v1 labels, v2 events (+ indexes), v3 annotation campaigns
-#: (campaigns.py), v4 labels.placed_by; every backend migrates to it
-SCHEMA_VERSION = 4
+#: (campaigns.py), v4 labels.placed_by, v5 labels.image_turn; every backend migrates to it
+SCHEMA_VERSION = 5
 
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
 
@@ -353,7 +353,7 @@ class LabelStore(ABC):
                 # a new value for the same label (e.g. a retraction sent with only the
                 # label_id and value): keep what it leaves empty from the current value
                 for name in ("session_id", "annotator", "model_version", "catalog_id",
-                             "item_id", "rank", "score", "alpha", "placed_by"):
+                             "item_id", "rank", "score", "alpha", "placed_by", "image_turn"):
                     if getattr(new, name) in ("", None):
                         setattr(new, name, getattr(current, name))
                 if not new.turns:
