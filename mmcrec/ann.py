@@ -5,8 +5,9 @@ Instead each distinct turn query asks an inverted-file index (IVF, 8-bit scalar-
 inner product) of every space it is compared in — a text turn: item text and item images in the
 shared space; a photo: the image-only (native) space and item text — for its top-C neighbours.
 The search runs among the items the hard constraints allow (a bitmap filter), and again among the
-items of a wanted colour when there is one (the colour bonus lifts those past closer items); the
-union of the neighbours are the candidates, and the exact scoring core runs on them only:
+items a soft bonus lifts (a wanted colour, the kind asked for: the bonus lifts those past closer
+items); the union of the neighbours are the candidates, and the exact scoring core runs on them
+only (the bonuses too are built for the candidates only):
 
 * z-scores use the whole catalog's per-space moments (mean vector and second-moment matrix, from
   all items or a sample of 200,000), so a candidate's z-score is what the full catalog gives it;
@@ -15,11 +16,13 @@ union of the neighbours are the candidates, and the exact scoring core runs on t
 
 When the constraints leave few candidates among the neighbours, C grows; when they leave few items
 at all (≤ MMCREC_ANN_EXACT_ITEMS, default 5,000), those items are scored exactly; in between, a
-filtered search probes more inverted lists the fewer items the filter allows.
+filtered search that comes back under half full probes more inverted lists, the more the fewer
+items the filter allows. Each query's neighbours are kept per space and filter, so a dialogue's
+earlier turns are not searched again while its filters stay the same.
 
-An index is built once per catalog + encoder + adapter (a fingerprint of the served matrices) and
-cached beside the embedding cache as ann-<space>-<fingerprint>-ivf<nlist>.faiss; a space is built the first
-time a turn needs it (the native space only for photos).
+An index (4·√n lists) is built once per catalog + encoder + adapter (a fingerprint of the served
+matrices) and cached beside the embedding cache as ann-<space>-<fingerprint>-ivf<nlist>.faiss; a
+space is built the first time a turn needs it (the native space only for photos).
 """
 from __future__ import annotations
 
