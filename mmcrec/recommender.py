@@ -466,3 +466,6 @@ def serving_threads() -> None:
     torch.set_num_threads(n)
     if "faiss" in sys.modules:
         sys.modules["faiss"].omp_set_num_threads(n)
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(n, user_api="blas")  # numpy's BLAS runs the exact scans (model.scan): the same rule
