@@ -144,6 +144,9 @@ def main() -> None:
     def add(what, catalog, fn):
         rows.append((what, catalog, *timed(fn, args.repeats)))
 
+    counter = iter(range(10**9))
+    # the floor under every text turn, and a gauge of how fast the machine is right now
+    add("sentence encoder alone (new sentence)", "—", lambda: enc.encode_text([f"{TEXTS[0]} #{next(counter)}"]))
     add("text turn (new sentence)", f"demo ({len(demo.catalog)})", fresh_text_turns(demo, TEXTS))
     add("text turn (α re-rank, cached)", f"demo ({len(demo.catalog)})", dialogue(demo, [Turn("blue running shoes")]))
     add("image turn (new photo)", f"demo ({len(demo.catalog)})",
