@@ -148,6 +148,8 @@ class BertOne:
     checked against the library in tests/test_encoders.py."""
 
     def __init__(self, model):
+        import torch
+
         c = model.config
         self.heads, self.eps = c.num_attention_heads, c.layer_norm_eps
         w = {k: v.detach() for k, v in model.state_dict().items()}
@@ -164,7 +166,7 @@ class BertOne:
 
             # query, key and value as one product: one pass over the sequence
             qkv = [g(f"attention.self.{n}") for n in ("query", "key", "value")]
-            self.layers.append((torch_cat([a for a, _ in qkv]), torch_cat([b for _, b in qkv]), g("attention.output.dense"),
+            self.layers.append((torch.cat([a for a, _ in qkv]), torch.cat([b for _, b in qkv]), g("attention.output.dense"),
                                 g("attention.output.LayerNorm"), g("intermediate.dense"), g("output.dense"),
                                 g("output.LayerNorm")))
 
@@ -188,12 +190,6 @@ class BertOne:
             h = F.layer_norm(h + F.linear(a, *out), (d,), *ln1, self.eps)
             h = F.layer_norm(h + F.linear(F.gelu(F.linear(h, *up)), *down), (d,), *ln2, self.eps)
         return h
-
-
-def torch_cat(xs):
-    import torch
-
-    return torch.cat(xs).contiguous()
 
 
 @functools.lru_cache(maxsize=2)
