@@ -42,7 +42,7 @@ from mmcrec.labels import Label, make_label_id  # noqa: E402
 from mmcrec.model import Model  # noqa: E402
 from mmcrec.recommender import load_recommender  # noqa: E402
 from mmcrec.registry import Registry  # noqa: E402
-from mmcrec.train import train_next  # noqa: E402
+from mmcrec.train import TrainConfig, train_next  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 SHOWN = 12
@@ -50,8 +50,10 @@ FLIP = 0.10
 N_BOOT = 2000
 
 
-def simulate_labels(ranked: dict, queries, n_labels: int, rng, catalog_id: str) -> list[Label]:
-    """Annotator sessions over `queries` (round-robin in random order) until n_labels thumbs."""
+def simulate_labels(ranked: dict, queries, n_labels: int, rng, catalog_id: str, flip: float = FLIP,
+                    position_bias: bool = True) -> list[Label]:
+    """Annotator sessions over `queries` (round-robin in random order) until n_labels thumbs.
+    flip=0 and position_bias=False: perfect annotators, who judge every shown item rightly."""
     sha = {q.query_id: hashlib.sha256(Path(q.image).read_bytes()).hexdigest() if q.image else "" for q in queries}
     labels: list[Label] = []
     s = 0
@@ -61,10 +63,10 @@ def simulate_labels(ranked: dict, queries, n_labels: int, rng, catalog_id: str) 
             s += 1
             session, annotator = f"sim-{s}", f"annotator-{s % 7}"
             for r, item in enumerate(ranked[q.query_id][:SHOWN]):
-                if rng.random() > 0.85 / (1 + r) ** 0.5:  # position bias: the top is looked at most
+                if position_bias and rng.random() > 0.85 / (1 + r) ** 0.5:  # the top is looked at most
                     continue
                 good = q.relevant.get(item, 0) > 0
-                if rng.random() < FLIP:
+                if rng.random() < flip:
                     good = not good
                 turns = list(q.turns)
                 labels.append(Label(
@@ -108,7 +110,8 @@ def bootstrap(before: np.ndarray, after: np.ndarray, rng) -> dict:
             "gain": float(after.mean() / max(before.mean(), 1e-12) - 1), "gain_ci": ci(gain)}
 
 
-def run_catalog(name: str, spec: dict, budgets: list[int], seed: int, encoder: str | None) -> dict:
+def run_catalog(name: str, spec: dict, budgets: list[int], seed: int, encoder: str | None,
+                config: TrainConfig | None = None) -> dict:
     rec = load_recommender(ROOT / spec["catalog"], encoder)
     queries = []
     for part in ("dev", "test"):
@@ -126,7 +129,7 @@ def run_catalog(name: str, spec: dict, budgets: list[int], seed: int, encoder: s
         pool = simulate_labels(ranked, labelled, max(budgets), np.random.default_rng(seed + 100 + h), name)
         for b in budgets:
             with tempfile.TemporaryDirectory() as tmp:
-                res = train_next(pool[:b], rec.catalog, rec, Registry(tmp), seed=seed + h, current=Model())
+                res = train_next(pool[:b], rec.catalog, rec, Registry(tmp), seed=seed + h, current=Model(), config=config)
             shadow = copy.copy(rec)
             shadow.set_model(res.model)
             for r in evaluate(ModelSystem(shadow), held, k=10)["per_query"]:
@@ -135,6 +138,8 @@ def run_catalog(name: str, spec: dict, budgets: list[int], seed: int, encoder: s
             runs.append({"catalog": name, "labelled_half": h, "labels": b, "sessions": res.counts["sessions"],
                          "seconds": round(res.seconds, 1), "pull": exp.get("pull"), "push": exp.get("push"),
                          "trained_scalars_kept": exp.get("trained_scalars_kept"), "expanded_items": len(res.model.expansion),
+                         "photos_averaged": (res.model.card.get("photo_centring") or {}).get("photos")
+                         if (res.model.card.get("photo_centring") or {}).get("kept") else 0,
                          "promotable": res.promotable, "verdict": res.verdict})
             print(f"{name} half {h} {b:>4} labels: held-out NDCG@10 {np.mean([base[q.query_id] for q in held]):.3f} → "
                   f"{np.mean([after[b][q.query_id] for q in held]):.3f}  (λ={exp.get('pull')}, μ={exp.get('push')}, "
@@ -166,14 +171,16 @@ def main(argv=None) -> int:
     ap.add_argument("--encoder", default=None)
     ap.add_argument("--budgets", default="200,400,800")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--learn", default=None, help="maps to train, e.g. text,bridge (default: TrainConfig's)")
     ap.add_argument("--out", default=str(RESULTS))
     args = ap.parse_args(argv)
+    config = TrainConfig(learn=tuple(args.learn.split(","))) if args.learn else None
     budgets = sorted(int(b) for b in args.budgets.split(","))
     sets = json.loads(Path(args.sets).read_text())
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    results = {name: run_catalog(name, sets[name], budgets, args.seed, args.encoder) for name in args.catalogs.split(",")}
+    results = {name: run_catalog(name, sets[name], budgets, args.seed, args.encoder, config) for name in args.catalogs.split(",")}
     top = str(budgets[-1])
 
     md = [
@@ -201,12 +208,12 @@ def main(argv=None) -> int:
         before = r["by_budget"][top]["all"]["before"]
         md.append(f"| {name} (before {before:.3f}) | " + " | ".join(fmt(r["by_budget"][str(b)]["all"], "after") + " "
                                                               + f"({r['by_budget'][str(b)]['all']['gain']:+.0%})" for b in budgets) + " |")
-    md += ["", "## Training runs", "", "| catalog | labelled half | labels | sessions | λ | μ | trained scalars kept | items expanded | verdict |",
-           "|---|---|---|---|---|---|---|---|---|"]
+    md += ["", "## Training runs", "", "| catalog | labelled half | labels | sessions | λ | μ | trained scalars kept | items expanded "
+           "| photos averaged | verdict |", "|---|---|---|---|---|---|---|---|---|---|"]
     for r in results.values():
         for run in r["runs"]:
             md.append(f"| {run['catalog']} | {run['labelled_half']} | {run['labels']} | {run['sessions']} | {run['pull']} | {run['push']} | "
-                      f"{run['trained_scalars_kept']} | {run['expanded_items']} | {run['verdict']} |")
+                      f"{run['trained_scalars_kept']} | {run['expanded_items']} | {run['photos_averaged']} | {run['verdict']} |")
     (out / "learning_curve.md").write_text("\n".join(md) + "\n")
     (out / "learning_curve.json").write_text(json.dumps({"budgets": budgets, "shown": SHOWN, "flip": FLIP, "seed": args.seed,
                                                          "catalogs": results}, indent=2))

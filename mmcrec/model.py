@@ -105,12 +105,19 @@ class Adapter:
         image_shared = normalize(shared @ image + native @ bridge)
 
     A missing map is the identity (bridge: zero), so an empty Adapter changes nothing.
+
+    `photo_mean` (native dim) is the average of the shoppers' photos seen in training: shoppers'
+    photos differ from catalog pictures in ways of their own (drawings, phone shots, backgrounds),
+    shared by all of them, and that shared part pulls every photo toward the same catalog items.
+    A photo turn is compared with item pictures as normalize(native − photo_mean); the bridge
+    keeps the photo's own features.
     """
 
     text: np.ndarray | None = None
     image: np.ndarray | None = None
     native: np.ndarray | None = None
     bridge: np.ndarray | None = None
+    photo_mean: np.ndarray | None = None
 
     def tensors(self) -> dict[str, np.ndarray]:
         return {k: v for k, v in asdict(self).items() if v is not None}
@@ -296,7 +303,11 @@ def adapt_items(raw: dict, a: dict) -> dict:
 
 def adapt_queries(d: dict, a: dict) -> dict:
     """Turn queries (text, image_shared, image_native + flags) as the model sees them."""
-    return {**d, "text": adapt(d["text"], a.get("text")), "image_native": adapt(d["image_native"], a.get("native")),
+    native = d["image_native"]
+    if a.get("photo_mean") is not None:
+        centred = normalize(native - a["photo_mean"].to(native.dtype))
+        native = torch.where(d["has_image"][..., None], centred, native)
+    return {**d, "text": adapt(d["text"], a.get("text")), "image_native": adapt(native, a.get("native")),
             "image_shared": image_shared(d["image_shared"], d["image_native"], a)}
 
 

@@ -391,3 +391,61 @@ def test_labels_replay_the_photo_at_the_turn_it_came_with(demo_rec):
     assert [t.image is photo for t in turns] == [False, True, False]
     assert [t.image is photo for t in dialogue_turns(old.turns, photo, old.image_sha256, old.image_turn)] == \
         [True, False, False]
+
+
+QUERY_PHOTOS = sorted((Path(__file__).resolve().parent.parent / "assets" / "eval" / "demo" / "query_images").glob("om-*.png"))
+
+
+def photo_sessions(rec: Recommender, photos: list[Path]) -> list[Label]:
+    """One session per photo, sent alone: the first shown item up, the next two down."""
+    from mmcrec.images import open_image
+
+    labels = []
+    for s, path in enumerate(photos):
+        sha = __import__("hashlib").sha256(path.read_bytes()).hexdigest()
+        st = DialogueState()
+        for t in dialogue_turns([], open_image(path), sha):
+            st.add(t, rec.vocab)
+        for r, it in enumerate(rec.recommend(st, k=3).items):
+            labels.append(Label(label_id=make_label_id(f"p{s}", "ann", "item", it["item_id"], []), session_id=f"p{s}",
+                                annotator="ann", created_at="2026-01-01T00:00:00Z", turns=[], image_sha256=sha,
+                                image_path=str(path), item_id=it["item_id"], rank=r + 1, target="item",
+                                label=1 if r == 0 else -1))
+    return labels
+
+
+def test_shoppers_photos_teach_their_average_which_photo_turns_are_centred_on(rec, tmp_path):
+    """Adapter.photo_mean: the average of the distinct photos of the fitting sessions, learned
+    from 8 photos up; photo turns meet item pictures as normalize(native − mean), words unchanged."""
+    from mmcrec.images import open_image
+    from mmcrec.model import Adapter
+    from mmcrec.train import MIN_PHOTOS
+
+    assert len(QUERY_PHOTOS) >= 24
+    res = train_next(photo_sessions(rec, QUERY_PHOTOS[:24]), rec.catalog, rec, Registry(tmp_path / "reg"), seed=0,
+                     current=Model())
+    learned = res.model.card["photo_centring"]
+    mean = res.model.adapter.photo_mean
+    assert learned["kept"] and MIN_PHOTOS <= learned["photos"] < 24  # the fitting sessions' photos only
+    feats = np.stack([rec.encoder.encode_image([open_image(p)]).native[0] for p in QUERY_PHOTOS[:24]])
+    # the mean of some of those photos: inside their span, near their overall average
+    assert mean.shape == (feats.shape[1],)
+    assert np.corrcoef(mean, feats.mean(0))[0, 1] > 0.95
+
+    centred = Model(ModelParams(), Adapter(photo_mean=mean))
+    words, photo = DialogueState(), DialogueState()
+    words.add(Turn("a teapot"), rec.vocab)
+    for t in dialogue_turns([], open_image(QUERY_PHOTOS[-1]), "held-out photo"):
+        photo.add(t, rec.vocab)
+    try:
+        y_words, y_photo = rec.scores(words).y, rec.scores(photo).y
+        rec.set_model(Model.load(centred.save(tmp_path / "vC")))
+        np.testing.assert_array_equal(rec.model.adapter.photo_mean, mean)
+        np.testing.assert_array_equal(rec.scores(words).y, y_words)
+        assert not np.allclose(rec.scores(photo).y, y_photo)
+    finally:
+        rec.set_model(Model())
+
+    few = train_next(photo_sessions(rec, QUERY_PHOTOS[:MIN_PHOTOS - 2]) + favour(rec, "toys", sessions=20),
+                     rec.catalog, rec, Registry(tmp_path / "few"), seed=0, current=Model())
+    assert few.model.adapter.photo_mean is None and not few.model.card["photo_centring"]["kept"]
