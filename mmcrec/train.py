@@ -956,5 +956,21 @@ def format_result(res: TrainResult) -> str:
     lines.append("")
     lines.append(f"labels: {c['labels']} ({c['up']} up, {c['down']} down) in {c['dialogues']} dialogues from {c['sessions']} sessions; "
                  f"trained on {c['train_sessions']} sessions, held out {c['heldout_sessions']}; {res.seconds:.1f}s")
+    if res.model is not None:
+        lines.append(learned_line(res.model.card))
     lines.append(f"{res.version}: {'PROMOTABLE' if res.promotable else 'not promotable'} against {res.parent}: {res.verdict}")
     return "\n".join(lines)
+
+
+def learned_line(card: dict) -> str:
+    """What the new version took from the labels, in one line (from its card)."""
+    exp, photo = card.get("expansion") or {}, card.get("photo_centring") or {}
+    parts = ["trained scalars and bridge " + ("kept (validation sessions ranked better)" if exp.get("trained_scalars_kept")
+                                                else "not kept (validation sessions did not rank better)")]
+    if exp.get("pull") or exp.get("push"):
+        parts.append(f"click-through expansion on {exp.get('items', 0)} items (λ {exp['pull']}, μ {exp['push']})")
+    else:
+        parts.append("no click-through expansion (cross-validation chose none)")
+    if photo.get("kept"):
+        parts.append(f"the shoppers' photo style from {photo['photos']} photos")
+    return "learned: " + "; ".join(parts)

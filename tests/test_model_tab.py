@@ -53,6 +53,7 @@ def test_train_promote_rollback(served, tmp_path):
     assert [r[0] for r in v1.versions] == ["v1"] and "v1" in v1.status
     # the verdict in the page is the trainer's, with its interval or why there is none
     assert res_verdict_shown(v1.status)
+    assert "Learned: trained scalars and bridge" in v1.status  # and what the version took from the labels
     assert ctx.model_version == "v0" and reg.current() is None  # training never swaps the served model
     assert [tr.name for tr in v1.figure.data][:3] == ["NDCG@10", "AUC up>down", "MRR"]
 

@@ -234,6 +234,10 @@ def test_cli_trains_from_an_exported_file_and_prints_the_table(rec, shop, tmp_pa
     text = capsys.readouterr().out
     assert "held-out labels" in text and "labelled queries" in text and "NDCG@10" in text and "AUC" in text
     assert (out / "v1" / "card.json").is_file()
+    card = json.loads((out / "v1" / "card.json").read_text())
+    learned = next(ln for ln in text.splitlines() if ln.startswith("learned: "))  # what v1 took from the labels
+    assert ("scalars and bridge kept" in learned) == card["expansion"]["trained_scalars_kept"]
+    assert "photo style" not in learned and not card["photo_centring"]["kept"]  # these labels carry no photos
     assert main(["train", "--labels", str(f), "--catalog", str(shop), "--out", str(out)]) == 0
     assert (out / "v2" / "card.json").is_file()
     assert json.loads((out / "v1" / "card.json").read_text())["seed"] == 1  # v1 untouched
@@ -427,6 +431,7 @@ def test_shoppers_photos_teach_their_average_which_photo_turns_are_centred_on(re
     learned = res.model.card["photo_centring"]
     mean = res.model.adapter.photo_mean
     assert learned["kept"] and MIN_PHOTOS <= learned["photos"] < 24  # the fitting sessions' photos only
+    assert f"the shoppers' photo style from {learned['photos']} photos" in res.table
     feats = np.stack([rec.encoder.encode_image([open_image(p)]).native[0] for p in QUERY_PHOTOS[:24]])
     # the mean of some of those photos: inside their span, near their overall average
     assert mean.shape == (feats.shape[1],)

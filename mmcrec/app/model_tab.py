@@ -93,7 +93,7 @@ def train_model(ctx: AppContext, who: Identity, progress: Callable[[float, str],
     """Admins: train the next version on the labels in the app's feedback store (this catalog's),
     compare it with the served model on held-out sessions, and save it in the registry. The
     served model does not change until it is promoted. Raises ModelTabError (nothing saved)."""
-    from ..train import TrainError, comparison_rows, precheck, train_next
+    from ..train import TrainError, comparison_rows, learned_line, precheck, train_next
 
     ctx.access.require_admin(who, "train a model")
     if not ctx.train_lock.acquire(blocking=False):
@@ -121,6 +121,7 @@ def train_model(ctx: AppContext, who: Identity, progress: Callable[[float, str],
     verdict += f" — {md_escape(res.verdict)}." if res.verdict else "."
     status = (f"Trained **{res.version}** in {res.seconds:.1f}s from {c['labels']} labels ({c['up']} 👍, {c['down']} 👎) "
               f"in {c['sessions']} sessions; held out {c['heldout_sessions']} session(s). {verdict} "
+              f"{md_escape(learned_line(res.model.card)).replace('learned', 'Learned', 1)}. "
               f"Columns: current = {md_escape(res.parent)}, new = {res.version}.")
     logger.info("trained %s (promotable=%s) in %.1fs", res.version, res.promotable, res.seconds)
     return _view(ctx, status, table, res.version)
