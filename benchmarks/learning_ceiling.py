@@ -40,10 +40,10 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from simulate_annotators import SHOWN, halves, simulate_labels  # noqa: E402
+from simulate_annotators import SHOWN, all_requests, halves, simulate_labels  # noqa: E402
 
 from mmcrec.dialogue import DialogueState  # noqa: E402
-from mmcrec.evaluate import ModelSystem, evaluate, load_queries, ndcg_at  # noqa: E402
+from mmcrec.evaluate import ModelSystem, evaluate, ndcg_at  # noqa: E402
 from mmcrec.model import Model, ModelParams  # noqa: E402
 from mmcrec.recommender import load_recommender  # noqa: E402
 from mmcrec.registry import Registry  # noqa: E402
@@ -164,11 +164,7 @@ def summarize(queries, base: dict, after: dict) -> dict:
 
 def run_catalog(name: str, spec: dict, seed: int, rounds: int, encoder: str | None) -> dict:
     rec = load_recommender(ROOT / spec["catalog"], encoder)
-    queries = []
-    for part in ("dev", "test"):
-        for q in load_queries(ROOT / spec[part]):
-            q.query_id = f"{part}/{q.query_id}"
-            queries.append(q)
+    queries = all_requests(spec)
     half = halves(queries, np.random.default_rng(seed))
     base = per_query(rec, queries)
     perfect, scalars, settings = {}, {}, []

@@ -110,14 +110,20 @@ def bootstrap(before: np.ndarray, after: np.ndarray, rng) -> dict:
             "gain": float(after.mean() / max(before.mean(), 1e-12) - 1), "gain_ci": ci(gain)}
 
 
-def run_catalog(name: str, spec: dict, budgets: list[int], seed: int, encoder: str | None,
-                config: TrainConfig | None = None) -> dict:
-    rec = load_recommender(ROOT / spec["catalog"], encoder)
+def all_requests(spec: dict) -> list:
+    """A catalog's dev and test requests together, ids prefixed by their split."""
     queries = []
     for part in ("dev", "test"):
         for q in load_queries(ROOT / spec[part]):
             q.query_id = f"{part}/{q.query_id}"
             queries.append(q)
+    return queries
+
+
+def run_catalog(name: str, spec: dict, budgets: list[int], seed: int, encoder: str | None,
+                config: TrainConfig | None = None) -> dict:
+    rec = load_recommender(ROOT / spec["catalog"], encoder)
+    queries = all_requests(spec)
     half = halves(queries, np.random.default_rng(seed))
     base = {r["query_id"]: r["ndcg"] for r in evaluate(ModelSystem(rec), queries, k=10)["per_query"]}
     ranked = {q.query_id: ModelSystem(rec).rank(q, SHOWN) for q in queries}

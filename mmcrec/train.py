@@ -15,6 +15,9 @@ TrainConfig.learn. Two losses:
   * the catalog's own image↔text pairs (InfoNCE): each item's picture, mapped to the shared space,
     should find the item's own text, so the image side learns even from few labels.
 
+The shoppers' photo style (Adapter.photo_mean): the average features of the distinct photos of
+the fitting sessions, removed from photo turns before they meet item pictures (choose_photo_centre).
+
 Early stopping watches the pairwise loss on validation sessions (taken from the training side);
 the trained scalars and maps are kept only if the validation sessions rank better with them.
 
