@@ -15,7 +15,7 @@ round the labelled half in random order until the label budget is reached.
 Reported: NDCG@10 on the held-out half before (untrained) and after, per kind, with 95% bootstrap
 intervals over held-out requests (of each mean and of the relative gain), for several budgets.
 
-    .venv/bin/python benchmarks/simulate_annotators.py [--budgets 200,400,800] [--seed 0]
+    .venv/bin/python benchmarks/simulate_annotators.py [--budgets 200,400,800] [--seeds 0,1,2]
 
 Writes benchmarks/results/learning_curve.{md,json}.
 """
@@ -120,44 +120,55 @@ def all_requests(spec: dict) -> list:
     return queries
 
 
-def run_catalog(name: str, spec: dict, budgets: list[int], seed: int, encoder: str | None,
+def run_catalog(name: str, spec: dict, budgets: list[int], seeds: list[int], encoder: str | None,
                 config: TrainConfig | None = None) -> dict:
+    """Every seed splits the requests afresh and simulates its own annotators; a request's NDCG@10
+    after training is its mean over the seeds (it is held out once per seed)."""
     rec = load_recommender(ROOT / spec["catalog"], encoder)
     queries = all_requests(spec)
-    half = halves(queries, np.random.default_rng(seed))
     base = {r["query_id"]: r["ndcg"] for r in evaluate(ModelSystem(rec), queries, k=10)["per_query"]}
     ranked = {q.query_id: ModelSystem(rec).rank(q, SHOWN) for q in queries}
-    after: dict[int, dict[str, float]] = {b: {} for b in budgets}
+    after: dict[int, dict[str, list[float]]] = {b: {q.query_id: [] for q in queries} for b in budgets}
+    per_seed: dict[int, dict[int, dict[str, float]]] = {b: {} for b in budgets}
     runs = []
-    for h in (0, 1):
-        labelled = [q for q in queries if half[q.query_id] == h]
-        held = [q for q in queries if half[q.query_id] != h]
-        pool = simulate_labels(ranked, labelled, max(budgets), np.random.default_rng(seed + 100 + h), name)
+    for seed in seeds:
+        half = halves(queries, np.random.default_rng(seed))
+        this: dict[int, dict[str, float]] = {b: {} for b in budgets}
+        for h in (0, 1):
+            labelled = [q for q in queries if half[q.query_id] == h]
+            held = [q for q in queries if half[q.query_id] != h]
+            pool = simulate_labels(ranked, labelled, max(budgets), np.random.default_rng(seed + 100 + h), name)
+            for b in budgets:
+                with tempfile.TemporaryDirectory() as tmp:
+                    res = train_next(pool[:b], rec.catalog, rec, Registry(tmp), seed=seed + h, current=Model(), config=config)
+                shadow = copy.copy(rec)
+                shadow.set_model(res.model)
+                for r in evaluate(ModelSystem(shadow), held, k=10)["per_query"]:
+                    this[b][r["query_id"]] = r["ndcg"]
+                    after[b][r["query_id"]].append(r["ndcg"])
+                exp = res.model.card.get("expansion", {})
+                photo = res.model.card.get("photo_centring") or {}
+                runs.append({"catalog": name, "seed": seed, "labelled_half": h, "labels": b, "sessions": res.counts["sessions"],
+                             "seconds": round(res.seconds, 1), "pull": exp.get("pull"), "push": exp.get("push"),
+                             "trained_scalars_kept": exp.get("trained_scalars_kept"), "expanded_items": len(res.model.expansion),
+                             "photos_averaged": photo.get("photos") if photo.get("kept") else 0,
+                             "promotable": res.promotable, "verdict": res.verdict})
+                print(f"{name} seed {seed} half {h} {b:>4} labels: held-out NDCG@10 {np.mean([base[q.query_id] for q in held]):.3f} → "
+                      f"{np.mean([this[b][q.query_id] for q in held]):.3f}  (λ={exp.get('pull')}, μ={exp.get('push')}, "
+                      f"{res.seconds:.1f}s; {res.verdict})", flush=True)
         for b in budgets:
-            with tempfile.TemporaryDirectory() as tmp:
-                res = train_next(pool[:b], rec.catalog, rec, Registry(tmp), seed=seed + h, current=Model(), config=config)
-            shadow = copy.copy(rec)
-            shadow.set_model(res.model)
-            for r in evaluate(ModelSystem(shadow), held, k=10)["per_query"]:
-                after[b][r["query_id"]] = r["ndcg"]
-            exp = res.model.card.get("expansion", {})
-            runs.append({"catalog": name, "labelled_half": h, "labels": b, "sessions": res.counts["sessions"],
-                         "seconds": round(res.seconds, 1), "pull": exp.get("pull"), "push": exp.get("push"),
-                         "trained_scalars_kept": exp.get("trained_scalars_kept"), "expanded_items": len(res.model.expansion),
-                         "photos_averaged": (res.model.card.get("photo_centring") or {}).get("photos")
-                         if (res.model.card.get("photo_centring") or {}).get("kept") else 0,
-                         "promotable": res.promotable, "verdict": res.verdict})
-            print(f"{name} half {h} {b:>4} labels: held-out NDCG@10 {np.mean([base[q.query_id] for q in held]):.3f} → "
-                  f"{np.mean([after[b][q.query_id] for q in held]):.3f}  (λ={exp.get('pull')}, μ={exp.get('push')}, "
-                  f"{res.seconds:.1f}s; {res.verdict})", flush=True)
+            per_seed[b][seed] = {kind: float(np.mean([this[b][q.query_id] for q in queries if kind == "all" or q.kind == kind]))
+                                 for kind in [*sorted({q.kind for q in queries}), "all"]}
     kinds = sorted({q.kind for q in queries})
-    rng = np.random.default_rng(seed + 7)
+    rng = np.random.default_rng(seeds[0] + 7)
     table = {}
     for b in budgets:
         table[b] = {}
         for kind in [*kinds, "all"]:
             ids = [q.query_id for q in queries if kind == "all" or q.kind == kind]
-            table[b][kind] = bootstrap(np.array([base[i] for i in ids]), np.array([after[b][i] for i in ids]), rng)
+            table[b][kind] = bootstrap(np.array([base[i] for i in ids]), np.array([np.mean(after[b][i]) for i in ids]), rng)
+            table[b][kind]["per_seed_gain"] = {
+                str(s): per_seed[b][s][kind] / max(table[b][kind]["before"], 1e-12) - 1 for s in seeds}
     n_photos = len({q.image for q in queries if q.image})
     return {"catalog": spec["catalog"], "requests": len(queries), "photos": n_photos, "encoder": rec.encoder.name,
             "kinds": kinds, "by_budget": {str(b): t for b, t in table.items()}, "runs": runs}
@@ -176,52 +187,56 @@ def main(argv=None) -> int:
     ap.add_argument("--catalogs", default="demo,openmoji")
     ap.add_argument("--encoder", default=None)
     ap.add_argument("--budgets", default="200,400,800")
-    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--seeds", default="0", help="comma-separated: each splits the requests and simulates annotators afresh")
     ap.add_argument("--learn", default=None, help="maps to train, e.g. text,bridge (default: TrainConfig's)")
     ap.add_argument("--out", default=str(RESULTS))
     args = ap.parse_args(argv)
     config = TrainConfig(learn=tuple(args.learn.split(","))) if args.learn else None
     budgets = sorted(int(b) for b in args.budgets.split(","))
+    seeds = [int(x) for x in args.seeds.split(",")]
     sets = json.loads(Path(args.sets).read_text())
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    results = {name: run_catalog(name, sets[name], budgets, args.seed, args.encoder, config) for name in args.catalogs.split(",")}
+    results = {name: run_catalog(name, sets[name], budgets, seeds, args.encoder, config) for name in args.catalogs.split(",")}
     top = str(budgets[-1])
 
     md = [
         "# Learning curve: NDCG@10 on requests nobody labelled",
         "",
-        f"Written by `benchmarks/simulate_annotators.py --budgets {args.budgets} --seed {args.seed}` ({time.perf_counter() - t0:.0f}s). "
+        f"Written by `benchmarks/simulate_annotators.py --budgets {args.budgets} --seeds {args.seeds}` ({time.perf_counter() - t0:.0f}s). "
         "Each catalog's dev and test requests are split in two halves by picture and by request (requests sharing "
         "a photo stay in one half). Simulated annotators label one half (top 12 shown, position-biased looks, "
         "10% of thumbs flipped); `train_next` (the code of `mmcrec train`, settings chosen on its own training "
         "sessions) trains from those labels alone; NDCG@10 is measured on the other half; then the halves swap. "
-        "Before = the untrained model. Brackets: 95% bootstrap intervals over held-out requests.",
+        "Before = the untrained model. Each seed splits the requests and simulates annotators afresh; a request's "
+        "NDCG@10 after is its mean over the seeds. Brackets: 95% bootstrap intervals over requests; the last "
+        "column, each seed's own gain (how much the split and the thumbs move it).",
         "",
         f"## Headline: {top} labels on half of the requests",
         "",
-        "| catalog | kind | requests | before | after | gain |",
-        "|---|---|---|---|---|---|",
+        "| catalog | kind | requests | before | after | gain | gain per seed |",
+        "|---|---|---|---|---|---|---|",
     ]
     for name, r in results.items():
         for kind in [*r["kinds"], "all"]:
             d = r["by_budget"][top][kind]
-            md.append(f"| {name} | {kind} | {d['n']} | {fmt(d, 'before')} | {fmt(d, 'after')} | {fmt(d, 'gain')} |")
+            each = ", ".join(f"{g:+.0%}" for g in d["per_seed_gain"].values())
+            md.append(f"| {name} | {kind} | {d['n']} | {fmt(d, 'before')} | {fmt(d, 'after')} | {fmt(d, 'gain')} | {each} |")
     md += ["", "## Learning curve (all requests)", "",
            "| catalog | " + " | ".join(f"{b} labels" for b in budgets) + " |", "|---|" + "---|" * len(budgets)]
     for name, r in results.items():
         before = r["by_budget"][top]["all"]["before"]
         md.append(f"| {name} (before {before:.3f}) | " + " | ".join(fmt(r["by_budget"][str(b)]["all"], "after") + " "
                                                               + f"({r['by_budget'][str(b)]['all']['gain']:+.0%})" for b in budgets) + " |")
-    md += ["", "## Training runs", "", "| catalog | labelled half | labels | sessions | λ | μ | trained scalars kept | items expanded "
-           "| photos averaged | verdict |", "|---|---|---|---|---|---|---|---|---|---|"]
+    md += ["", "## Training runs", "", "| catalog | seed | labelled half | labels | sessions | λ | μ | trained scalars kept "
+           "| items expanded | photos averaged | verdict |", "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in results.values():
         for run in r["runs"]:
-            md.append(f"| {run['catalog']} | {run['labelled_half']} | {run['labels']} | {run['sessions']} | {run['pull']} | {run['push']} | "
+            md.append(f"| {run['catalog']} | {run['seed']} | {run['labelled_half']} | {run['labels']} | {run['sessions']} | {run['pull']} | {run['push']} | "
                       f"{run['trained_scalars_kept']} | {run['expanded_items']} | {run['photos_averaged']} | {run['verdict']} |")
     (out / "learning_curve.md").write_text("\n".join(md) + "\n")
-    (out / "learning_curve.json").write_text(json.dumps({"budgets": budgets, "shown": SHOWN, "flip": FLIP, "seed": args.seed,
+    (out / "learning_curve.json").write_text(json.dumps({"budgets": budgets, "shown": SHOWN, "flip": FLIP, "seeds": seeds,
                                                          "catalogs": results}, indent=2))
     print("\n".join(md))
     return 0
