@@ -94,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--model", default=None, help="current model (default: newest promoted in --out)")
     p.add_argument("--campaign", default=None, metavar="NAME",
-                   help="also train on this campaign's graded judgements (2, 1 up; 0 down) in --db")
+                   help="also train on this campaign's graded judgements (2, 1 up, 2 above 1; 0 down) in --db")
 
     _add_campaign_parser(sub)
 

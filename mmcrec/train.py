@@ -51,6 +51,7 @@ from .catalog import Catalog
 from .dialogue import DialogueState, dialogue_turns
 from .evaluate import ModelSystem, evaluate, mrr, ndcg_at
 from .images import ImageError, open_image
+from .labels import Label
 from .model import (
     Adapter,
     Expansion,
@@ -131,6 +132,7 @@ class Example:
     down: list[int] = field(default_factory=list)
     row: int = -1  # this dialogue's row in its featurized batch (identical dialogues share one)
     image_turn: int | None = None  # the turn the image came with (None: the first)
+    exact: list[int] = field(default_factory=list)  # up items judged "exactly what was asked" (grade 2)
 
 
 def read_labels(db: str | Path | None = None, labels: str | Path | None = None) -> tuple[list, tempfile.TemporaryDirectory | None]:
@@ -161,11 +163,20 @@ def read_labels(db: str | Path | None = None, labels: str | Path | None = None) 
         store.close()
 
 
+@dataclass
+class GradedLabel(Label):
+    """A campaign judgement as a training label: the thumb it amounts to, and its grade (in
+    memory only: files and stores keep thumbs)."""
+
+    grade: int = 0
+
+
 def campaign_labels(db: str | Path, name: str) -> list:
     """A campaign's graded judgements as item labels beside the thumbs: grade 2 or 1 is a thumbs
-    up, 0 a thumbs down.  Each request is one session (``campaign/<name>/<request_id>``), so its
-    annotators' votes meet in one dialogue (the majority counts) and it is held out whole."""
-    from .labels import FeedbackError, Label, make_label_id, open_store
+    up, 0 a thumbs down, and training also ranks 2 above 1.  Each request is one session
+    (``campaign/<name>/<request_id>``), so its annotators' votes meet in one dialogue (the
+    majority counts) and it is held out whole."""
+    from .labels import FeedbackError, make_label_id, open_store
     from .labels.campaigns import Campaigns
 
     if not is_database_url_or_file(db):
@@ -180,10 +191,11 @@ def campaign_labels(db: str | Path, name: str) -> list:
             req = requests[j["request_id"]]
             sid = f"campaign/{name}/{j['request_id']}"
             sha = Path(req.image).name.split(".")[0] if req.image else ""
-            out.append(Label(label_id=make_label_id(sid, j["annotator"], "item", j["item_id"], req.turns),
-                             session_id=sid, annotator=j["annotator"], created_at=j["created_at"],
-                             turns=list(req.turns), image_sha256=sha, image_path=req.image or "",
-                             item_id=j["item_id"], target="item", label=1 if j["grade"] > 0 else -1))
+            out.append(GradedLabel(label_id=make_label_id(sid, j["annotator"], "item", j["item_id"], req.turns),
+                                   session_id=sid, annotator=j["annotator"], created_at=j["created_at"],
+                                   turns=list(req.turns), image_sha256=sha, image_path=req.image or "",
+                                   item_id=j["item_id"], target="item", label=1 if j["grade"] > 0 else -1,
+                                   grade=int(j["grade"])))
         return out
     except FeedbackError as e:
         raise TrainError(str(e).splitlines()[0]) from e
@@ -199,7 +211,8 @@ def is_database_url_or_file(db: str | Path) -> bool:
 
 def make_examples(labels: list, catalog) -> tuple[list[Example], dict]:
     """Group item labels by dialogue; the latest value of each label counts, retracted ones don't;
-    an item with both thumbs in one dialogue keeps the majority (a tie drops it)."""
+    an item with both thumbs in one dialogue keeps the majority (a tie drops it). Graded labels
+    (GradedLabel, from campaigns) also mark the items more than half their annotators graded 2."""
     pos = {iid: i for i, iid in enumerate(catalog.ids)}
     groups: dict[tuple, dict] = {}
     counts = {"labels": 0, "up": 0, "down": 0, "retracted": 0, "replies": 0, "unknown_items": 0}
@@ -216,15 +229,20 @@ def make_examples(labels: list, catalog) -> tuple[list[Example], dict]:
         counts["labels"] += 1
         counts["up" if lab.label > 0 else "down"] += 1
         key = (lab.session_id, tuple(lab.turns), lab.image_sha256, getattr(lab, "image_turn", None))
-        g = groups.setdefault(key, {"path": lab.image_path, "votes": {}})
+        g = groups.setdefault(key, {"path": lab.image_path, "votes": {}, "grades": {}})
         g["votes"][pos[lab.item_id]] = g["votes"].get(pos[lab.item_id], 0) + int(lab.label)
+        if getattr(lab, "grade", None) is not None:
+            g["grades"].setdefault(pos[lab.item_id], []).append(int(lab.grade))
     out = []
     for (sid, turns, sha, image_turn), g in groups.items():
         ex = Example(sid, list(turns), g["path"], sha, image_turn=image_turn)
         ex.up = sorted(i for i, v in g["votes"].items() if v > 0)
         ex.down = sorted(i for i, v in g["votes"].items() if v < 0)
+        # graded judgements: an up item most of its annotators called exact (2) ranks above the merely acceptable (1)
+        ex.exact = [i for i in ex.up if 2 * sum(x == 2 for x in g["grades"].get(i, [])) > len(g["grades"].get(i, [])) > 0]
         if ex.up or ex.down:
             out.append(ex)
+    counts["exact"] = sum(len(e.exact) for e in out)
     counts["dialogues"] = len(out)
     counts["sessions"] = len({e.session_id for e in out})
     return out, counts
@@ -361,7 +379,8 @@ def featurize(examples: list[Example], rec: Recommender, items: np.ndarray, devi
 
 def pairs_of(examples: list[Example], local: dict[int, int], mask: torch.Tensor, n_unseen: int, rng) -> tuple:
     """(dialogue, better, worse, weight) index tensors: up over down (weight 1), up over
-    `n_unseen` sampled unseen items the constraints allow (weight ½ in all)."""
+    `n_unseen` sampled unseen items the constraints allow (weight ½ in all), and, from graded
+    judgements, exact (2) over acceptable (1) items (weight 1)."""
     b, hi, lo, w = [], [], [], []
     mask = mask.cpu().numpy()
     for ex in examples:
@@ -369,6 +388,10 @@ def pairs_of(examples: list[Example], local: dict[int, int], mask: torch.Tensor,
         up = [local[i] for i in ex.up if mask[k, local[i]]]
         down = [local[i] for i in ex.down if mask[k, local[i]]]
         seen = set(up) | set(down)
+        exact = {local[i] for i in ex.exact if i in local}
+        for e in exact & set(up):
+            for u in set(up) - exact:
+                b.append(k), hi.append(e), lo.append(u), w.append(1.0)
         cand = np.flatnonzero(mask[k])
         for u in up:
             for d in down:

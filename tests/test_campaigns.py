@@ -213,8 +213,10 @@ def test_cli_create_status_export_eval_and_train_labels(small_catalog, tmp_path,
 
     labels = campaign_labels(db, "shoes")
     assert len(labels) == st["judgements"]
+    assert all(lab.grade == (2 if lab.item_id.startswith("sho") else 0) for lab in labels)  # the grades travel
     examples, counts = make_examples(labels, load_catalog(small_catalog))
     assert counts["sessions"] == 2 and counts["up"] > 0 and counts["down"] > 0
+    assert counts["exact"] == counts["up"] // 2  # both annotators said 2 for every shoe: all exact
     assert main(["train", "--labels", str(out), "--catalog", str(small_catalog), "--out", str(tmp_path / "m"),
                  "--campaign", "shoes"]) == 2
     assert "give --db" in capsys.readouterr().err

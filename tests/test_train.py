@@ -454,3 +454,35 @@ def test_shoppers_photos_teach_their_average_which_photo_turns_are_centred_on(re
     few = train_next(photo_sessions(rec, QUERY_PHOTOS[:MIN_PHOTOS - 2]) + favour(rec, "toys", sessions=20),
                      rec.catalog, rec, Registry(tmp_path / "few"), seed=0, current=Model())
     assert few.model.adapter.photo_mean is None and not few.model.card["photo_centring"]["kept"]
+
+
+def test_graded_judgements_rank_exact_above_acceptable(rec):
+    """Campaign grades (GradedLabel): 2 and 1 are both thumbs up, but training also asks the
+    exact item (most annotators said 2) to rank above the acceptable one (1)."""
+    import torch
+
+    from mmcrec.train import GradedLabel, make_examples, pairs_of
+
+    ids = rec.catalog.ids
+    a, b, c, d = ids[:4]
+    grades = {("ann1", a): 2, ("ann2", a): 2, ("ann1", b): 1, ("ann2", b): 2, ("ann1", c): 2, ("ann2", c): 1,
+              ("ann1", d): 0, ("ann2", d): 0}
+    labels = [GradedLabel(label_id=f"{who}-{item}", session_id="campaign/c/q1", annotator=who, turns=["running shoes"],
+                          item_id=item, target="item", label=1 if g > 0 else -1, grade=g)
+              for (who, item), g in grades.items()]
+    (ex,), counts = make_examples(labels, rec.catalog)
+    pos = {iid: i for i, iid in enumerate(ids)}
+    assert ex.up == sorted(pos[x] for x in (a, b, c)) and ex.down == [pos[d]]
+    assert ex.exact == [pos[a]]  # b and c: one 2 and one 1 each, not "more than half said 2"
+    assert counts["exact"] == 1
+    ex.row = 0
+    local = {i: i for i in range(len(ids))}
+    mask = torch.ones((1, len(ids)), dtype=torch.bool)
+    dlg, hi, lo, w = pairs_of([ex], local, mask, 0, np.random.default_rng(0))
+    pairs = {(int(h), int(l)) for h, l in zip(hi, lo)}
+    assert {(pos[a], pos[b]), (pos[a], pos[c])} <= pairs  # exact over acceptable
+    assert (pos[b], pos[c]) not in pairs and (pos[c], pos[b]) not in pairs  # the acceptable ones tie
+    assert {(pos[x], pos[d]) for x in (a, b, c)} <= pairs  # every up over the down
+    # plain thumbs (no grades): no exact items, so no such pairs
+    (plain,), _ = make_examples([Label(**{k: v for k, v in vars(lab).items() if k != "grade"}) for lab in labels], rec.catalog)
+    assert plain.exact == []
