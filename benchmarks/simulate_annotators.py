@@ -8,16 +8,18 @@ code as `mmcrec train`, which picks its own settings on its own training session
 the other half, then the halves swap, so every request is held out exactly once.
 
 An annotator session asks one labelled request: the untrained model shows its top 12, the
-annotator looks at each shown item with a probability that falls with its rank (0.85/√(1+rank)),
+annotator rates every one (`--looks all`, the protocol of issue 13) or looks at each with a
+probability that falls with its rank, 0.85/√(1+rank) (`--looks biased`, thumbs in the app), and
 thumbs up a relevant item and down an irrelevant one, with 10% of thumbs flipped. Sessions go
-round the labelled half in random order until the label budget is reached.
+round the labelled half in random order until the label budget is reached. Each seed splits the
+requests and simulates annotators afresh; a request's result is its mean over the seeds.
 
 Reported: NDCG@10 on the held-out half before (untrained) and after, per kind, with 95% bootstrap
-intervals over held-out requests (of each mean and of the relative gain), for several budgets.
+intervals over requests (of each mean and of the relative gain), for several budgets.
 
-    .venv/bin/python benchmarks/simulate_annotators.py [--budgets 200,400,800] [--seeds 0,1,2]
+    .venv/bin/python benchmarks/simulate_annotators.py [--budgets 200,400,800] [--seeds 0,1,2] [--looks all|biased]
 
-Writes benchmarks/results/learning_curve.{md,json}.
+Writes benchmarks/results/learning_curve.{md,json} (`--out DIR` elsewhere).
 """
 from __future__ import annotations
 
@@ -121,7 +123,7 @@ def all_requests(spec: dict) -> list:
 
 
 def run_catalog(name: str, spec: dict, budgets: list[int], seeds: list[int], encoder: str | None,
-                config: TrainConfig | None = None) -> dict:
+                config: TrainConfig | None = None, position_bias: bool = False) -> dict:
     """Every seed splits the requests afresh and simulates its own annotators; a request's NDCG@10
     after training is its mean over the seeds (it is held out once per seed)."""
     rec = load_recommender(ROOT / spec["catalog"], encoder)
@@ -137,7 +139,8 @@ def run_catalog(name: str, spec: dict, budgets: list[int], seeds: list[int], enc
         for h in (0, 1):
             labelled = [q for q in queries if half[q.query_id] == h]
             held = [q for q in queries if half[q.query_id] != h]
-            pool = simulate_labels(ranked, labelled, max(budgets), np.random.default_rng(seed + 100 + h), name)
+            pool = simulate_labels(ranked, labelled, max(budgets), np.random.default_rng(seed + 100 + h), name,
+                                   position_bias=position_bias)
             for b in budgets:
                 with tempfile.TemporaryDirectory() as tmp:
                     res = train_next(pool[:b], rec.catalog, rec, Registry(tmp), seed=seed + h, current=Model(), config=config)
@@ -188,6 +191,8 @@ def main(argv=None) -> int:
     ap.add_argument("--encoder", default=None)
     ap.add_argument("--budgets", default="200,400,800")
     ap.add_argument("--seeds", default="0", help="comma-separated: each splits the requests and simulates annotators afresh")
+    ap.add_argument("--looks", choices=["all", "biased"], default="all",
+                    help="all: every one of the top 12 is rated (the issue's protocol); biased: looks fall with rank")
     ap.add_argument("--learn", default=None, help="maps to train, e.g. text,bridge (default: TrainConfig's)")
     ap.add_argument("--out", default=str(RESULTS))
     args = ap.parse_args(argv)
@@ -198,16 +203,19 @@ def main(argv=None) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    results = {name: run_catalog(name, sets[name], budgets, seeds, args.encoder, config) for name in args.catalogs.split(",")}
+    results = {name: run_catalog(name, sets[name], budgets, seeds, args.encoder, config, args.looks == "biased")
+               for name in args.catalogs.split(",")}
     top = str(budgets[-1])
 
     md = [
         "# Learning curve: NDCG@10 on requests nobody labelled",
         "",
-        f"Written by `benchmarks/simulate_annotators.py --budgets {args.budgets} --seeds {args.seeds}` ({time.perf_counter() - t0:.0f}s). "
+        f"Written by `benchmarks/simulate_annotators.py --budgets {args.budgets} --seeds {args.seeds} --looks {args.looks}` "
+        f"({time.perf_counter() - t0:.0f}s). "
         "Each catalog's dev and test requests are split in two halves by picture and by request (requests sharing "
-        "a photo stay in one half). Simulated annotators label one half (top 12 shown, position-biased looks, "
-        "10% of thumbs flipped); `train_next` (the code of `mmcrec train`, settings chosen on its own training "
+        "a photo stay in one half). Simulated annotators label one half (top 12 shown, "
+        + ("each item looked at with a probability that falls with its rank, " if args.looks == "biased" else "every one rated, ")
+        + "10% of thumbs flipped); `train_next` (the code of `mmcrec train`, settings chosen on its own training "
         "sessions) trains from those labels alone; NDCG@10 is measured on the other half; then the halves swap. "
         "Before = the untrained model. Each seed splits the requests and simulates annotators afresh; a request's "
         "NDCG@10 after is its mean over the seeds. Brackets: 95% bootstrap intervals over requests; the last "
@@ -236,7 +244,7 @@ def main(argv=None) -> int:
             md.append(f"| {run['catalog']} | {run['seed']} | {run['labelled_half']} | {run['labels']} | {run['sessions']} | {run['pull']} | {run['push']} | "
                       f"{run['trained_scalars_kept']} | {run['expanded_items']} | {run['photos_averaged']} | {run['verdict']} |")
     (out / "learning_curve.md").write_text("\n".join(md) + "\n")
-    (out / "learning_curve.json").write_text(json.dumps({"budgets": budgets, "shown": SHOWN, "flip": FLIP, "seeds": seeds,
+    (out / "learning_curve.json").write_text(json.dumps({"budgets": budgets, "shown": SHOWN, "flip": FLIP, "seeds": seeds, "looks": args.looks,
                                                          "catalogs": results}, indent=2))
     print("\n".join(md))
     return 0
