@@ -239,13 +239,18 @@ def make_examples(labels: list, catalog) -> tuple[list[Example], dict]:
         ex.up = sorted(i for i, v in g["votes"].items() if v > 0)
         ex.down = sorted(i for i, v in g["votes"].items() if v < 0)
         # graded judgements: an up item most of its annotators called exact (2) ranks above the merely acceptable (1)
-        ex.exact = [i for i in ex.up if 2 * sum(x == 2 for x in g["grades"].get(i, [])) > len(g["grades"].get(i, [])) > 0]
+        ex.exact = [i for i in ex.up if _mostly_exact(g["grades"].get(i, []))]
         if ex.up or ex.down:
             out.append(ex)
     counts["exact"] = sum(len(e.exact) for e in out)
     counts["dialogues"] = len(out)
     counts["sessions"] = len({e.session_id for e in out})
     return out, counts
+
+
+def _mostly_exact(grades: list[int]) -> bool:
+    """More than half the annotators who graded an item gave it 2."""
+    return 2 * sum(g == 2 for g in grades) > len(grades) > 0
 
 
 def precheck(labels: list) -> None:
