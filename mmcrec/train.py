@@ -16,7 +16,7 @@ TrainConfig.learn. Two losses:
     should find the item's own text, so the image side learns even from few labels.
 
 The shoppers' photo style (Adapter.photo_mean): the average features of the distinct photos of
-the fitting sessions, removed from photo turns before they meet item pictures (choose_photo_centre).
+the fitting sessions, removed from photo turns before they meet item pictures (photo_style).
 
 Early stopping watches the pairwise loss on validation sessions (taken from the training side);
 the trained scalars and maps are kept only if the validation sessions rank better with them.
@@ -632,31 +632,19 @@ def choose_expansion(cfg: "TrainConfig", p, a: dict, items_raw: dict, batch: dic
     return {"pull": pick["pull"], "push": pick["push"], "cv_ndcg": pick["ndcg"], "best_cv_ndcg": best["ndcg"], "grid": grid}
 
 
-def choose_photo_centre(current: Model, items_raw: dict, b_fit: dict, b_val: dict, val_ex: list[Example],
-                        local: dict[int, int], device: str, can_validate: bool) -> dict:
-    """The average of the distinct photos of the fitting sessions (Adapter.photo_mean), learned
-    once there are at least MIN_PHOTOS of them (fewer: the parent's stays).
+def photo_style(b_fit: dict) -> tuple[np.ndarray | None, int]:
+    """(the average features of the distinct photos of the fitting sessions, how many there are);
+    None under MIN_PHOTOS (Adapter.photo_mean: the parent's stays).
 
-    It is a statistic of what shoppers send, not a fit to their thumbs, and thumbs cannot judge
-    it fairly: the items it brings up were mostly never shown under the current model, so never
-    liked (simulated, the validation labels called it worse on the demo catalog while photo
-    requests nobody labelled gained 8%). The validation numbers go on the card; the verdict on
-    held-out sessions still decides promotion."""
-    feats = b_fit["image_native"][b_fit["has_image"]]
-    photos = torch.unique(feats.cpu(), dim=0) if len(feats) else feats.cpu()
-    out = {"photos": int(len(photos)), "kept": False}
+    A statistic of what shoppers send, not a fit to their thumbs, so it is not chosen on them:
+    thumbs given under the current model cannot credit the items it brings up, which that model
+    never showed (simulated, validation thumbs called it worse on the demo catalog while photo
+    requests nobody labelled gained 8%). The verdict on held-out sessions still decides promotion."""
+    feats = b_fit["image_native"][b_fit["has_image"]].cpu()
+    photos = torch.unique(feats, dim=0) if len(feats) else feats
     if len(photos) < MIN_PHOTOS:
-        return out
-    mean = photos.mean(0).numpy().astype(np.float32)
-    out.update(kept=True, photo_mean=mean)
-    if can_validate and bool(b_val["has_image"].any()):
-        centred = Model(current.params, dataclasses.replace(current.adapter, photo_mean=mean))
-
-        def ndcg(m: Model) -> float:
-            return label_metrics(score_examples(*frozen(m, device), items_raw, b_val), val_ex, local)["ndcg_all"] or 0.0
-
-        out["validation_ndcg"] = {"without": ndcg(Model(current.params, current.adapter)), "with": ndcg(centred)}
-    return out
+        return None, int(len(photos))
+    return photos.mean(0).numpy().astype(np.float32), int(len(photos))
 
 
 # -- metrics on labelled dialogues -------------------------------------------------------------
@@ -839,16 +827,16 @@ def train_next(
     b_exp = featurize(exp_train, rec, items, device)
     b_fit = featurize(fit_ex, rec, items, device)
     b_val = featurize(val_ex, rec, items, device) if val_ex is not fit_ex else b_fit
-    centring = choose_photo_centre(current, items_raw, b_fit, b_val, val_ex, local, device, val_ex is not fit_ex)
-    current_in = current  # the verdict compares with the model as it is served
-    if centring["kept"]:
-        current = Model(current.params, dataclasses.replace(current.adapter, photo_mean=centring["photo_mean"]), current.card)
-    parent_p, parent_a = frozen(current, device)
+    photo_mean, n_photos = photo_style(b_fit)
+    # training starts from the current model with the shoppers' photo style; the verdict compares with `current` as served
+    start = current if photo_mean is None else \
+        Model(current.params, dataclasses.replace(current.adapter, photo_mean=photo_mean), current.card)
+    parent_p, parent_a = frozen(start, device)
     choice = choose_expansion(cfg, parent_p, parent_a, items_raw, b_exp, exp_train, local, seed)
     b_held = featurize(held_ex, rec, items, device)
     vpairs = pairs_of(val_ex, local, b_val["mask"], cfg.n_unseen, np.random.default_rng(seed + 7))
 
-    model = Trainable(current, rec.dims, cfg.rank, cfg.learn).to(device)
+    model = Trainable(start, rec.dims, cfg.rank, cfg.learn).to(device)
     model.base = {k: v.to(device) for k, v in model.base.items()}
     maps = [*model.lr_a.parameters(), *model.lr_b.parameters()]
     opt = torch.optim.Adam([{"params": list(model.free.parameters()), "lr": cfg.lr_scalars}, {"params": maps, "lr": cfg.lr_maps}])
@@ -920,19 +908,19 @@ def train_next(
         off = expansion_offsets(expansion_sums(fit_ex, request_vectors(p, a, b_fit), local, len(items)), pull, push, items_raw["has_image"])
         return label_metrics(score_examples(p, a, {**items_raw, **to(off, device)}, b_val), val_ex, local)["ndcg_all"] or 0.0
 
-    keep_trained = val_ex is not fit_ex and val_ndcg(trained) > val_ndcg(Model(current.params, current.adapter))
-    base = trained if keep_trained else Model(current.params, current.adapter, card)
+    keep_trained = val_ex is not fit_ex and val_ndcg(trained) > val_ndcg(Model(start.params, start.adapter))
+    base = trained if keep_trained else Model(start.params, start.adapter, card)
     p_base, a_base = frozen(base, device)
     sums = expansion_sums(exp_train, request_vectors(p_base, a_base, b_exp), local, len(items))
     new = Model(base.params, base.adapter, card, make_expansion(sums, pull, push, items_raw["has_image"], ids))
     card["expansion"] = {"pull": pull, "push": push, "cv_ndcg": choice["cv_ndcg"], "grid": choice["grid"],
                          "trained_scalars_kept": keep_trained}
-    card["photo_centring"] = {k: v for k, v in centring.items() if k != "photo_mean"}
+    card["photo_centring"] = {"photos": n_photos, "kept": photo_mean is not None}
 
     def held_metrics(m: Model) -> dict:
         return label_metrics(score_examples(*frozen(m, device), with_expansion(items_raw, m, ids, device), b_held), held_ex, local)
 
-    m_cur, m_new = held_metrics(current_in), held_metrics(new)
+    m_cur, m_new = held_metrics(current), held_metrics(new)
     decision = verdict(m_new, m_cur, seed=seed)
     if len(new.expansion) or pull > 0:
         # the verdict measured the expansion from the training sessions; the saved one also
@@ -945,7 +933,7 @@ def train_next(
             for m in ("auc", "ndcg", "mrr")]  # the verdict line gives the whole-ranking NDCG@10
     if queries:
         _say(progress, 0.9, f"evaluating on {len(queries)} labelled queries")
-        metrics["queries"] = {"current": query_metrics(rec, current_in, queries), "new": query_metrics(rec, new, queries)}
+        metrics["queries"] = {"current": query_metrics(rec, current, queries), "new": query_metrics(rec, new, queries)}
         q_cur, q_new = metrics["queries"]["current"], metrics["queries"]["new"]
         for kind in [*q_new["by_kind"], "overall"]:
             c, nn = (q_cur["overall"], q_new["overall"]) if kind == "overall" else (q_cur["by_kind"][kind], q_new["by_kind"][kind])
@@ -1000,13 +988,15 @@ def format_result(res: TrainResult) -> str:
     lines.append(f"labels: {c['labels']} ({c['up']} up, {c['down']} down) in {c['dialogues']} dialogues from {c['sessions']} sessions; "
                  f"trained on {c['train_sessions']} sessions, held out {c['heldout_sessions']}; {res.seconds:.1f}s")
     if res.model is not None:
-        lines.append(learned_line(res.model.card))
+        lines.append("learned: " + learned_line(res.model.card))
     lines.append(f"{res.version}: {'PROMOTABLE' if res.promotable else 'not promotable'} against {res.parent}: {res.verdict}")
     return "\n".join(lines)
 
 
 def learned_line(card: dict) -> str:
-    """What the new version took from the labels, in one line (from its card)."""
+    """What the new version took from the labels, in one line (from its card), e.g. "trained
+    scalars and bridge kept (...); no click-through expansion (...); the shoppers' photo style
+    from 9 photos"."""
     exp, photo = card.get("expansion") or {}, card.get("photo_centring") or {}
     parts = ["trained scalars and bridge " + ("kept (validation sessions ranked better)" if exp.get("trained_scalars_kept")
                                                 else "not kept (validation sessions did not rank better)")]
@@ -1016,4 +1006,4 @@ def learned_line(card: dict) -> str:
         parts.append("no click-through expansion (cross-validation chose none)")
     if photo.get("kept"):
         parts.append(f"the shoppers' photo style from {photo['photos']} photos")
-    return "learned: " + "; ".join(parts)
+    return "; ".join(parts)

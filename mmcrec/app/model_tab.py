@@ -121,7 +121,7 @@ def train_model(ctx: AppContext, who: Identity, progress: Callable[[float, str],
     verdict += f" — {md_escape(res.verdict)}." if res.verdict else "."
     status = (f"Trained **{res.version}** in {res.seconds:.1f}s from {c['labels']} labels ({c['up']} 👍, {c['down']} 👎) "
               f"in {c['sessions']} sessions; held out {c['heldout_sessions']} session(s). {verdict}\n\n"
-              f"{md_escape(learned_line(res.model.card)).replace('learned', 'Learned', 1)}. "
+              f"Learned: {md_escape(learned_line(res.model.card))}. "
               f"Columns: current = {md_escape(res.parent)}, new = {res.version}.")
     logger.info("trained %s (promotable=%s) in %.1fs", res.version, res.promotable, res.seconds)
     return _view(ctx, status, table, res.version)
