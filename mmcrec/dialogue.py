@@ -83,6 +83,8 @@ STOP = {
     "has", "got", "give", "let", "see", "s", "m", "im", "i'm", "it's", "no", "not", "wait", "instead", "else",
     "other", "another", "only", "same", "so", "hi", "hello", "hey", "thanks", "ok", "okay", "buy", "shop",
 }
+# words that shade a colour ("light blue", "dark green") without naming anything else
+SHADES = {"light", "dark", "pale", "bright", "deep", "pastel", "neon", "soft", "coloured", "colored", "color", "colour"}
 # words that end titles without naming a product kind ("Socks 3-Pack", "Knife Set")
 GENERIC = {"pack", "set", "pair", "kit", "trio", "duo", "bundle", "complete", "setting", "head", "edition", "collection",
            "mini", "pro", "max", "plus", "classic", "deluxe", "original", "square"}
@@ -150,6 +152,7 @@ class TurnIntent:
     pricier: bool = False
     change_of_mind: bool = False
     additive: bool = False
+    only_colours: bool = False  # says a colour (perhaps shaded) and names nothing else
     only_kinds: list[str] = field(default_factory=list)  # "only mugs": the one kind that filters
 
     @property
@@ -359,6 +362,9 @@ def parse_turn(text: str, vocab: Vocabulary | None = None) -> TurnIntent:
     # the function words; it is empty when only constraints and filler were said
     meaningful = [w for w in re.findall(r"[\w'-]+", rest) if w not in STOP]
     it.content = " ".join(re.sub(r"[\s,;:.!?]+", " ", rest).split()).strip(" ,.") if meaningful else ""
+    # "actually light blue": a colour and nothing else, so it recolours the thing asked for
+    it.only_colours = bool(it.colors) and not (it.kinds or it.groups) and all(
+        w in colors or singular(w) in colors or w in SHADES for w in meaningful)
     return it
 
 
@@ -446,7 +452,8 @@ class DialogueState:
         self.superseded.append(False)
         # another turn about the same thing narrows (its kinds join the earlier ones, and the turn
         # attention favours the latest); only a change of mind or a new photo replaces the request
-        replaces = (it.change_of_mind and (bool(it.kinds or it.groups) or turn.has_image or bool(it.content))) or (
+        replaces = (it.change_of_mind and (bool(it.kinds or it.groups) or turn.has_image or
+                                           (bool(it.content) and not it.only_colours))) or (
             turn.has_image and bool(self.kinds or self.groups))
         if replaces:
             for k in range(j):

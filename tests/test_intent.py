@@ -123,6 +123,16 @@ def test_a_change_of_mind_starts_a_new_request(demo_rec):
     assert "teapot" in r.items[0]["title"].lower()
 
 
+def test_a_change_of_mind_about_the_colour_keeps_the_thing(openmoji_rec):
+    # "actually light blue" after "jeans", "black": the shopper still wants jeans, in another colour
+    s, r = talk(openmoji_rec, "jeans", "black", "actually light blue")
+    assert not any(s.superseded)
+    assert all("jeans" in it["title"].lower() for it in r.items[:3])
+    assert "blue" in r.items[0]["color"].lower() and "black" not in {it["color"].lower() for it in r.items[:2]}
+    s, r = talk(openmoji_rec, "jeans", "no wait, a scarf instead")  # naming a thing still replaces
+    assert s.superseded == [True, False] and "scarf" in r.items[0]["title"].lower()
+
+
 def test_cheaper_stays_within_the_kind_and_below_what_was_shown(demo_rec):
     s, first = talk(demo_rec, "sneakers")
     ref = first.items[0]["price"]  # the top pick the shopper saw
