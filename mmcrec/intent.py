@@ -119,13 +119,17 @@ def turn_readings(state: DialogueState, index: KindIndex, lm_vectors: list[np.nd
         it = state.intents[r]
         names = bool(it.kinds or it.groups)
         before = [b for b in readings if b < r and not state.superseded[b] and readings[b]]
-        if not names and before and not state.turns[r].has_image:  # "blue ones": qualifies the thing asked before
-            readings[r] = readings[before[-1]]
-            continue
         v = lm_vectors[r]
         # with a photo, the photo says what kind of thing unless the words name one
         read = v is not None and bool(it.content) and (names or not state.turns[r].has_image)
-        readings[r] = index.read(v, it) if read else []
+        own = index.read(v, it) if read else []
+        if not names and before and not state.turns[r].has_image:
+            # "blue ones" qualifies the thing asked before; but after a vague ask ("a gift for a
+            # kid"), "something musical" says more about the kind than the ask did: the surer wins
+            earlier = readings[before[-1]]
+            if max((g.confidence for g in own), default=0.0) <= max(g.confidence for g in earlier):
+                own = earlier
+        readings[r] = own
     live = [r for r in readings if not state.superseded[r] and readings[r]]
     state.inferred = [{"kind": g.label, "confidence": round(g.confidence, 2)} for g in readings[live[-1]]] if live else []
     return readings

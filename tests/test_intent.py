@@ -117,6 +117,17 @@ def test_a_worded_refinement_is_read_with_the_request_it_refines(demo_rec):
     assert all("runner" in it["title"].lower() for it in r.items[:5])
 
 
+def test_a_surer_follow_up_says_what_kind_of_thing_a_vague_ask_wants(demo_rec):
+    # "a gift for a kid" reads only faintly as toys; "something musical" says more about the kind
+    _, r = talk(demo_rec, "I need a gift for a kid", "something musical")
+    read = [g["kind"] for g in r.understood["inferred"]]
+    assert any("guitar" in k or "instrument" in k for k in read) and not any("toy" in k for k in read)
+    assert "instruments" in cats(r, 3)
+    # after a clear ask, a qualifier still qualifies it
+    _, r = talk(demo_rec, "a scarf", "something warm")
+    assert all("scarf" in it["title"].lower() for it in r.items[:3])
+
+
 def test_a_change_of_mind_starts_a_new_request(demo_rec):
     s, r = talk(demo_rec, "I need new shoes", "no wait, a teapot instead")
     assert s.query(1) == s.intents[1].content and "shoe" not in s.query(1)
