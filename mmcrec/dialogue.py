@@ -324,8 +324,9 @@ def parse_turn(text: str, vocab: Vocabulary | None = None) -> TurnIntent:
                 hit = True
             if hit and w not in colors:
                 break
-        if hit:
-            take(m)
+        # a negated phrase is never embedded as something wanted: "for filming, not photos"
+        # must not pull toward photo cameras, even where "photos" names no kind to exclude
+        take(m)
 
     # what remains: colours and kinds asked for, and the content words
     rest = _strip(low, consumed)

@@ -144,6 +144,13 @@ def test_a_change_of_mind_about_the_colour_keeps_the_thing(openmoji_rec):
     assert s.superseded == [True, False] and "scarf" in r.items[0]["title"].lower()
 
 
+def test_what_is_refused_is_not_searched_for(openmoji_rec):
+    # "photos" names no kind to exclude, but it must not pull toward photo cameras either
+    s, r = talk(openmoji_rec, "a camera", "for filming, not photos")
+    assert "photo" not in s.query(1)
+    assert "camcorder" in r.items[0]["title"].lower()
+
+
 def test_cheaper_stays_within_the_kind_and_below_what_was_shown(demo_rec):
     s, first = talk(demo_rec, "sneakers")
     ref = first.items[0]["price"]  # the top pick the shopper saw
