@@ -106,6 +106,12 @@ PRICE_AROUND = re.compile(rf"(?:around|about|roughly|approximately|~)\s*{CUR}\s*
 PRICE_BARE = re.compile(r"(?:\$\s*(\d+(?:\.\d+)?))|(?:(\d+(?:\.\d+)?)\s*(?:\$|dollars|bucks|usd))")
 CHEAPER = re.compile(r"\b(cheaper|less expensive|lower price|more affordable|on a budget|budget option)\b")
 PRICIER = re.compile(r"\b(pricier|more expensive|higher end|high-end|fancier|premium)\b")
+# "something to go with this", "cups to go with it", "the leaves to steep in this": with a photo,
+# the photo shows what the shopper has, not what they want ("in this colour" is not one of them)
+GOES_WITH = re.compile(
+    r"\b(?:go(?:es)? with|to match|matching|(?:with|for|in|into|on) (?:this|these|it|them|that|those))\b"
+    r"(?!\s+(?:colou?r|style|shade|pattern|material|design|size|shape|one|ones|kind|type|look|version|fabric|print))"
+)
 NEGATION = re.compile(
     r"\b(?:not|no|without|except|excluding|anything but|nothing|none of the|avoid|hate|don't want|dont want|"
     r"don't like|dont like|no more)\s+(?:a |an |any |the |in |more )?((?:(?!and\b|or\b|but\b)[\w'-]+\s*){1,3})"
@@ -153,6 +159,7 @@ class TurnIntent:
     change_of_mind: bool = False
     additive: bool = False
     only_colours: bool = False  # says a colour (perhaps shaded) and names nothing else
+    goes_with: bool = False  # "something to go with this": a photo of the turn is context, not the target
     only_kinds: list[str] = field(default_factory=list)  # "only mugs": the one kind that filters
 
     @property
@@ -305,6 +312,7 @@ def parse_turn(text: str, vocab: Vocabulary | None = None) -> TurnIntent:
     it.change_of_mind = bool(com)
     consumed.extend(m.span() for m in com)
     it.additive = bool(ADDITIVE.search(low))
+    it.goes_with = bool(GOES_WITH.search(low))
 
     # negations: "not black", "no backpacks", "without a hood"
     for m in NEGATION.finditer(low):
@@ -496,6 +504,11 @@ class DialogueState:
             ref = prev[-1] if prev else j
         self.content_of.append(ref)
         return it
+
+    def photo_wanted(self, j: int) -> bool:
+        """Turn j has a photo of the kind of thing wanted — not one of what the shopper already
+        has and wants something to go with ("a scarf to go with this")."""
+        return self.turns[j].has_image and not self.intents[j].goes_with
 
     def query(self, j: int) -> str:
         """The words turn j's query embeds: its content read with the earlier turns of the same

@@ -121,9 +121,9 @@ def turn_readings(state: DialogueState, index: KindIndex, lm_vectors: list[np.nd
         before = [b for b in readings if b < r and not state.superseded[b] and readings[b]]
         v = lm_vectors[r]
         # with a photo, the photo says what kind of thing unless the words name one
-        read = v is not None and bool(it.content) and (names or not state.turns[r].has_image)
+        read = v is not None and bool(it.content) and (names or not state.photo_wanted(r))
         own = index.read(v, it) if read else []
-        if not names and before and not state.turns[r].has_image:
+        if not names and before and not state.photo_wanted(r):
             # "blue ones" qualifies the thing asked before; but after a vague ask ("a gift for a
             # kid"), "something musical" says more about the kind than the ask did: the surer wins
             earlier = readings[before[-1]]

@@ -356,6 +356,7 @@ def featurize(examples: list[Example], rec: Recommender, items: np.ndarray, devi
     for st in states:
         r = raws[at : at + len(st.turns)]
         at += len(st.turns)
+        r = rec.matched(st, r)
         per.append(dialogue_tensors(st, [r[c] for c in st.content_of], rec.dims))
     out = {}
     for key in per[0]:

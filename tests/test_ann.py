@@ -48,7 +48,8 @@ def test_auto_threshold(encoder, monkeypatch, tmp_path):
 def test_ann_recall_and_explanations(pair, demo_rec):
     exact, ann = pair
     photo = demo_rec.catalog.load_image(int(demo_rec.catalog.items.query("category == 'shoes'").index[0]))
-    cases = [(d, None) for d in DIALOGUES] + [([""], photo), (["", "in blue"], photo)]
+    cases = [(d, None) for d in DIALOGUES] + [([""], photo), (["", "in blue"], photo),
+                                              (["socks to go with these"], photo)]  # a photo as context
     recalls = []
     for turns, image in cases:
         re_, ra = run(exact, turns, image), run(ann, turns, image)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from mmcrec.dialogue import DialogueState, Turn
+from mmcrec.dialogue import DialogueState, Turn, parse_turn
+from mmcrec.images import open_image
 
 from conftest import ROOT
 
@@ -149,6 +150,39 @@ def test_what_is_refused_is_not_searched_for(openmoji_rec):
     s, r = talk(openmoji_rec, "a camera", "for filming, not photos")
     assert "photo" not in s.query(1)
     assert "camcorder" in r.items[0]["title"].lower()
+
+
+@pytest.mark.parametrize("text, goes_with", [
+    ("something to go with this to stay warm", True),
+    ("cups to go with it", True),
+    ("the leaves to steep in this", True),
+    ("shoes to match these", True),
+    ("a bag in this colour", False),
+    ("like this but in red", False),
+    ("I'd like this in pink", False),
+    ("same thing in black please", False),
+])
+def test_a_photo_of_what_the_shopper_has_is_read_from_the_words(text, goes_with):
+    assert parse_turn(text).goes_with is goes_with
+
+
+def photo_talk(rec, photo: str, text: str):
+    state = DialogueState()
+    state.add(Turn(text, open_image(ROOT / "tests" / "data" / "query_images" / photo)), rec.vocab)
+    return state, rec.recommend(state, k=10)
+
+
+def test_something_to_go_with_a_photo_is_not_more_of_the_same(demo_rec):
+    # a photo of a coat and "something to go with this to stay warm": scarves and gloves, not coats
+    _, r = photo_talk(demo_rec, "coat.png", "something to go with this to stay warm")
+    top = [it["title"].lower() for it in r.items[:3]]
+    assert not any("coat" in t for t in top) and sum("scarf" in t or "gloves" in t for t in top) >= 2
+    assert any("what you have" in n for n in r.notes)
+    _, r = photo_talk(demo_rec, "teapot.png", "the leaves to steep in this")
+    assert r.items[0]["category"] == "food" and "tea" in r.items[0]["title"].lower()
+    # a photo of the thing wanted is still matched: "like this but in red" on a shirt
+    _, r = photo_talk(demo_rec, "shirt.png", "like this but in red")
+    assert not any("what you have" in n for n in r.notes) and r.items[0]["color"] == "red"
 
 
 def test_cheaper_stays_within_the_kind_and_below_what_was_shown(demo_rec):
