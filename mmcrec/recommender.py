@@ -279,8 +279,8 @@ class Recommender:
             color = color * (kind[-1] / max(g.confidence for g in latest))
         for r in dict.fromkeys(state.content_of):
             if state.turns[r].has_image and not state.photo_wanted(r) and "image_native" in raws[r]:
-                # "something to go with this": the shopper has the thing in the photo; what looks
-                # like it is pushed down as a kind asked for is lifted
+                # "something to go with this": the shopper has the thing in the photo, so what
+                # looks like it loses the kind bonus's weight (a kind asked for gains it)
                 away = self.photo_likeness(raws[r]["image_native"], rows)
                 for j, c in enumerate(state.content_of):
                     if c == r:
