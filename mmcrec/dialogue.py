@@ -505,10 +505,10 @@ class DialogueState:
         self.content_of.append(ref)
         return it
 
-    def photo_wanted(self, j: int) -> bool:
-        """Turn j has a photo of the kind of thing wanted — not one of what the shopper already
-        has and wants something to go with ("a scarf to go with this")."""
-        return self.turns[j].has_image and not self.intents[j].goes_with
+    def photo_is_context(self, j: int) -> bool:
+        """Turn j's photo shows what the shopper already has and wants something to go with ("a
+        scarf to go with this"), not the kind of thing wanted."""
+        return self.turns[j].has_image and self.intents[j].goes_with
 
     def query(self, j: int) -> str:
         """The words turn j's query embeds: its content read with the earlier turns of the same

@@ -120,10 +120,11 @@ def turn_readings(state: DialogueState, index: KindIndex, lm_vectors: list[np.nd
         names = bool(it.kinds or it.groups)
         before = [b for b in readings if b < r and not state.superseded[b] and readings[b]]
         v = lm_vectors[r]
-        # with a photo, the photo says what kind of thing unless the words name one
-        read = v is not None and bool(it.content) and (names or not state.photo_wanted(r))
+        photo_says = state.turns[r].has_image and not state.photo_is_context(r)
+        # with a photo of the thing wanted, the photo says what kind of thing unless the words name one
+        read = v is not None and bool(it.content) and (names or not photo_says)
         own = index.read(v, it) if read else []
-        if not names and before and not state.photo_wanted(r):
+        if not names and before and not photo_says:
             # "blue ones" qualifies the thing asked before; but after a vague ask ("a gift for a
             # kid"), "something musical" says more about the kind than the ask did: the surer wins
             earlier = readings[before[-1]]

@@ -278,7 +278,7 @@ class Recommender:
         if latest:  # a wanted colour lifts items of the kind asked for, not others
             color = color * (kind[-1] / max(g.confidence for g in latest))
         for r in dict.fromkeys(state.content_of):
-            if state.turns[r].has_image and not state.photo_wanted(r) and "image_native" in raws[r]:
+            if state.photo_is_context(r) and "image_native" in raws[r]:
                 # "something to go with this": the shopper has the thing in the photo, so what
                 # looks like it loses the kind bonus's weight (a kind asked for gains it)
                 away = self.photo_likeness(raws[r]["image_native"], rows)
@@ -295,8 +295,8 @@ class Recommender:
         ix = self.index
         v = np.asarray(native, np.float32)
         v = v / max(float(np.linalg.norm(v)), 1e-12)
-        sample = ix.native[:: max(1, len(ix) // 4096)][:4096] @ v
         sims = (ix.native if rows is None else ix.native[rows]) @ v
+        sample = sims if rows is None and len(ix) <= 4096 else ix.native[:: max(1, len(ix) // 4096)][:4096] @ v
         z = (sims - sample.mean()) / max(float(sample.std()), 1e-6)
         has = ix.has_image if rows is None else ix.has_image[rows]
         return (np.clip(z - 0.5, 0.0, 1.0) * has).astype(np.float32)
@@ -305,8 +305,8 @@ class Recommender:
     def matched(state: DialogueState, raws: list[dict]) -> list[dict]:
         """The turns' encodings as the items are matched against them: a photo the shopper wants
         something to go with is not matched (soft_preferences pushes what looks like it down)."""
-        return [r if state.photo_wanted(j) or not state.turns[j].has_image else
-                {k: v for k, v in r.items() if not k.startswith("image")} for j, r in enumerate(raws)]
+        return [{k: v for k, v in r.items() if not k.startswith("image")} if state.photo_is_context(j) else r
+                for j, r in enumerate(raws)]
 
     def soft_lifted(self, state: DialogueState, raws: list[dict]) -> np.ndarray:
         """(n,) bool: the items soft_preferences gives a colour or kind bonus, without building
@@ -350,7 +350,7 @@ class Recommender:
             strict, mask = mask, np.ones(len(mask), bool)
             notes.append(f"only {n_eligible} item{'s' * (n_eligible != 1)} met everything you asked for; "
                          "the rest of the page are the closest matches that miss a constraint")
-        if any(state.turns[r].has_image and not state.photo_wanted(r) for r in set(state.content_of)):
+        if any(state.photo_is_context(r) for r in set(state.content_of)):
             notes.append("your photo is read as what you have: things that go with it are shown, "
                          "and things that look like it are moved down")
         pairs = [(state.turns[j], state.query(j)) for j in range(len(state.turns))]
@@ -359,7 +359,7 @@ class Recommender:
         d = dialogue_tensors(state, [matched[r] for r in state.content_of], self.dims)
         for k in ("text", "image_native", "image_shared"):
             d[k] = d[k].float()  # as the item matrices
-        keys = [(*turn_key(*pairs[r]), state.photo_wanted(r)) for r in state.content_of]  # a context photo is not matched
+        keys = [(*turn_key(*pairs[r]), state.photo_is_context(r)) for r in state.content_of]  # a context photo is not matched
         with torch.no_grad():
             q = adapt_queries(d, served.adapter)
             live = q["has_text"] | q["has_image"]
