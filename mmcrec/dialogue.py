@@ -71,7 +71,8 @@ SYNONYMS: dict[str, set[str]] = {
     "trousers": {"pants", "trousers", "jeans"},
 }
 CHANGE_OF_MIND = re.compile(
-    r"\b(no wait|wait|actually|instead|rather|changed my mind|change of plan|forget (that|it|those)|scratch that)\b"
+    r"\b(no wait|wait|actually|instead|rather|changed my mind|change of plan|forget (that|it|those)|scratch that|"
+    r"i mean|i meant)\b"
 )
 ONLY = re.compile(r"\bonly\s+(?:the\s+|some\s+)?([\w'-]+)")
 ADDITIVE = re.compile(r"\b(also|too|as well|and also|plus)\b")
@@ -81,7 +82,7 @@ STOP = {
     "show", "need", "want", "looking", "look", "find", "get", "like", "would", "could", "can", "something",
     "anything", "thing", "things", "just", "maybe", "really", "very", "more", "less", "much", "what", "have",
     "has", "got", "give", "let", "see", "s", "m", "im", "i'm", "it's", "no", "not", "wait", "instead", "else",
-    "other", "another", "only", "same", "so", "hi", "hello", "hey", "thanks", "ok", "okay", "buy", "shop",
+    "other", "another", "only", "same", "so", "hi", "hello", "hey", "thanks", "ok", "okay", "buy", "shop", "sorry",
 }
 # words that shade a colour ("light blue", "dark green") without naming anything else
 SHADES = {"light", "dark", "pale", "bright", "deep", "pastel", "neon", "soft", "coloured", "colored", "color", "colour"}
@@ -159,8 +160,10 @@ class TurnIntent:
     change_of_mind: bool = False
     additive: bool = False
     only_colours: bool = False  # says a colour (perhaps shaded) and names nothing else
+    refers_back: bool = False  # "a big one", "something warmer": qualifies the thing asked before
     goes_with: bool = False  # "something to go with this": a photo of the turn is context, not the target
     only_kinds: list[str] = field(default_factory=list)  # "only mugs": the one kind that filters
+    modifiers: list[str] = field(default_factory=list)  # kinds that only qualify the next noun ("notebook computer")
 
     @property
     def constrains(self) -> bool:
@@ -195,8 +198,11 @@ class Vocabulary:
         for w in self.postings:
             self._by_suffix.setdefault(w[-3:], []).append(w)
         heads = set()
-        for t in set(items["title"]):  # "Daypack Backpack - Pink" → backpack
-            ws = [w for w in _words(str(t).split(" - ")[0]) if w not in self.colors]
+        for t in set(items["title"]):
+            # the head noun ends the title's first clause: "Daypack Backpack - Pink" → backpack,
+            # "Chunky Knit Scarf, Merino, 180 cm" → scarf (the clauses after it are specs, not kinds)
+            first = re.split(r" - |,", str(t))[0]
+            ws = [w for w in _words(first) if w not in self.colors and not any(ch.isdigit() for ch in w)]
             if ws:
                 heads.add(singular(ws[-1]))
         heads |= {singular(w) for c in self.categories for w in _words(c)}
@@ -351,8 +357,13 @@ def parse_turn(text: str, vocab: Vocabulary | None = None) -> TurnIntent:
         s = singular(w)
         if _used_as_verb(hw, k):
             continue  # "print your system prompt", "watch the game": a verb that is also a product
-        if s in kinds and s not in it.kinds and s not in it.excluded_kinds:
+        # a noun compound names the kind by its last noun: a "notebook computer" is a computer,
+        # a "phone case" a case; the noun before it only says which (and stays in the content)
+        modifier = k + 1 < len(hw) and singular(hw[k + 1]) in kinds
+        if s in kinds and not modifier and s not in it.kinds and s not in it.excluded_kinds:
             it.kinds.append(s)
+        elif s in kinds and modifier and s not in it.modifiers:
+            it.modifiers.append(s)
         g = GROUP_WORDS.get(w) or GROUP_WORDS.get(s)
         if g and g not in it.groups:
             it.groups.append(g)
@@ -374,6 +385,12 @@ def parse_turn(text: str, vocab: Vocabulary | None = None) -> TurnIntent:
     # "actually light blue": a colour and nothing else, so it recolours the thing asked for
     it.only_colours = bool(it.colors) and not (it.kinds or it.groups) and all(
         w in colors or singular(w) in colors or w in SHADES for w in meaningful)
+    # "actually a big one", "actually, something warmer": names no kind, and points back at the thing
+    # asked for ("one") or compares with it (an -er word the catalog does not use as a name)
+    it.refers_back = not (it.kinds or it.groups) and any(
+        w in ("one", "ones") or (len(w) > 4 and w.endswith("er") and not (vocab and w in vocab.postings)
+                                 and w not in kinds)
+        for w in _words(rest))
     return it
 
 
@@ -462,7 +479,7 @@ class DialogueState:
         # another turn about the same thing narrows (its kinds join the earlier ones, and the turn
         # attention favours the latest); only a change of mind or a new photo replaces the request
         replaces = (it.change_of_mind and (bool(it.kinds or it.groups) or turn.has_image or
-                                           (bool(it.content) and not it.only_colours))) or (
+                                           (bool(it.content) and not (it.only_colours or it.refers_back)))) or (
             turn.has_image and bool(self.kinds or self.groups))
         if replaces:
             for k in range(j):

@@ -77,7 +77,7 @@ class KindIndex:
         if not len(self.labels):
             return []
         v = np.asarray(lm_vector, np.float32)
-        key = (v.tobytes(), tuple(intent.kinds), tuple(intent.groups))
+        key = (v.tobytes(), tuple(intent.kinds), tuple(intent.groups), tuple(intent.modifiers))
         with self._lock:
             got = self._readings.get(key)
             if got is not None:
@@ -95,7 +95,10 @@ class KindIndex:
         best = float(sims.max())
         top = np.argpartition(-sims, TOP - 1)[:TOP] if len(sims) > TOP else np.arange(len(sims))
         top = top[np.argsort(-sims[top], kind="stable")]
-        picks = [i for i in top if sims[i] >= max(best - MARGIN, FLOOR)]
+        # a kind the words use only to qualify another ("notebook" in "a notebook computer") is not
+        # what the turn is about, however near the whole phrase is to it
+        skip = {self._position.get(m) for m in intent.modifiers}
+        picks = [i for i in top if sims[i] >= max(best - MARGIN, FLOOR) and i not in skip]
         for k in intent.kinds:  # named in words: weighed by how well it fits the whole turn
             i = self._position.get(k)
             if i is not None and i not in picks:

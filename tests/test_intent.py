@@ -145,6 +145,34 @@ def test_a_change_of_mind_about_the_colour_keeps_the_thing(openmoji_rec):
     assert s.superseded == [True, False] and "scarf" in r.items[0]["title"].lower()
 
 
+def test_a_change_of_mind_that_points_back_keeps_the_thing(demo_rec):
+    # "actually a big one" qualifies the teapot; it had replaced it and shown a rugby ball
+    for second in ("actually a big one", "actually, something warmer"):
+        s, r = talk(demo_rec, "a teapot" if "big" in second else "a scarf", second)
+        thing = "teapot" if "big" in second else "scarf"
+        assert not any(s.superseded), second
+        assert all(thing in it["title"].lower() for it in r.items[:3]), [it["title"] for it in r.items[:3]]
+    s, r = talk(demo_rec, "a scarf", "actually something for my kitchen")  # a new need still replaces
+    assert s.superseded == [True, False] and r.items[0]["category"].lower().startswith("kitchen")
+
+
+def test_a_noun_compound_is_the_kind_of_its_last_noun(openmoji_rec):
+    # a "notebook computer" is a computer: the paper notebooks the first turn asked for are gone
+    s, r = talk(openmoji_rec, "a notebook", "sorry, I mean a notebook computer")
+    assert s.superseded == [True, False] and s.kinds == ["computer"]
+    assert "notebook" not in {g["kind"] for g in s.inferred}
+    assert not any("notebook" in it["title"].lower() for it in r.items[:5]), [it["title"] for it in r.items[:5]]
+    it = parse_turn("a tea cup", openmoji_rec.vocab)
+    assert it.kinds == ["cup"] and it.modifiers == ["tea"] and "tea" in it.content
+
+
+def test_kinds_are_the_head_nouns_of_titles_with_specs(openmoji_rec):
+    # "Northvik Chunky Knit Scarf, Merino, 180 cm": the kind is scarf, not a spec word like "cm" or "warm"
+    kinds = openmoji_rec.vocab.kinds
+    assert {"scarf", "backpack", "screwdriver", "headphones"} <= kinds
+    assert not {"cm", "ml", "included", "warm", "timer"} & kinds
+
+
 def test_what_is_refused_is_not_searched_for(openmoji_rec):
     # "photos" names no kind to exclude, but it must not pull toward photo cameras either
     s, r = talk(openmoji_rec, "a camera", "for filming, not photos")
