@@ -236,7 +236,7 @@ def cmd_recommend(args) -> int:
     result = None
     for j, text in enumerate(turns):
         state.shown_prices = [it["price"] for it in (result.items[:5] if result else []) if it["price"] is not None]
-        state.add(Turn(text, img if j == 0 else None, "cli-image" if (j == 0 and img is not None) else ""), rec.vocab)
+        state.add(Turn(text, img if j == 0 else None), rec.vocab)
         result = rec.recommend(state, k=args.k, alpha=args.alpha)
     if args.json:
         out = result.to_json()

@@ -9,6 +9,7 @@ narrows; a change of mind replaces.
 """
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -83,6 +84,8 @@ STOP = {
     "anything", "thing", "things", "just", "maybe", "really", "very", "more", "less", "much", "what", "have",
     "has", "got", "give", "let", "see", "s", "m", "im", "i'm", "it's", "no", "not", "wait", "instead", "else",
     "other", "another", "only", "same", "so", "hi", "hello", "hey", "thanks", "ok", "okay", "buy", "shop", "sorry",
+    # words that point at a photo or at what was shown ("this style", "something similar") name nothing
+    "style", "similar", "kind", "sort", "type",
 }
 # words that shade a colour ("light blue", "dark green") without naming anything else
 SHADES = {"light", "dark", "pale", "bright", "deep", "pastel", "neon", "soft", "coloured", "colored", "color", "colour"}
@@ -431,8 +434,15 @@ class Turn:
 
     text: str = ""
     image: object | None = None  # PIL.Image, already opened safely
-    image_sha256: str = ""
+    image_sha256: str = ""  # of the uploaded file; a photo given without one is keyed by its pixels
     image_path: str = ""
+
+    def __post_init__(self) -> None:
+        # the encoders' caches key a turn by its photo: without a hash, two photos could share a key
+        if self.image is not None and not self.image_sha256 and hasattr(self.image, "tobytes"):
+            h = hashlib.sha256(f"{self.image.mode} {self.image.size}".encode())
+            h.update(self.image.tobytes())
+            self.image_sha256 = "pixels:" + h.hexdigest()
 
     @property
     def has_image(self) -> bool:

@@ -71,7 +71,7 @@ class Recommendation:
 def turn_key(turn: Turn, content: str) -> tuple:
     """What a turn's query vectors depend on: its words and its image. Keys the encoded-turn
     cache (Recommender.raw_turns) and the turn-score cache (TurnRowCache)."""
-    return (content, turn.image_sha256 or (id(turn.image) if turn.image is not None else None))
+    return (content, turn.image_sha256 if turn.image is not None else None)
 
 
 class TurnRowCache:

@@ -213,6 +213,28 @@ def test_something_to_go_with_a_photo_is_not_more_of_the_same(demo_rec):
     assert not any("what you have" in n for n in r.notes) and r.items[0]["color"] == "red"
 
 
+def test_words_that_point_at_the_photo_leave_the_photo_to_say_what(demo_rec):
+    # "this style but with no heel at all" on a high heel: flat shoes, not what "this style" embeds to
+    _, r = photo_talk(demo_rec, "high-heel.png", "this style but with no heel at all")
+    top = r.items[:3]
+    assert r.items[0]["category"] == "shoes" and "flat" in r.items[0]["title"].lower()
+    assert not any(w in it["title"].lower() for it in top for w in ("heel", "stiletto", "pump"))
+
+
+def test_a_photo_given_without_a_hash_is_keyed_by_its_pixels(demo_rec):
+    # a Turn made by hand (no upload hash): the encoders' caches key it by its pixels, not by the
+    # object's id, which Python reuses once a photo is dropped (a script looping over files)
+    from mmcrec.recommender import turn_key
+
+    photo = lambda name: open_image(ROOT / "tests" / "data" / "query_images" / name)  # noqa: E731
+    assert turn_key(Turn("", photo("teapot.png")), "") == turn_key(Turn("", photo("teapot.png")), "")
+    assert turn_key(Turn("", photo("teapot.png")), "") != turn_key(Turn("", photo("guitar.png")), "")
+    for name, thing in (("teapot.png", "teapot"), ("guitar.png", "guitar")):
+        state = DialogueState()
+        state.add(Turn("", photo(name)), demo_rec.vocab)
+        assert thing in demo_rec.recommend(state, k=3).items[0]["title"].lower(), name
+
+
 def test_cheaper_stays_within_the_kind_and_below_what_was_shown(demo_rec):
     s, first = talk(demo_rec, "sneakers")
     ref = first.items[0]["price"]  # the top pick the shopper saw
