@@ -192,6 +192,8 @@ def load_catalog(
         allow_outside = os.environ.get("MMCREC_ALLOW_OUTSIDE_IMAGES", "") not in ("", "0", "false")
     df = read_table(path)
     df.columns = [str(c).strip() for c in df.columns]
+    if "colour" in df.columns and "color" not in df.columns:  # the British spelling is the same column
+        df = df.rename(columns={"colour": "color"})
     missing = [c for c in REQUIRED if c not in df.columns]
     if missing:
         raise CatalogError(f"{path}: missing required column(s): {', '.join(missing)}")

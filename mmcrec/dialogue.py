@@ -219,9 +219,10 @@ class Vocabulary:
         self.prices = items["price"].to_numpy(dtype=float)
         self.price_hi = np.nan_to_num(self.prices, nan=np.inf)  # an unpriced item passes no upper bound
         self.price_lo = np.nan_to_num(self.prices, nan=-np.inf)  # ... and no lower bound
-        self.color_of = items["color"].to_numpy()
+        color = items_colors(items)
+        self.color_of = color.to_numpy()
         # small integer codes, so a colour or category filter is an integer compare, not string matching
-        self._color_code, self._color_names = pd.factorize(items["color"])
+        self._color_code, self._color_names = pd.factorize(color)
         self._cat_code, self._cat_names = pd.factorize(items["category"])
         self.n = n
 
@@ -256,6 +257,22 @@ class Vocabulary:
         names = {color, c} | {k for k, v in COLOR_ALIASES.items() if v == c}
         codes = [j for j, v in enumerate(self._color_names) if set(_words(str(v))) & names]  # "dark blue" is blue
         return _any_code(self._color_code if rows is None else self._color_code[rows], codes)
+
+
+_COLOR_WORD = r"\b(" + "|".join(sorted(COLORS, key=len, reverse=True)) + r")\b"
+
+
+def items_colors(items: pd.DataFrame) -> pd.Series:
+    """Each item's colour: its colour column, or where that is empty, the colour word its title
+    names ("Red Paper Lantern", "Mittens - Navy"), so a catalog without the column still answers
+    "in red"."""
+    color = items["color"].fillna("").astype(str)
+    missing = color == ""
+    if missing.any():
+        named = items["title"][missing].astype(str).str.lower().str.extract(_COLOR_WORD, expand=False)
+        color = color.copy()
+        color[missing] = named.fillna("").to_numpy()
+    return color
 
 
 def _any_code(codes: np.ndarray, wanted: list[int]) -> np.ndarray:

@@ -157,3 +157,27 @@ def test_unreadable_image_found_while_indexing_is_reported(small_catalog, encode
     assert not ix.has_image[1] and ix.has_image[[0, 2, 3, 4]].all()
     assert [i.row for i in ix.issues] == [2]
     json.dumps([str(i) for i in ix.issues])
+
+
+@pytest.mark.parametrize("column", [None, "colour"])
+def test_a_catalog_without_a_color_column_still_answers_a_colour(tmp_path, column):
+    # scarves, tees and mugs of the demo in several colours; the colour column dropped (or spelt
+    # "colour"): "a red scarf" must still put the red scarf first, read from its title or that column
+    from mmcrec.dialogue import DialogueState, Turn
+    from mmcrec.recommender import load_recommender
+
+    df = pd.read_csv(DEMO_CATALOG, dtype=str, keep_default_na=False)
+    picks = df[df["title"].str.contains("Scarf|Crew Tee|Mug", regex=True)].copy()
+    assert picks["color"].nunique() >= 3 and (picks["title"].str.contains("Scarf - Red")).any()
+    picks = picks.rename(columns={"color": "colour"}) if column else picks.drop(columns=["color"])
+    (tmp_path / "images").mkdir()
+    for img in picks["image"]:
+        shutil.copy(DEMO_CATALOG.parent / img, tmp_path / img)
+    picks.to_csv(tmp_path / "shop.csv", index=False)
+    rec = load_recommender(tmp_path / "shop.csv", "offline")
+    state = DialogueState()
+    state.add(Turn("a red scarf"), rec.vocab)
+    r = rec.recommend(state, k=5)
+    assert r.items[0]["title"].endswith("Scarf - Red"), [it["title"] for it in r.items]
+    state.add(Turn("not red"), rec.vocab)
+    assert not any(it["title"].endswith("Red") for it in rec.recommend(state, k=5).items)

@@ -64,6 +64,9 @@ def test_text_turn_renders_gallery_charts_and_reply(ctx):
     for r, ((path, cap), it) in enumerate(zip(v.gallery, s.last.items), start=1):
         assert cap == chat.item_caption(r, it)
         assert path.startswith(str(ctx.thumbs_root))  # served from the thumbnail cache only
+        # the score a caption shows is the item's score, not "0.000" for all but the first few
+        shown = float(cap.split(" · score ")[1].split(" ")[0])
+        assert shown == pytest.approx(it["score"], rel=0.01, abs=1e-12), cap
     assert set(v.figures) == {"turns", "alpha", "modality", "items"}
     assert v.explanation["items"][0]["item_id"] == s.last.items[0]["item_id"]
 

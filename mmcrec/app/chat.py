@@ -99,7 +99,9 @@ def item_caption(rank: int, item: dict, rated: int | None = None) -> str:
     price = item.get("price")
     p = f" · ${price:,.2f}" if price is not None else ""
     mark = {1: " · ✓👍", -1: " · ✓👎"}.get(rated or 0, "")
-    return f"{rank}. {one_line(item['title'], 60)}{p} · score {item['score']:.3f}{mark}"
+    # three significant digits: the scores are shares of attention over the whole catalog, and at
+    # three decimals every item after the first few read "0.000"
+    return f"{rank}. {one_line(item['title'], 60)}{p} · score {item['score']:.3g}{mark}"
 
 
 def explanation_json(session: Session | None) -> dict:
