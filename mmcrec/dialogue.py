@@ -205,7 +205,8 @@ class Vocabulary:
             # the head noun ends the title's first clause: "Daypack Backpack - Pink" → backpack,
             # "Chunky Knit Scarf, Merino, 180 cm" → scarf (the clauses after it are specs, not kinds)
             first = re.split(r" - |,", str(t))[0]
-            ws = [w for w in _words(first) if w not in self.colors and not any(ch.isdigit() for ch in w)]
+            ws = [w for w in _words(first) if w not in self.colors and not any(ch.isdigit() for ch in w)
+                  and singular(w) not in GENERIC]  # "Knife Set" → knife, "Phone 15 Pro" → phone
             if ws:
                 heads.add(singular(ws[-1]))
         heads |= {singular(w) for c in self.categories for w in _words(c)}
@@ -387,6 +388,8 @@ def parse_turn(text: str, vocab: Vocabulary | None = None) -> TurnIntent:
         g = GROUP_WORDS.get(w) or GROUP_WORDS.get(s)
         if g and g not in it.groups:
             it.groups.append(g)
+    if it.kinds:  # "I'd rather wear trousers": the trousers say more than "wear" does
+        it.groups = []
     for m in ONLY.finditer(low):
         s = singular(m.group(1))
         if s in kinds and vocab is not None and s in vocab.postings:  # clearly one of the catalog's kinds
@@ -512,6 +515,9 @@ class DialogueState:
             for k in range(j):
                 self.superseded[k] = True
             self.kinds, self.groups, self.only_kinds = [], [], []
+            # a colour was wished for the thing replaced ("like this but in red" → "a teapot
+            # instead"); a budget or a colour refused is the shopper's, and stays
+            self.colors = []
         self.request_start.append(j if replaces or not j else self.request_start[-1])
         self.kinds += [k for k in it.kinds if k not in self.kinds]
         self.groups += [g for g in it.groups if g not in self.groups]

@@ -81,6 +81,17 @@ def test_change_of_mind_replaces_the_kind_and_supersedes_the_old_turn(vocab):
     assert s.kinds == ["sunglasses"] and s.superseded == [True, False]
 
 
+def test_a_colour_wished_for_a_replaced_thing_goes_with_it(vocab):
+    # "a red scarf" → "actually, a teapot instead": red was the scarf's; a budget is the shopper's
+    s = _run(vocab, "a red scarf under $40", "actually, a teapot instead")
+    assert s.kinds == ["teapot"] and s.colors == [] and s.price_max == 40
+    assert "red" not in s.summary()
+    s = _run(vocab, "a red scarf", "actually, gloves instead, in blue")
+    assert s.colors == ["blue"]
+    s = _run(vocab, "a red scarf", "a wool one")  # a refinement keeps it
+    assert s.colors == ["red"]
+
+
 def test_also_adds_a_kind(vocab):
     s = _run(vocab, "show me hats", "and also sunglasses")
     assert set(s.kinds) == {"hat", "sunglasses"} and not any(s.superseded)

@@ -156,6 +156,15 @@ def test_a_change_of_mind_that_points_back_keeps_the_thing(demo_rec):
     assert s.superseded == [True, False] and r.items[0]["category"].lower().startswith("kitchen")
 
 
+def test_a_named_kind_says_more_than_a_broad_verb(openmoji_rec):
+    # "I'd rather wear trousers": trousers, not anything to wear (Oxford shoes had come first)
+    s, r = talk(openmoji_rec, "a dress for the party on Saturday", "no wait, I'd rather wear trousers")
+    assert s.kinds == ["trousers"] and not s.groups
+    assert all(it["category"] == "trousers & shorts" for it in r.items[:3]), [it["title"] for it in r.items[:3]]
+    s, _ = talk(openmoji_rec, "something to wear")  # with no kind named, the broad word still counts
+    assert s.groups == ["wearable"]
+
+
 def test_a_noun_compound_is_the_kind_of_its_last_noun(openmoji_rec):
     # a "notebook computer" is a computer: the paper notebooks the first turn asked for are gone
     s, r = talk(openmoji_rec, "a notebook", "sorry, I mean a notebook computer")
@@ -170,6 +179,7 @@ def test_kinds_are_the_head_nouns_of_titles_with_specs(openmoji_rec):
     # "Northvik Chunky Knit Scarf, Merino, 180 cm": the kind is scarf, not a spec word like "cm" or "warm"
     kinds = openmoji_rec.vocab.kinds
     assert {"scarf", "backpack", "screwdriver", "headphones"} <= kinds
+    assert {"chess", "cutlery"} <= kinds  # "Wooden Chess Set": "set" says how many, not what
     assert not {"cm", "ml", "included", "warm", "timer"} & kinds
 
 
