@@ -203,8 +203,9 @@ class Vocabulary:
         heads = set()
         for t in set(items["title"]):
             # the head noun ends the title's first clause: "Daypack Backpack - Pink" → backpack,
-            # "Chunky Knit Scarf, Merino, 180 cm" → scarf (the clauses after it are specs, not kinds)
-            first = re.split(r" - |,", str(t))[0]
+            # "Chunky Knit Scarf, Merino, 180 cm" → scarf, "Ceramic Teapot with Infuser" → teapot
+            # (what follows is specs and parts, not the kind)
+            first = re.split(r" - |,| with | for ", str(t))[0]
             ws = [w for w in _words(first) if w not in self.colors and not any(ch.isdigit() for ch in w)
                   and singular(w) not in GENERIC]  # "Knife Set" → knife, "Phone 15 Pro" → phone
             if ws:

@@ -176,10 +176,12 @@ def test_a_noun_compound_is_the_kind_of_its_last_noun(openmoji_rec):
 
 
 def test_kinds_are_the_head_nouns_of_titles_with_specs(openmoji_rec):
-    # "Northvik Chunky Knit Scarf, Merino, 180 cm": the kind is scarf, not a spec word like "cm" or "warm"
+    # "Northvik Chunky Knit Scarf, Merino, 180 cm": the kind is scarf, not a spec word like "cm" or
+    # "warm", nor what a "with"/"for" phrase adds
     kinds = openmoji_rec.vocab.kinds
     assert {"scarf", "backpack", "screwdriver", "headphones"} <= kinds
     assert {"chess", "cutlery"} <= kinds  # "Wooden Chess Set": "set" says how many, not what
+    assert {"teapot", "telescope"} <= kinds and not {"infuser", "tassel"} & kinds  # "Teapot with Infuser"
     assert not {"cm", "ml", "included", "warm", "timer"} & kinds
 
 
