@@ -176,6 +176,9 @@ class TurnIntent:
         )
 
 
+_FIRST_CLAUSE_END = re.compile(r" - |,| with | for ")
+
+
 class Vocabulary:
     """The product kinds a catalog knows: its categories and the head nouns of its titles.
 
@@ -205,7 +208,7 @@ class Vocabulary:
             # the head noun ends the title's first clause: "Daypack Backpack - Pink" → backpack,
             # "Chunky Knit Scarf, Merino, 180 cm" → scarf, "Ceramic Teapot with Infuser" → teapot
             # (what follows is specs and parts, not the kind)
-            first = re.split(r" - |,| with | for ", str(t))[0]
+            first = _FIRST_CLAUSE_END.split(str(t), 1)[0]
             ws = [w for w in _words(first) if w not in self.colors and not any(ch.isdigit() for ch in w)
                   and singular(w) not in GENERIC]  # "Knife Set" → knife, "Phone 15 Pro" → phone
             if ws:
@@ -268,12 +271,13 @@ def items_colors(items: pd.DataFrame) -> pd.Series:
     """Each item's colour: its colour column, or where that is empty, the colour word its title
     names ("Red Paper Lantern", "Mittens - Navy"), so a catalog without the column still answers
     "in red"."""
-    color = items["color"].fillna("").astype(str)
-    missing = color == ""
-    if missing.any():
-        named = items["title"][missing].astype(str).str.lower().str.extract(_COLOR_WORD, expand=False)
-        color = color.copy()
-        color[missing] = named.fillna("").to_numpy()
+    color = items["color"]
+    missing = (color.isna() | (color == "")).to_numpy()
+    if not missing.any():  # the usual case costs two vector compares, even at a million rows
+        return color
+    named = items["title"][missing].astype(str).str.lower().str.extract(_COLOR_WORD, expand=False)
+    color = color.fillna("").astype(object).copy()
+    color[missing] = named.fillna("").to_numpy()
     return color
 
 
@@ -410,12 +414,17 @@ def parse_turn(text: str, vocab: Vocabulary | None = None) -> TurnIntent:
     it.only_colours = bool(it.colors) and not (it.kinds or it.groups) and all(
         w in colors or singular(w) in colors or w in SHADES for w in meaningful)
     # "actually a big one", "actually, something warmer": names no kind, and points back at the thing
-    # asked for ("one") or compares with it (an -er word the catalog does not use as a name)
+    # asked for ("one") or compares with it ("something warmer", "a bit smaller", "lighter than that")
+    # — "actually, a blender" names a new thing, even where the catalog has none
+    rw = _words(rest)
     it.refers_back = not (it.kinds or it.groups) and any(
-        w in ("one", "ones") or (len(w) > 4 and w.endswith("er") and not (vocab and w in vocab.postings)
-                                 and w not in kinds)
-        for w in _words(rest))
+        w in ("one", "ones") or (len(w) > 4 and w.endswith("er") and (
+            (k > 0 and rw[k - 1] in _BEFORE_COMPARATIVE) or (k + 1 < len(rw) and rw[k + 1] in ("one", "ones", "than"))))
+        for k, w in enumerate(rw))
     return it
+
+
+_BEFORE_COMPARATIVE = {"something", "anything", "bit", "slightly", "much", "even", "way", "lot", "little", "somewhat"}
 
 
 # a word followed by one of these and not preceded by a determiner is read as a verb ("print your

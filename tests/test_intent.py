@@ -154,6 +154,8 @@ def test_a_change_of_mind_that_points_back_keeps_the_thing(demo_rec):
         assert all(thing in it["title"].lower() for it in r.items[:3]), [it["title"] for it in r.items[:3]]
     s, r = talk(demo_rec, "a scarf", "actually something for my kitchen")  # a new need still replaces
     assert s.superseded == [True, False] and r.items[0]["category"].lower().startswith("kitchen")
+    s, _ = talk(demo_rec, "a scarf", "actually, a hair dryer")  # a new thing the catalog lacks, too
+    assert s.superseded == [True, False]
 
 
 def test_a_named_kind_says_more_than_a_broad_verb(openmoji_rec):
