@@ -84,7 +84,7 @@ class AnnIndex:
         self.nlist = max(16, int(4 * np.sqrt(self.n)))
         self.nprobe = nprobe or int(os.environ.get("MMCREC_ANN_NPROBE", str(max(8, self.nlist // 200))))
         # a photo's image-only features cluster less tightly than text: with the text's probes the
-        # demo catalog's photo requests, scored through the index, lost 12% of the exact top 10;
+        # demo catalog's photo requests, scored through the index, lost 11% of the exact top 10;
         # with 8x, 6% (tests/test_ann.py); text turns never search this space
         self.native_probes = float(os.environ.get("MMCREC_ANN_NATIVE_PROBES", "8"))
         # below this many allowed items, gathering their rows and scoring them all is cheaper than

@@ -81,10 +81,7 @@ class ModelParams:
     superseded: float = param(4.0)  # turn attention: penalty for requests replaced by a change of mind
     color_bonus: float = param(1.5)  # soft re-rank for wanted colours, in z units
     kind_bonus: float = param(2.0)  # soft re-rank for the kind a turn is about (× its confidence), in z units
-    # photo turns: prior on the item's picture in the modality attention (log-odds shift); the
-    # picture-to-picture match is surer than the class-name bridge to words (dev: 1 → 5 lifted both
-    # catalogs' photo requests, demo 0.791 → 0.798 and openmoji 0.708 → 0.724 overall)
-    image_weight: float = param(5.0)
+    image_weight: float = param(1.0)  # photo turns: prior on the item's picture in the modality attention (log-odds shift)
     text_image_weight: float = param(-3.0)  # worded turns: the same prior (words reach a picture only through a bridge)
 
     def to_dict(self) -> dict:

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+import numpy as np
+
 from ..labels import make_label_id
 from ..language import unreadable_note
 from . import compare
@@ -99,9 +101,16 @@ def item_caption(rank: int, item: dict, rated: int | None = None) -> str:
     price = item.get("price")
     p = f" · ${price:,.2f}" if price is not None else ""
     mark = {1: " · ✓👍", -1: " · ✓👎"}.get(rated or 0, "")
-    # three significant digits: the scores are shares of attention over the whole catalog, and at
-    # three decimals every item after the first few read "0.000"
-    return f"{rank}. {one_line(item['title'], 60)}{p} · score {item['score']:.3g}{mark}"
+    return f"{rank}. {one_line(item['title'], 60)}{p} · score {score_text(item['score'])}{mark}"
+
+
+def score_text(score: float) -> str:
+    """Three significant digits in plain decimals ("0.0718", "0.0000825"): the scores are shares of
+    attention over the whole catalog, and at three decimals every item after the first few read
+    "0.000"; below a millionth, "< 0.000001"."""
+    if 0 < score < 1e-6:
+        return "< 0.000001"
+    return np.format_float_positional(float(score), precision=3, fractional=False, trim="-")
 
 
 def explanation_json(session: Session | None) -> dict:
