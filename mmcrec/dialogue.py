@@ -162,8 +162,9 @@ class TurnIntent:
     pricier: bool = False
     change_of_mind: bool = False
     additive: bool = False
-    only_colours: bool = False  # says a colour (perhaps shaded) and names nothing else
-    refers_back: bool = False  # "a big one", "something warmer": qualifies the thing asked before
+    # names no thing, only qualifies the one asked before: a colour alone ("actually light blue"),
+    # "a big one", "something warmer" — a change of mind then keeps the thing
+    qualifies: bool = False
     goes_with: bool = False  # "something to go with this": a photo of the turn is context, not the target
     only_kinds: list[str] = field(default_factory=list)  # "only mugs": the one kind that filters
     modifiers: list[str] = field(default_factory=list)  # kinds that only qualify the next noun ("notebook computer")
@@ -410,21 +411,26 @@ def parse_turn(text: str, vocab: Vocabulary | None = None) -> TurnIntent:
     # the function words; it is empty when only constraints and filler were said
     meaningful = [w for w in re.findall(r"[\w'-]+", rest) if w not in STOP]
     it.content = " ".join(re.sub(r"[\s,;:.!?]+", " ", rest).split()).strip(" ,.") if meaningful else ""
-    # "actually light blue": a colour and nothing else, so it recolours the thing asked for
-    it.only_colours = bool(it.colors) and not (it.kinds or it.groups) and all(
-        w in colors or singular(w) in colors or w in SHADES for w in meaningful)
-    # "actually a big one", "actually, something warmer": names no kind, and points back at the thing
-    # asked for ("one") or compares with it ("something warmer", "a bit smaller", "lighter than that")
-    # — "actually, a blender" names a new thing, even where the catalog has none
-    rw = _words(rest)
-    it.refers_back = not (it.kinds or it.groups) and any(
-        w in ("one", "ones") or (len(w) > 4 and w.endswith("er") and (
-            (k > 0 and rw[k - 1] in _BEFORE_COMPARATIVE) or (k + 1 < len(rw) and rw[k + 1] in ("one", "ones", "than"))))
-        for k, w in enumerate(rw))
+    only_colours = bool(it.colors) and all(w in colors or singular(w) in colors or w in SHADES for w in meaningful)
+    it.qualifies = not (it.kinds or it.groups) and (only_colours or _points_back(_words(rest)))
     return it
 
 
 _BEFORE_COMPARATIVE = {"something", "anything", "bit", "slightly", "much", "even", "way", "lot", "little", "somewhat"}
+
+
+def _points_back(words: list[str]) -> bool:
+    """"a big one", "something warmer", "a bit smaller", "lighter than that": points back at the
+    thing asked for ("one") or compares with it — "a blender" names a new thing, even where the
+    catalog has none."""
+    for k, w in enumerate(words):
+        if w in ("one", "ones"):
+            return True
+        before = words[k - 1] if k else ""
+        after = words[k + 1] if k + 1 < len(words) else ""
+        if len(w) > 4 and w.endswith("er") and (before in _BEFORE_COMPARATIVE or after in ("one", "ones", "than")):
+            return True
+    return False
 
 
 # a word followed by one of these and not preceded by a determiner is read as a verb ("print your
@@ -519,7 +525,7 @@ class DialogueState:
         # another turn about the same thing narrows (its kinds join the earlier ones, and the turn
         # attention favours the latest); only a change of mind or a new photo replaces the request
         replaces = (it.change_of_mind and (bool(it.kinds or it.groups) or turn.has_image or
-                                           (bool(it.content) and not (it.only_colours or it.refers_back)))) or (
+                                           (bool(it.content) and not it.qualifies))) or (
             turn.has_image and bool(self.kinds or self.groups))
         if replaces:
             for k in range(j):

@@ -29,7 +29,7 @@ def pair(encoder, tmp_path_factory):
 def run(rec, turns, image=None, k=10):
     s, r = DialogueState(), None
     for j, t in enumerate(turns):
-        s.add(Turn(t, image if j == 0 else None, "q" if image is not None and j == 0 else ""), rec.vocab)
+        s.add(Turn(t, image if j == 0 else None), rec.vocab)  # no upload hash: the photo is keyed by its pixels
         r = rec.recommend(s, k=k)
     return r
 
@@ -133,12 +133,7 @@ def test_photo_requests_through_the_index_find_what_exact_scoring_finds(encoder,
     for path in sorted((ROOT / "tests" / "data" / "query_images").glob("*.png")):
         photo = open_image(path)
         for turns in ([""], ["", "in blue"]):
-            tops = []
-            for rec in (demo_rec, ann):
-                s = DialogueState()
-                for j, t in enumerate(turns):  # no upload hash: each photo is keyed by its pixels
-                    s.add(Turn(t, photo if j == 0 else None), rec.vocab)
-                tops.append({it["item_id"] for it in rec.recommend(s, k=10).items})
-            recalls.append(len(tops[0] & tops[1]) / len(tops[0]))
+            exact_top, ann_top = ({it["item_id"] for it in run(rec, turns, photo).items} for rec in (demo_rec, ann))
+            recalls.append(len(exact_top & ann_top) / len(exact_top))
     print("photo recall@10", np.round(recalls, 2))
     assert np.mean(recalls) >= 0.9, recalls
