@@ -115,8 +115,8 @@ def _confidence(sim: float) -> float:
 
 def turn_readings(state: DialogueState, index: KindIndex, lm_vectors: list[np.ndarray | None]) -> dict[int, list[Reading]]:
     """What kind of thing each content turn r is about (the turn it refines, for a constraint-only
-    turn; nothing for a photo without words). Sets state.inferred to the latest request's readings,
-    for the explanation."""
+    turn; nothing for a photo without words). Sets state.inferred to the latest ask's readings, for
+    the explanation."""
     readings: dict[int, list[Reading]] = {}
     for r in dict.fromkeys(state.content_of):
         it = state.intents[r]
@@ -134,8 +134,10 @@ def turn_readings(state: DialogueState, index: KindIndex, lm_vectors: list[np.nd
             if max((g.confidence for g in own), default=0.0) <= max(g.confidence for g in earlier):
                 own = earlier
         readings[r] = own
-    live = [r for r in readings if not state.superseded[r] and readings[r]]
-    state.inferred = [{"kind": g.label, "confidence": round(g.confidence, 2)} for g in readings[live[-1]]] if live else []
+    # the latest ask's own reading: after "something nice for my dad", a photo with "like this but
+    # in red" is read from the photo, not as the faint guess the vague ask left ("fondue, 7% sure")
+    latest = readings[state.content_of[-1]] if state.content_of else []
+    state.inferred = [{"kind": g.label, "confidence": round(g.confidence, 2)} for g in latest]
     return readings
 
 

@@ -235,6 +235,19 @@ def test_words_that_point_at_the_photo_leave_the_photo_to_say_what(demo_rec):
     assert not any(w in it["title"].lower() for it in top for w in ("heel", "stiletto", "pump"))
 
 
+def test_a_photo_after_a_vague_ask_is_not_explained_by_the_vague_guess(demo_rec):
+    # "something nice for my dad" leaves a faint guess; the shirt photo says what, so the page must
+    # not say "looks like fondue (7% sure)" about it
+    state = DialogueState()
+    state.add(Turn("something nice for my dad"), demo_rec.vocab)
+    demo_rec.recommend(state, k=5)
+    state.add(Turn("like this but in red", open_image(ROOT / "tests" / "data" / "query_images" / "shirt.png")),
+              demo_rec.vocab)
+    r = demo_rec.recommend(state, k=5)
+    assert "inferred" not in r.understood and "looks like" not in state.summary()
+    assert r.items[0]["color"] == "red"
+
+
 def test_a_photo_given_without_a_hash_is_keyed_by_its_pixels(demo_rec):
     # a Turn made by hand (no upload hash): the encoders' caches key it by its pixels, not by the
     # object's id, which Python reuses once a photo is dropped (a script looping over files)
