@@ -49,6 +49,30 @@ class ItemIndex:
     def __len__(self) -> int:
         return len(self.text)
 
+    def picture_words(self, native: np.ndarray, rows: np.ndarray | None = None, k: int = 5,
+                      temperature: float = 0.05) -> np.ndarray:
+        """(m, dim): what each photo (m, native_dim) shows, in the catalog's own words — the
+        text vectors of the k items whose pictures are nearest it, softmax-weighted by picture
+        similarity, normalised. A zero row where no item has a picture. rows: look only among
+        these catalog rows (an ANN search's neighbours in a big catalog)."""
+        out = np.zeros((len(native), self.text.shape[1]), np.float32)
+        if rows is None:  # the whole catalog, without copying its picture matrix
+            rows = np.arange(len(self))
+            sims = np.asarray(native, np.float32) @ self.native.T  # (m, n)
+        else:
+            sims = np.asarray(native, np.float32) @ self.native[rows].T  # (m, r)
+        has = self.has_image[rows]
+        k = min(k, int(has.sum()))
+        if k == 0:
+            return out
+        sims = np.where(has, sims, -np.inf)
+        top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+        s = np.take_along_axis(sims, top, axis=1)
+        w = np.exp((s - s.max(1, keepdims=True)) / temperature)
+        w /= w.sum(1, keepdims=True)
+        out = np.einsum("mk,mkd->md", w, self.text[rows[top]].astype(np.float32))
+        return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+
 
 def cache_dir_for(catalog: Catalog, encoder_name: str) -> Path:
     """Beside the catalog (so a Space ships it), else under ~/.cache when that is read-only."""

@@ -21,7 +21,7 @@ import torch
 from .ann import AnnIndex, ann_min_items
 from .catalog import Catalog, load_catalog
 from .dialogue import DialogueState, Turn, Vocabulary
-from .encoders import Encoder, create_encoder, minilm
+from .encoders import Encoder, ImageEmbeddings, create_encoder, minilm
 from .intent import KindIndex, kind_lifted, kind_rows, turn_readings
 from .index import ItemIndex, build_index, cache_dir_for
 from .model import (
@@ -170,6 +170,7 @@ class Recommender:
         self.index = index  # the item embeddings as the encoders gave them (no adapter)
         self._cache: OrderedDict[tuple, dict] = OrderedDict()
         self.use_ann = bool(len(index) > ann_min_items() if ann is None else ann)
+        self.caption_weight = float(getattr(encoder, "caption_weight", 0.0))  # see photo_embeddings
         self.set_model(model or Model())
         if len(index) > 50_000:
             # a big catalog is millions of long-lived Python objects (titles, postings): frozen, the
@@ -240,7 +241,7 @@ class Recommender:
             if todo[k][0].image is not None:
                 img_row[k] = first.setdefault(k[1], len(first))
         pics = {i: todo[k][0].image for k, i in img_row.items()}
-        img = self.encoder.encode_image([pics[i] for i in range(len(first))]) if first else None
+        img = self.photo_embeddings([pics[i] for i in range(len(first))]) if first else None
         for k in keys:
             t, c = todo[k]
             r: dict = {}
@@ -257,6 +258,22 @@ class Recommender:
         while len(self._cache) > 256:
             self._cache.popitem(last=False)
         return [out[turn_key(t, c)] for t, c in pairs]
+
+    def photo_embeddings(self, images: list) -> ImageEmbeddings:
+        """The encoder's embeddings of shoppers' photos, their text-space side blended (by the
+        encoder's caption_weight) with the catalog's words for its nearest pictures: a photo
+        reads as the products it looks like, not only as an image model's guess at its class."""
+        img = self.encoder.encode_image(images)
+        w = self.caption_weight
+        if w <= 0 or not self.index.has_image.any():
+            return img
+        ann = self.served.ann if self.use_ann else None
+        # a big catalog: the exact nearest pictures among each photo's ANN neighbours
+        rows = np.unique(ann.search("native", img.native, 64)) if ann is not None else None
+        words = self.index.picture_words(img.native, rows)
+        shared = np.where(np.linalg.norm(words, axis=1, keepdims=True) > 0, (1 - w) * img.shared + w * words, img.shared)
+        shared /= np.maximum(np.linalg.norm(shared, axis=1, keepdims=True), 1e-12)
+        return ImageEmbeddings(shared.astype(np.float32), img.native)
 
     @property
     def kinds(self) -> KindIndex:

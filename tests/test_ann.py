@@ -22,6 +22,9 @@ def pair(encoder, tmp_path_factory):
     cat, ix = synthetic_catalog(20_000, encoder, seed=1)
     exact = Recommender(cat, ix, encoder, ann=False)
     ann = Recommender(cat, ix, encoder, ann=True)
+    # synthetic "pictures" are random projections: a real photo's nearest ones are noise, and so
+    # would its words from them be; that path is tested on real pictures below
+    exact.caption_weight = ann.caption_weight = 0.0
     yield exact, ann
     mp.undo()
 
@@ -137,3 +140,8 @@ def test_photo_requests_through_the_index_find_what_exact_scoring_finds(encoder,
             recalls.append(len(exact_top & ann_top) / len(exact_top))
     print("photo recall@10", np.round(recalls, 2))
     assert np.mean(recalls) >= 0.9, recalls
+    # a photo's words come from its nearest pictures among the index's neighbours: the same words
+    photos = [open_image(p) for p in sorted((ROOT / "tests" / "data" / "query_images").glob("*.png"))]
+    assert ann.caption_weight > 0
+    same = np.sum(ann.photo_embeddings(photos).shared * demo_rec.photo_embeddings(photos).shared, axis=1)
+    assert same.min() > 0.99, same

@@ -248,6 +248,16 @@ def test_a_photo_after_a_vague_ask_is_not_explained_by_the_vague_guess(demo_rec)
     assert r.items[0]["color"] == "red"
 
 
+def test_a_photo_reads_as_the_products_it_looks_like(demo_rec):
+    # ImageNet's class names alone read a headphones photo half as microphones and a teddy bear as
+    # a keyboard; the catalog's own words for its nearest pictures say what the photo shows
+    _, r = photo_talk(demo_rec, "headphones.png", "")
+    assert [it["category"] for it in r.items[:4]] == ["audio"] * 4
+    assert all("headphones" in it["title"].lower() for it in r.items[:4])
+    _, r = photo_talk(demo_rec, "teddy-bear.png", "a white one like this")
+    assert "teddy bear" in r.items[0]["title"].lower() and r.items[0]["color"] == "white"
+
+
 def test_a_photo_given_without_a_hash_is_keyed_by_its_pixels(demo_rec):
     # a Turn made by hand (no upload hash): the encoders' caches key it by its pixels, not by the
     # object's id, which Python reuses once a photo is dropped (a script looping over files)
