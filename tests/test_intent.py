@@ -2,10 +2,12 @@
 semantics (refine narrows, correction replaces, exclusion removes), colour within the kind."""
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from mmcrec.dialogue import DialogueState, Turn, parse_turn
 from mmcrec.images import open_image
+from mmcrec.recommender import Recommender
 
 from conftest import ROOT
 
@@ -256,6 +258,24 @@ def test_a_photo_reads_as_the_products_it_looks_like(demo_rec):
     assert all("headphones" in it["title"].lower() for it in r.items[:4])
     _, r = photo_talk(demo_rec, "teddy-bear.png", "a white one like this")
     assert "teddy bear" in r.items[0]["title"].lower() and r.items[0]["color"] == "white"
+
+
+def test_a_photos_catalog_words_come_from_pictures_that_exist(demo_rec):
+    import dataclasses
+
+    ix = demo_rec.index
+    own = ix.native[:3]  # three catalog pictures, as if photographed perfectly
+    words = ix.picture_words(own)
+    assert list(np.argmax(words @ ix.text.T, axis=1)) == [0, 1, 2]  # each reads as its own item
+    # looking only among some rows finds its words there
+    rows = np.arange(100, 200)
+    assert set(np.argmax(ix.picture_words(own, rows) @ ix.text[rows].T, axis=1) + 100) <= set(rows)
+    # a catalog whose pictures could not be read has no words for a photo: the encoder's own reading serves
+    blind = dataclasses.replace(ix, has_image=np.zeros(len(ix), bool))
+    assert not blind.picture_words(own).any()
+    rec = Recommender(demo_rec.catalog, blind, demo_rec.encoder)
+    photo = open_image(ROOT / "tests" / "data" / "query_images" / "teapot.png")
+    assert np.allclose(rec.photo_embeddings([photo]).shared, demo_rec.encoder.encode_image([photo]).shared)
 
 
 def test_a_photo_given_without_a_hash_is_keyed_by_its_pixels(demo_rec):
