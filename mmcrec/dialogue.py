@@ -576,6 +576,20 @@ class DialogueState:
         scarf to go with this"), not the kind of thing wanted."""
         return self.turns[j].has_image and self.intents[j].goes_with
 
+    def photo_turn(self, j: int) -> int | None:
+        """The turn whose photo turn j is matched with: its own; or, for words that name no kind
+        of their own after a photo ("like this but in blue", "in blue", "a bigger one"), the
+        latest photo of the same request, as if sent with it; None when there is none or it
+        shows what the shopper has (photo_is_context)."""
+        if self.turns[j].has_image:
+            return None if self.photo_is_context(j) else j
+        if self.intents[j].kinds or self.intents[j].groups:
+            return None
+        for k in range(j - 1, self.request_start[j] - 1, -1):
+            if self.turns[k].has_image:
+                return None if self.photo_is_context(k) else k
+        return None
+
     def query(self, j: int) -> str:
         """The words turn j's query embeds: its content read with the earlier turns of the same
         request, so "for running" after "new shoes" asks for running shoes. A change of mind or a

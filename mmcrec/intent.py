@@ -123,10 +123,14 @@ def turn_readings(state: DialogueState, index: KindIndex, lm_vectors: list[np.nd
         names = bool(it.kinds or it.groups)
         before = [b for b in readings if b < r and not state.superseded[b] and readings[b]]
         v = lm_vectors[r]
-        photo_says = state.turns[r].has_image and not state.photo_is_context(r)
-        # with a photo of the thing wanted, the photo says what kind of thing unless the words name one
+        photo = state.photo_turn(r)
+        photo_says = photo is not None
+        # with a photo of the thing wanted (sent with the words or just before them), the photo
+        # says what kind of thing unless the words name one: "like this but in blue" is no blueberry
         read = v is not None and bool(it.content) and (names or not photo_says)
         own = index.read(v, it) if read else []
+        if photo_says and not names and photo != r:
+            own = readings.get(photo, [])  # what the photo's own turn was read as (its words), if anything
         if not names and before and not photo_says:
             # "blue ones" qualifies the thing asked before; but after a vague ask ("a gift for a
             # kid"), "something musical" says more about the kind than the ask did: the surer wins

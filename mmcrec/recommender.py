@@ -320,10 +320,25 @@ class Recommender:
 
     @staticmethod
     def matched(state: DialogueState, raws: list[dict]) -> list[dict]:
-        """The turns' encodings as the items are matched against them: a photo the shopper wants
-        something to go with is not matched (soft_preferences pushes what looks like it down)."""
-        return [{k: v for k, v in r.items() if not k.startswith("image")} if state.photo_is_context(j) else r
-                for j, r in enumerate(raws)]
+        """The turns' encodings as the items are matched against them (DialogueState.photo_turn):
+        a photo the shopper wants something to go with is not matched (soft_preferences pushes
+        what looks like it down); words that only qualify an earlier photo ("like this but in
+        blue") are matched with that photo, as if sent with it."""
+        out = []
+        for j, r in enumerate(raws):
+            r = {k: v for k, v in r.items() if not k.startswith("image")}
+            p = state.photo_turn(j)
+            if p is not None and "image_native" in raws[p]:
+                r["image_native"], r["image_shared"] = raws[p]["image_native"], raws[p]["image_shared"]
+            out.append(r)
+        return out
+
+    @staticmethod
+    def match_key(state: DialogueState, pairs: list[tuple[Turn, str]], j: int) -> tuple:
+        """What turn j's matched query depends on (keys the turn-score cache): its words and the
+        photo it is matched with."""
+        p = state.photo_turn(j)
+        return (pairs[j][1], pairs[p][0].image_sha256 if p is not None else None)
 
     def soft_lifted(self, state: DialogueState, raws: list[dict]) -> np.ndarray:
         """(n,) bool: the items soft_preferences gives a colour or kind bonus, without building
@@ -376,7 +391,7 @@ class Recommender:
         d = dialogue_tensors(state, [matched[r] for r in state.content_of], self.dims)
         for k in ("text", "image_native", "image_shared"):
             d[k] = d[k].float()  # as the item matrices
-        keys = [(*turn_key(*pairs[r]), state.photo_is_context(r)) for r in state.content_of]  # a context photo is not matched
+        keys = [self.match_key(state, pairs, r) for r in state.content_of]
         with torch.no_grad():
             q = adapt_queries(d, served.adapter)
             live = q["has_text"] | q["has_image"]

@@ -260,6 +260,30 @@ def test_a_photo_reads_as_the_products_it_looks_like(demo_rec):
     assert "teddy bear" in r.items[0]["title"].lower() and r.items[0]["color"] == "white"
 
 
+def test_words_after_a_photo_qualify_the_photo(demo_rec):
+    # the photo-first walkthrough, turn by turn as the app plays it: a sneaker photo alone, then
+    # "like this but in blue", then "cheaper". The words had been matched alone: blue headphones,
+    # shades and pouches first, "looks like blueberry (13% sure)"
+    photo = open_image(ROOT / "tests" / "data" / "query_images" / "athletic-shoe.png")
+    state, shown = DialogueState(), []
+    pages = []
+    for text, image in (("", photo), ("like this but in blue", None), ("cheaper", None)):
+        state.shown_prices = shown
+        state.add(Turn(text, image), demo_rec.vocab)
+        pages.append(demo_rec.recommend(state, k=10))
+        shown = [it["price"] for it in pages[-1].items[:5] if it["price"] is not None]
+    first, blue, cheaper = pages
+    assert [it["category"] for it in first.items[:3]] == ["shoes"] * 3
+    assert all(it["category"] == "shoes" and it["color"] == "blue" for it in blue.items[:2])
+    assert "looks like" not in state.summary() and blue.understood.get("color") == "blue"
+    assert 0.3 < blue.modality_weights["image"] < 0.7  # the photo and the words both count
+    assert cheaper.items[0]["category"] == "shoes" and cheaper.items[0]["color"] == "blue"
+    assert all(it["price"] < blue.items[0]["price"] for it in cheaper.items)
+    # a follow-up that names a kind of its own is about that kind, not matched with the photo
+    state.add(Turn("actually, show me some hats"), demo_rec.vocab)
+    assert demo_rec.recommend(state, k=5).items[0]["category"] != "shoes"
+
+
 def test_a_photos_catalog_words_come_from_pictures_that_exist(demo_rec):
     import dataclasses
 
