@@ -470,7 +470,7 @@ class Recommender:
             notes=s.notes,
             vague=state.is_vague,
             n_candidates=s.n_eligible,
-            turn_labels=[_turn_label(t) for t in state.turns],
+            turn_labels=[_turn_label(t, with_photo=state.photo_turn(j) not in (None, j)) for j, t in enumerate(state.turns)],
         )
 
     def _top(self, y: np.ndarray, mask: np.ndarray, k: int, diverse: bool, rows: np.ndarray | None = None) -> np.ndarray:
@@ -496,12 +496,15 @@ class Recommender:
         return np.array(picked, dtype=int)
 
 
-def _turn_label(t: Turn) -> str:
+def _turn_label(t: Turn, with_photo: bool = False) -> str:
+    """A turn as the charts name it; with_photo: its words are matched with an earlier photo."""
     text = " ".join(t.text.split())
     if len(text) > 40:
         text = text[:39] + "…"
     if t.has_image:
         return f"[photo] {text}".strip()
+    if with_photo:
+        return f"[+ photo] {text}"
     return text or "(empty)"
 
 

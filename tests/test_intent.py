@@ -277,6 +277,7 @@ def test_words_after_a_photo_qualify_the_photo(demo_rec):
     assert all(it["category"] == "shoes" and it["color"] == "blue" for it in blue.items[:2])
     assert "looks like" not in state.summary() and blue.understood.get("color") == "blue"
     assert 0.3 < blue.modality_weights["image"] < 0.7  # the photo and the words both count
+    assert blue.turn_labels == ["[photo]", "[+ photo] like this but in blue"]  # the charts say so
     assert cheaper.items[0]["category"] == "shoes" and cheaper.items[0]["color"] == "blue"
     assert all(it["price"] < blue.items[0]["price"] for it in cheaper.items)
     # a follow-up that names a kind of its own is about that kind, not matched with the photo
