@@ -69,8 +69,8 @@ class Recommendation:
 
 
 def turn_key(turn: Turn, content: str) -> tuple:
-    """What a turn's query vectors depend on: its words and its image. Keys the encoded-turn
-    cache (Recommender.raw_turns) and the turn-score cache (TurnRowCache)."""
+    """What a turn's encodings depend on: its words and its image. Keys the encoded-turn cache
+    (Recommender.raw_turns); the turn-score cache is keyed by what is matched (match_key)."""
     return (content, turn.image_sha256 if turn.image is not None else None)
 
 
@@ -88,8 +88,8 @@ class TurnRowCache:
         self.lock = threading.Lock()
 
     def turn_scores(self, items: dict, q: dict, keys: list, live: torch.Tensor, p):
-        """`turn_scores` for the live turns of one dialogue (keys: their turn_key), from the cache
-        where it has them."""
+        """`turn_scores` for the live turns of one dialogue (keys: their Recommender.match_key),
+        from the cache where it has them."""
         n, m = items["text"].shape[0], len(keys)
         first: dict[tuple, int] = {}
         for j, k in enumerate(keys):
