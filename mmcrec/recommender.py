@@ -261,11 +261,14 @@ class Recommender:
 
     def photo_embeddings(self, images: list) -> ImageEmbeddings:
         """The encoder's embeddings of shoppers' photos, their text-space side blended (by the
-        encoder's caption_weight) with the catalog's words for its nearest pictures: a photo
-        reads as the products it looks like, not only as an image model's guess at its class."""
+        encoder's caption_weight, times the share of items with a picture) with the catalog's
+        words for its nearest pictures: a photo reads as the products it looks like, not only as
+        an image model's guess at its class."""
         img = self.encoder.encode_image(images)
-        w = self.caption_weight
-        if w <= 0 or not self.index.has_image.any():
+        # the catalog's pictures speak for it as far as they cover it: a shop with pictures for
+        # one item in ten would read every photo as one of those few
+        w = self.caption_weight * float(self.index.has_image.mean()) if len(self.index) else 0.0
+        if w <= 0:
             return img
         ann = self.served.ann if self.use_ann else None
         # a big catalog: the exact nearest pictures among each photo's ANN neighbours

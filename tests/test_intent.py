@@ -300,7 +300,13 @@ def test_a_photos_catalog_words_come_from_pictures_that_exist(demo_rec):
     assert not blind.picture_words(own).any()
     rec = Recommender(demo_rec.catalog, blind, demo_rec.encoder)
     photo = open_image(ROOT / "tests" / "data" / "query_images" / "teapot.png")
-    assert np.allclose(rec.photo_embeddings([photo]).shared, demo_rec.encoder.encode_image([photo]).shared)
+    own = demo_rec.encoder.encode_image([photo]).shared
+    assert np.allclose(rec.photo_embeddings([photo]).shared, own)
+    # pictures for one item in ten: they speak for the catalog a tenth as much
+    sparse = Recommender(demo_rec.catalog, dataclasses.replace(ix, has_image=np.arange(len(ix)) % 10 == 0),
+                         demo_rec.encoder)
+    near = lambda r: float(np.sum(r.photo_embeddings([photo]).shared * own))  # noqa: E731
+    assert near(demo_rec) < near(sparse) < 1.0
 
 
 def test_a_photo_given_without_a_hash_is_keyed_by_its_pixels(demo_rec):
