@@ -577,13 +577,15 @@ class DialogueState:
         return self.turns[j].has_image and self.intents[j].goes_with
 
     def photo_turn(self, j: int) -> int | None:
-        """The turn whose photo turn j is matched with: its own; or, for words that name no kind
-        of their own after a photo ("like this but in blue", "in blue", "a bigger one"), the
-        latest photo of the same request, as if sent with it; None when there is none or it
-        shows what the shopper has (photo_is_context)."""
+        """The turn whose photo turn j is matched with: its own; or, for words that only qualify
+        the thing in an earlier photo (a colour, "a bigger one", "like this but in blue"), the
+        latest photo of the same request, as if sent with them. Words that say more of what is
+        wanted ("but for hiking", "a sandal instead") stand on their own. None when there is no
+        photo or it shows what the shopper has (photo_is_context)."""
         if self.turns[j].has_image:
             return None if self.photo_is_context(j) else j
-        if self.intents[j].kinds or self.intents[j].groups:
+        it = self.intents[j]
+        if it.kinds or it.groups or (it.content and not it.qualifies):
             return None
         for k in range(j - 1, self.request_start[j] - 1, -1):
             if self.turns[k].has_image:

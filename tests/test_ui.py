@@ -239,6 +239,16 @@ def test_example_conversation_change_of_mind(ctx):
     assert s.last.turn_attention[0] < 0.2  # the hats' turn gets little attention
 
 
+def test_example_conversation_photo_first(ctx):
+    # walkthrough 2 turn by turn: a sneaker photo alone, "like this but in blue", "cheaper"
+    s, v = chat.play_walkthrough(ctx, "Photo first", None, None)
+    assert len(s.texts) == 3
+    assert s.last.understood.get("color") == "blue" and "price_max" in s.last.understood
+    top = s.last.items[0]
+    assert top["category"] == "shoes" and top["color"] == "blue"
+    assert s.last.turn_labels[0].startswith("[photo]") and s.last.turn_labels[1].startswith("[+ photo]")
+
+
 def test_loader_reports_progress_to_the_page():
     import threading
 

@@ -311,11 +311,24 @@ def select_item(session: Session | None, index: int | None) -> tuple[Session, st
 
 EXAMPLE_PHOTOS = Path(__file__).resolve().parents[2] / "tests" / "data" / "query_images"
 
+PHOTO_TURN = "📷"  # in a walkthrough: the example photo sent alone (example_photo)
 WALKTHROUGHS = {
     "The vague shopper": ["I need a gift for my sister", "something to wear, under $40", "not black"],
+    "Photo first": [PHOTO_TURN, "like this but in blue", "cheaper"],
     "Change of mind": ["show me some hats", "no wait, sunglasses instead"],
     "Refine a kind": ["running shoes", "in blue", "cheaper"],
 }
+
+
+def example_photo(ctx: AppContext) -> Path | None:
+    """A sneaker photo for the examples: a shopper's from tests/data, else the demo catalog's
+    white runner (so "like this but in blue" asks for a change, and "cheaper" leaves some)."""
+    if EXAMPLE_PHOTOS.is_dir():
+        for p in sorted(EXAMPLE_PHOTOS.iterdir()):
+            if p.suffix.lower() in (".jpg", ".jpeg", ".png", ".webp") and "sneaker" in p.name.lower():
+                return p
+    cand = Path(str(ctx.config.catalog)).expanduser().resolve().parent / "images" / "sho-004.webp"
+    return cand if cand.is_file() else None
 
 
 def example_messages(ctx: AppContext) -> list[dict]:
@@ -325,16 +338,7 @@ def example_messages(ctx: AppContext) -> list[dict]:
         {"text": "show me some hats", "files": []},
         {"text": "something to wear, under $40", "files": []},
     ]
-    photo = None
-    if EXAMPLE_PHOTOS.is_dir():
-        for p in sorted(EXAMPLE_PHOTOS.iterdir()):
-            if p.suffix.lower() in (".jpg", ".jpeg", ".png", ".webp") and "sneaker" in p.name.lower():
-                photo = p
-                break
-    if photo is None:
-        cand = Path(str(ctx.config.catalog)).expanduser().resolve().parent / "images" / "sho-008.webp"
-        if cand.is_file():
-            photo = cand
+    photo = example_photo(ctx)
     if photo is not None:
         ex.append({"text": "", "files": [str(photo)]})
         ex.append({"text": "like this but in blue", "files": [str(photo)]})
@@ -347,8 +351,12 @@ def play_walkthrough(ctx: AppContext, name: str, session: Session | None, alpha:
     turns = WALKTHROUGHS.get(name)
     if not turns:
         return s, render(ctx, s, "Pick an example conversation.")
+    photo = example_photo(ctx)
+    if PHOTO_TURN in turns and photo is None:
+        return s, render(ctx, s, "This example needs a photo, and none is at hand for this catalog.")
     s.new_conversation()
     view = None
     for t in turns:
-        s, view = chat_turn(ctx, {"text": t, "files": []}, s.messages, s, alpha)
+        message = {"text": "", "files": [str(photo)]} if t == PHOTO_TURN else {"text": t, "files": []}
+        s, view = chat_turn(ctx, message, s.messages, s, alpha)
     return s, view
