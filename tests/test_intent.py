@@ -19,15 +19,21 @@ def openmoji_rec():
     return load_recommender(ROOT / "assets" / "openmoji" / "catalog.csv", "offline")
 
 
-def talk(rec, *texts, k: int = 10):
-    """Plays a conversation as the app does ('cheaper' is relative to the gallery shown)."""
-    state, shown, r = DialogueState(), [], None
-    for t in texts:
+def play(rec, *turns, k: int = 10):
+    """Plays a conversation as the app does ('cheaper' is relative to the gallery shown); a turn
+    is words, or a Turn (words with a photo). Returns the state and every page shown."""
+    state, shown, pages = DialogueState(), [], []
+    for t in turns:
         state.shown_prices = shown
-        state.add(Turn(t), rec.vocab)
-        r = rec.recommend(state, k=k)
-        shown = [it["price"] for it in r.items[:5] if it["price"] is not None]
-    return state, r
+        state.add(t if isinstance(t, Turn) else Turn(t), rec.vocab)
+        pages.append(rec.recommend(state, k=k))
+        shown = [it["price"] for it in pages[-1].items[:5] if it["price"] is not None]
+    return state, pages
+
+
+def talk(rec, *texts, k: int = 10):
+    state, pages = play(rec, *texts, k=k)
+    return state, pages[-1]
 
 
 def cats(r, n: int) -> list[str]:
@@ -265,14 +271,7 @@ def test_words_after_a_photo_qualify_the_photo(demo_rec):
     # "like this but in blue", then "cheaper". The words had been matched alone: blue headphones,
     # shades and pouches first, "looks like blueberry (13% sure)"
     photo = open_image(ROOT / "tests" / "data" / "query_images" / "athletic-shoe.png")
-    state, shown = DialogueState(), []
-    pages = []
-    for text, image in (("", photo), ("like this but in blue", None), ("cheaper", None)):
-        state.shown_prices = shown
-        state.add(Turn(text, image), demo_rec.vocab)
-        pages.append(demo_rec.recommend(state, k=10))
-        shown = [it["price"] for it in pages[-1].items[:5] if it["price"] is not None]
-    first, blue, cheaper = pages
+    state, (first, blue, cheaper) = play(demo_rec, Turn("", photo), "like this but in blue", "cheaper")
     assert [it["category"] for it in first.items[:3]] == ["shoes"] * 3
     assert all(it["category"] == "shoes" and it["color"] == "blue" for it in blue.items[:2])
     assert "looks like" not in state.summary() and blue.understood.get("color") == "blue"

@@ -309,8 +309,6 @@ def select_item(session: Session | None, index: int | None) -> tuple[Session, st
 # ----------------------------------------------------------------------------- examples
 
 
-EXAMPLE_PHOTOS = Path(__file__).resolve().parents[2] / "tests" / "data" / "query_images"
-
 PHOTO_TURN = "📷"  # in a walkthrough: the example photo sent alone (example_photo)
 WALKTHROUGHS = {
     "The vague shopper": ["I need a gift for my sister", "something to wear, under $40", "not black"],
@@ -321,12 +319,8 @@ WALKTHROUGHS = {
 
 
 def example_photo(ctx: AppContext) -> Path | None:
-    """A sneaker photo for the examples: a shopper's from tests/data, else the demo catalog's
-    white runner (so "like this but in blue" asks for a change, and "cheaper" leaves some)."""
-    if EXAMPLE_PHOTOS.is_dir():
-        for p in sorted(EXAMPLE_PHOTOS.iterdir()):
-            if p.suffix.lower() in (".jpg", ".jpeg", ".png", ".webp") and "sneaker" in p.name.lower():
-                return p
+    """The examples' sneaker photo: the demo catalog's white runner (so "like this but in blue"
+    asks for a change, and "cheaper" leaves some); None on a catalog without it."""
     cand = Path(str(ctx.config.catalog)).expanduser().resolve().parent / "images" / "sho-004.webp"
     return cand if cand.is_file() else None
 
