@@ -519,6 +519,8 @@ class DialogueState:
     def add(self, turn: Turn, vocab: Vocabulary | None) -> TurnIntent:
         it = parse_turn(turn.text, vocab)
         j = len(self.turns)
+        # a photo after a vague ask ("something nice for my dad") says what the ask did not
+        photo_after_vague = turn.has_image and j > 0 and self.is_vague
         self.turns.append(turn)
         self.intents.append(it)
         self.superseded.append(False)
@@ -526,7 +528,7 @@ class DialogueState:
         # attention favours the latest); only a change of mind or a new photo replaces the request
         replaces = (it.change_of_mind and (bool(it.kinds or it.groups) or turn.has_image or
                                            (bool(it.content) and not it.qualifies))) or (
-            turn.has_image and bool(self.kinds or self.groups))
+            turn.has_image and bool(self.kinds or self.groups)) or photo_after_vague
         if replaces:
             for k in range(j):
                 self.superseded[k] = True

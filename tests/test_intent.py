@@ -308,6 +308,15 @@ def test_a_photos_catalog_words_come_from_pictures_that_exist(demo_rec):
     assert near(demo_rec) < near(sparse) < 1.0
 
 
+def test_a_photo_after_a_vague_ask_says_what(demo_rec):
+    # "something nice for my dad", then a teapot photo: the vague ask kept a third of the
+    # attention, and the page was one teapot among fondue sets and yo-yos
+    teapot = open_image(ROOT / "tests" / "data" / "query_images" / "teapot.png")
+    _, (_, r) = play(demo_rec, "something nice for my dad", Turn("", teapot))
+    assert all("teapot" in it["title"].lower() for it in r.items[:3])
+    assert r.turn_attention[0] < 0.05
+
+
 def test_a_photo_given_without_a_hash_is_keyed_by_its_pixels(demo_rec):
     # a Turn made by hand (no upload hash): the encoders' caches key it by its pixels, not by the
     # object's id, which Python reuses once a photo is dropped (a script looping over files)
