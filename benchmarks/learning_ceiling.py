@@ -47,7 +47,7 @@ from mmcrec.evaluate import ModelSystem, evaluate, ndcg_at  # noqa: E402
 from mmcrec.model import Model, ModelParams  # noqa: E402
 from mmcrec.recommender import load_recommender  # noqa: E402
 from mmcrec.registry import Registry  # noqa: E402
-from mmcrec.train import train_next  # noqa: E402
+from mmcrec.training import train_next  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 TARGET = 0.15  # the overall target

@@ -3,7 +3,7 @@
 For each demo catalog (assets/eval/sets.json: its dev and test requests together), the requests
 are split into two halves by picture and by request: requests that share a photo (the same
 `image`) always land in the same half, so a held-out photo was never labelled. Simulated
-annotators label one half; the model trained on those labels (mmcrec.train.train_next, the same
+annotators label one half; the model trained on those labels (mmcrec.training.train_next, the same
 code as `mmcrec train`, which picks its own settings on its own training sessions) is scored on
 the other half, then the halves swap, so every request is held out exactly once.
 
@@ -44,7 +44,7 @@ from mmcrec.labels import Label, make_label_id  # noqa: E402
 from mmcrec.model import Model  # noqa: E402
 from mmcrec.recommender import load_recommender  # noqa: E402
 from mmcrec.registry import Registry  # noqa: E402
-from mmcrec.train import TrainConfig, train_next  # noqa: E402
+from mmcrec.training import TrainConfig, train_next  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 SHOWN = 12

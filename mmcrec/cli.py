@@ -150,7 +150,7 @@ def _is_user_error(e: Exception) -> bool:
     from .catalog import CatalogError
     from .evaluate import QueryFileError
     from .images import ImageError
-    from .train import TrainError
+    from .training import TrainError
 
     user = (UsageError, CatalogError, ImageError, QueryFileError, TrainError, FileNotFoundError)
     try:
@@ -316,13 +316,13 @@ def cmd_train(args) -> int:
     from .model import Model
     from .recommender import load_recommender
     from .registry import Registry
-    from .train import precheck, read_labels, train_next
+    from .training import precheck, read_labels, train_next
 
     if args.campaign and not args.db:
         raise UsageError("--campaign reads the judgements from the label store: give --db")
     labels, tmp = read_labels(args.db, args.labels)
     if args.campaign:
-        from .train import campaign_labels
+        from .training import campaign_labels
 
         labels = labels + campaign_labels(args.db, args.campaign)
     try:

@@ -209,7 +209,7 @@ def test_cli_create_status_export_eval_and_train_labels(small_catalog, tmp_path,
     assert res["overall"]["ndcg"] > 0
     # judgements as training labels: 2/1 up, 0 down, one session per request
     from mmcrec.catalog import load_catalog
-    from mmcrec.train import campaign_labels, make_examples
+    from mmcrec.training import campaign_labels, make_examples
 
     labels = campaign_labels(db, "shoes")
     assert len(labels) == st["judgements"]

@@ -360,7 +360,7 @@ def test_pool_size_is_configurable(postgres, opened, monkeypatch):
 
 
 def test_train_reads_labels_from_postgresql(url, opened):
-    from mmcrec.train import read_labels
+    from mmcrec.training import read_labels
 
     s = opened(url)
     sent = [s.record(item_label(f"a{i}", f"i{i}", session=f"s{i}")) for i in range(3)]

@@ -14,7 +14,7 @@ from mmcrec.app import chat, config, context, model_tab
 from mmcrec.app.identity import Identity, NotAllowed
 from mmcrec.labels import Label, make_label_id
 from mmcrec.model import Model
-from mmcrec.train import TrainConfig
+from mmcrec.training import TrainConfig
 
 FAST = TrainConfig(max_epochs=12, patience=4)  # a real run, kept short for the test
 BOSS = Identity("boss", verified=True)  # what identity.py makes of the admin's login

@@ -41,7 +41,7 @@ def model_versions(ctx: AppContext) -> tuple[list[list], Any, str]:
     """(rows of every saved version, a Plotly chart of held-out metrics by version, a status line)."""
     import plotly.graph_objects as go
 
-    from ..train import METRIC_NAMES, fmt_metric
+    from ..training import METRIC_NAMES, fmt_metric
 
     reg = ctx.registry
     current = reg.current()
@@ -93,7 +93,7 @@ def train_model(ctx: AppContext, who: Identity, progress: Callable[[float, str],
     """Admins: train the next version on the labels in the app's feedback store (this catalog's),
     compare it with the served model on held-out sessions, and save it in the registry. The
     served model does not change until it is promoted. Raises ModelTabError (nothing saved)."""
-    from ..train import TrainError, comparison_rows, learned_line, precheck, train_next
+    from ..training import TrainError, comparison_rows, learned_line, precheck, train_next
 
     ctx.access.require_admin(who, "train a model")
     if not ctx.train_lock.acquire(blocking=False):

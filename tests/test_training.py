@@ -14,7 +14,7 @@ from mmcrec.labels import Label, make_label_id
 from mmcrec.model import Model, ModelParams
 from mmcrec.recommender import Recommender, load_recommender
 from mmcrec.registry import Registry, RegistryError, resolve_model_dir
-from mmcrec.train import Example, TrainConfig, TrainError, split_by_session, train_next
+from mmcrec.training import Example, TrainConfig, TrainError, split_by_session, train_next
 
 from conftest import DEMO_CATALOG
 
@@ -244,11 +244,11 @@ def test_cli_trains_from_an_exported_file_and_prints_the_table(rec, shop, tmp_pa
 
 
 def test_training_scores_with_the_served_math(rec):
-    """train.forward (batched, float32, low-rank adapters) and Recommender.scores give the same Y."""
+    """training.forward (batched, float32, low-rank adapters) and Recommender.scores give the same Y."""
     import torch
 
     from mmcrec.model import Adapter
-    from mmcrec.train import featurize, forward, frozen
+    from mmcrec.training import featurize, forward, frozen
 
     rng = np.random.default_rng(0)
     d, dn, _ = rec.dims
@@ -294,7 +294,7 @@ def _expansion_model(rec: Recommender, liked: dict[str, str], pull: float = 1.0)
     """A model whose only change is the expansion learned from one session per ask in ASKS."""
     import torch
 
-    from mmcrec.train import expansion_sums, featurize, frozen, make_examples, make_expansion, request_vectors
+    from mmcrec.training import expansion_sums, featurize, frozen, make_examples, make_expansion, request_vectors
 
     items = rec.catalog.items
     labels = []
@@ -359,7 +359,7 @@ def test_expansion_leaves_unlabelled_items_unchanged_and_survives_save_and_load(
 
 
 def test_verdict_needs_enough_sessions_and_an_interval_above_zero():
-    from mmcrec.train import MIN_HELDOUT_SESSIONS, verdict
+    from mmcrec.training import MIN_HELDOUT_SESSIONS, verdict
 
     def metrics(values, sessions):
         return {"per_dialogue": list(values), "sessions": [f"s{i}" for i in sessions]}
@@ -382,7 +382,7 @@ def test_labels_replay_the_photo_at_the_turn_it_came_with(demo_rec):
     written before it existed keep the photo on the first turn."""
     from mmcrec.dialogue import dialogue_turns
     from mmcrec.labels import Label
-    from mmcrec.train import make_examples
+    from mmcrec.training import make_examples
 
     item = demo_rec.catalog.ids[0]
     base = dict(session_id="s", annotator="a", turns=["running shoes", "like this", "cheaper"],
@@ -423,7 +423,7 @@ def test_shoppers_photos_teach_their_average_which_photo_turns_are_centred_on(re
     from 8 photos up; photo turns meet item pictures as normalize(native − mean), words unchanged."""
     from mmcrec.images import open_image
     from mmcrec.model import Adapter
-    from mmcrec.train import MIN_PHOTOS
+    from mmcrec.training import MIN_PHOTOS
 
     assert len(QUERY_PHOTOS) >= 24
     res = train_next(photo_sessions(rec, QUERY_PHOTOS[:24]), rec.catalog, rec, Registry(tmp_path / "reg"), seed=0,
@@ -461,7 +461,7 @@ def test_graded_judgements_rank_exact_above_acceptable(rec):
     exact item (most annotators said 2) to rank above the acceptable one (1)."""
     import torch
 
-    from mmcrec.train import GradedLabel, make_examples, pairs_of
+    from mmcrec.training import GradedLabel, make_examples, pairs_of
 
     ids = rec.catalog.ids
     a, b, c, d = ids[:4]

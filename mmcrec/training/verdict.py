@@ -1,0 +1,116 @@
+"""Current vs new: metrics on labelled dialogues, and the verdict.
+
+The verdict is on held-out sessions (whole groups of sessions that asked the same thing or showed
+the same photo): promotable only with at least MIN_HELDOUT_SESSIONS of them and a 95% bootstrap
+interval of the NDCG@10 gain above 0; otherwise it says the evidence is too thin, or that the gain
+is not shown.
+"""
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+
+from ..evaluate import ModelSystem, evaluate, mrr, ndcg_at
+from ..model import Model
+from ..recommender import Recommender
+from .data import Example
+
+MIN_HELDOUT_SESSIONS = 15  # fewer held-out sessions than this: the evidence is too thin to promote
+BOOTSTRAP = 2000  # resamples of the held-out sessions for the verdict's 95% interval
+
+
+# -- metrics on labelled dialogues -------------------------------------------------------------
+
+
+def label_metrics(y: np.ndarray, examples: list[Example], local: dict[int, int], k: int = 10) -> dict:
+    """AUC of up vs down (pairs within a dialogue); NDCG@k and MRR of the thumbs-up items among
+    the judged items of each dialogue (condensed lists: a model is not penalised for surfacing
+    good items the labelling model never showed); and NDCG@k of the thumbs-up items in the whole
+    ranking (`ndcg_all`, per dialogue in `per_dialogue`): the condensed lists cannot see an item
+    liked elsewhere pushing into a request's top k, this one does, so it is what settings are
+    chosen and verdicts given on."""
+    wins, pairs, ndcgs, mrrs, full, sessions = 0.0, 0, [], [], [], []
+    for ex in examples:
+        s = y[ex.row]
+        up = [local[i] for i in ex.up]
+        down = [local[i] for i in ex.down]
+        for u in up:
+            for d in down:
+                pairs += 1
+                wins += 1.0 if s[u] > s[d] else 0.5 if s[u] == s[d] else 0.0
+        rel = {str(u): 1 for u in up}
+        if up and down:
+            judged = np.array(up + down)
+            ranked = [str(i) for i in judged[np.argsort(-s[judged], kind="stable")]]
+            ndcgs.append(ndcg_at(ranked, rel, k))
+            mrrs.append(mrr(ranked, rel))
+        if up:
+            top = np.argsort(-s, kind="stable")[:k]
+            full.append(ndcg_at([str(i) for i in top], rel, k))
+            sessions.append(ex.session_id)
+    return {
+        "auc": wins / pairs if pairs else None,
+        "ndcg": float(np.mean(ndcgs)) if ndcgs else None,
+        "mrr": float(np.mean(mrrs)) if mrrs else None,
+        "ndcg_all": float(np.mean(full)) if full else None,
+        "pairs": pairs,
+        "n": len(ndcgs),
+        "per_dialogue": full,
+        "sessions": sessions,
+    }
+
+
+# -- the verdict ---------------------------------------------------------------------------------
+
+
+def bootstrap_ci(diffs: list[float], units: list[str], seed: int = 0, n_boot: int = BOOTSTRAP) -> tuple[float, float]:
+    """95% interval of the mean difference, resampling whole units (sessions) with replacement."""
+    by: dict[str, list[float]] = {}
+    for d, u in zip(diffs, units):
+        by.setdefault(u, []).append(d)
+    sums = np.array([sum(v) for v in by.values()])
+    counts = np.array([len(v) for v in by.values()])
+    rng = np.random.default_rng(seed)
+    pick = rng.integers(0, len(sums), size=(n_boot, len(sums)))
+    means = sums[pick].sum(1) / counts[pick].sum(1)
+    return float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))
+
+
+def verdict(new: dict, cur: dict, min_sessions: int = MIN_HELDOUT_SESSIONS, seed: int = 0) -> dict:
+    """Promotable only when the held-out sessions say so: at least `min_sessions` of them, and the
+    95% bootstrap interval (over sessions) of the NDCG@10 gain above 0. Says when it is too thin."""
+    diffs = [a - b for a, b in zip(new.get("per_dialogue") or [], cur.get("per_dialogue") or [])]
+    units = list(new.get("sessions") or [])
+    n = len(set(units))
+    out = {"sessions": n, "min_sessions": min_sessions, "gain": float(np.mean(diffs)) if diffs else None, "ci": None}
+    if n < 2:
+        return {**out, "promotable": False, "too_thin": True,
+                "text": f"evidence too thin: {n} held-out session{'s' * (n != 1)} with a thumbs up (need {min_sessions})"}
+    lo, hi = bootstrap_ci(diffs, units, seed)
+    out["ci"] = [lo, hi]
+    gain = f"NDCG@10 of the thumbs-up items in the whole ranking {out['gain']:+.3f} (95% CI {lo:+.3f} to {hi:+.3f}, {n} held-out sessions)"
+    if n < min_sessions:
+        return {**out, "promotable": False, "too_thin": True,
+                "text": f"evidence too thin: {gain}; need at least {min_sessions} held-out sessions"}
+    if lo > 0:
+        return {**out, "promotable": True, "too_thin": False, "text": f"better on held-out labels: {gain}"}
+    return {**out, "promotable": False, "too_thin": False,
+            "text": f"not shown better on held-out labels: {gain}; the interval includes no gain" if hi >= 0 else
+                    f"worse on held-out labels: {gain}"}
+
+
+def summary(m: dict) -> dict:
+    """label_metrics without the per-dialogue lists (for the card and the table)."""
+    return {k: v for k, v in m.items() if k not in ("per_dialogue", "sessions")}
+
+
+# -- metrics on labelled queries -----------------------------------------------------------------
+
+
+def query_metrics(rec: Recommender, model: Model, queries: list, k: int = 10) -> dict:
+    """evaluate.evaluate on labelled queries with `model`, on a shadow of rec (the served model stays)."""
+    shadow = copy.copy(rec)
+    shadow.set_model(model)
+    r = evaluate(ModelSystem(shadow), queries, k=k)
+    return {"overall": r["overall"], "by_kind": r["by_kind"]}
