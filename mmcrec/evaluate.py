@@ -32,6 +32,7 @@ class LabelledQuery:
     turns: list[str]
     image: str | None  # absolute path
     relevant: dict[str, int]
+    paraphrase_of: str | None = None  # another wording of this labelled query (its query_id)
     _image_cache: object = field(default=None, repr=False)
 
     def open_image(self):
@@ -83,7 +84,8 @@ def load_queries(path: str | Path) -> list[LabelledQuery]:
         if not turns and not image:
             raise QueryFileError(f"{path}: line {n}: query {qid!r} has neither turns nor an image")
         kind = d.get("kind") or derive_kind(turns, image)
-        out.append(LabelledQuery(qid, kind, turns, image, rel))
+        para = d.get("paraphrase_of")
+        out.append(LabelledQuery(qid, kind, turns, image, rel, str(para) if para else None))
     if not out:
         raise QueryFileError(f"{path}: no queries")
     return out
@@ -131,6 +133,7 @@ class ModelSystem:
 
     def __init__(self, rec: Recommender):
         self.rec = rec
+        self.recalled = False  # whether the label memory recalled a labelled request for the last query
 
     def rank(self, q: LabelledQuery, k: int) -> list[str]:
         state = DialogueState()
@@ -140,6 +143,7 @@ class ModelSystem:
             state.add(t, self.rec.vocab)
             r = self.rec.recommend(state, k=k)
             shown = [it["price"] for it in r.items[:5] if it["price"] is not None]
+        self.recalled = r.memory is not None
         return [it["item_id"] for it in r.items]
 
 
@@ -205,10 +209,12 @@ def evaluate(system, queries: list[LabelledQuery], k: int = 10) -> dict:
                 "ndcg": ndcg_at(ranked, q.relevant, k),
                 "recall": recall_at(ranked, q.relevant, k),
                 "mrr": mrr(ranked, q.relevant),
+                # a repeat need: the model's label memory recalled a labelled request like it
+                "need": "repeat" if getattr(system, "recalled", False) else "new",
             }
         )
     kinds = sorted({r["kind"] for r in per_query})
-    return {
+    out = {
         "system": system.name,
         "k": k,
         "overall": summarize(per_query),
@@ -221,6 +227,10 @@ def evaluate(system, queries: list[LabelledQuery], k: int = 10) -> dict:
         "per_query": per_query,
         "runs": runs,
     }
+    if getattr(getattr(system, "rec", None), "served", None) is not None and system.rec.served.memory is not None:
+        # with a label memory: new needs (nothing like them was labelled) and repeat needs apart
+        out["by_need"] = {nd: summarize(rows) for nd in ("new", "repeat") if (rows := [r for r in per_query if r["need"] == nd])}
+    return out
 
 
 def write_run(runs: list[dict], path: str | Path) -> None:
@@ -235,4 +245,7 @@ def format_table(results: list[dict]) -> str:
             m = r["overall"] if kd == "overall" else r["by_kind"].get(kd)
             if m:
                 lines.append(f"| {r['system']} | {kd} | {m['n']} | {m['ndcg']:.3f} | {m['recall']:.3f} | {m['mrr']:.3f} |")
+    for r in results:
+        for nd, m in (r.get("by_need") or {}).items():
+            lines.append(f"| {r['system']} | {nd} needs | {m['n']} | {m['ndcg']:.3f} | {m['recall']:.3f} | {m['mrr']:.3f} |")
     return "\n".join(lines)

@@ -6,7 +6,7 @@ import plotly.graph_objects as go
 from .recommender import Recommendation
 
 CAVEAT = "Attention shows what the model weighed; it is an indication, not a proof."
-COLORS = {"m_r": "#2a6fdb", "m_c": "#f0a202", "image": "#7b4fd6", "text": "#2bb39a", "turn": "#4a5568"}
+COLORS = {"m_r": "#2a6fdb", "m_c": "#f0a202", "labels": "#d1495b", "image": "#7b4fd6", "text": "#2bb39a", "turn": "#4a5568"}
 
 
 # A slim white template: plotly's "plotly_white" is deep-copied and validated on every figure,
@@ -93,9 +93,30 @@ def explain_alpha(rec: Recommendation) -> go.Figure:
         _bar(name=f"conversation · 1 − α = {1 - a:.2f}", y=labels, x=mc, orientation="h",
              marker_color=COLORS["m_c"], hovertext=hover_c, hoverinfo="text"),
     ]
+    lab = [100 * it.get("from_labels", 0.0) for it in rec.items]
+    if any(x != 0 for x in lab):  # the label memory moved some item: its part, up or down
+        data.append(_bar(name="from labels", y=labels, x=lab, orientation="h", marker_color=COLORS["labels"],
+                         hovertext=[f"<b>{_short(it['title'], 40)}</b><br>{_short(labels_reason(it) or 'not moved by labels', 90)}"
+                                    f"<br>{x:+.2f} points" for it, x in zip(rec.items, lab)], hoverinfo="text"))
     return _figure(data, "Why each item ranks where it does", 150 + 30 * max(1, len(labels)),
-                   xaxis={"title": {"text": "score (points out of 100 shared by all items)"}},
-                   yaxis={"autorange": "reversed"}, barmode="stack")
+                   xaxis={"title": {"text": "score (the model's points: 100 shared by all items; labels add or take away)"}},
+                   yaxis={"autorange": "reversed"}, barmode="relative")
+
+
+def labels_reason(item: dict) -> str:
+    """Why the label memory moved an item, in words ("" when it did not): "liked by 3 shoppers with
+    a similar request (“marathon trainers under $100”, 91% alike)"."""
+    ev = item.get("labels")
+    if not ev or not item.get("from_labels"):
+        return ""
+    parts = []
+    for n, verb in ((ev.get("liked_by", 0), "liked"), (ev.get("disliked_by", 0), "disliked")):
+        if n:
+            parts.append(f"{verb} by {n} shopper{'s' * (n != 1)}")
+    said = " → ".join(t for t in ev.get("request") or [] if t.strip()) or "a photo like yours"
+    if ev.get("with_photo") and (ev.get("request") or []):
+        said = f"[photo] {said}"
+    return f"{' and '.join(parts) or 'rated'} with a similar request (“{said[:60]}”, {100 * ev['similarity']:.0f}% alike)"
 
 
 def explain_modality(rec: Recommendation) -> go.Figure:

@@ -34,6 +34,7 @@ import torch
 
 from .clock import utc_now
 from .dialogue import DialogueState
+from .memory import LabelMemory
 
 MODEL_FORMAT = 1
 
@@ -166,6 +167,7 @@ class Model:
     adapter: Adapter = field(default_factory=Adapter)
     card: dict = field(default_factory=lambda: {"version": "v0", "parent": None})
     expansion: Expansion = field(default_factory=Expansion)
+    memory: LabelMemory | None = None  # what shoppers liked for the needs they rated (memory.py)
 
     @property
     def version(self) -> str:
@@ -184,6 +186,8 @@ class Model:
         save_file(tensors, str(d / "model.safetensors"))
         if len(self.expansion):  # the rows' item ids (safetensors holds numbers only)
             (d / "expansion_items.json").write_text(json.dumps(self.expansion.item_ids))
+        if self.memory is not None and len(self.memory):
+            self.memory.save(d)
         card = dict(self.card)
         card.update(format=MODEL_FORMAT, params=self.params.to_dict())
         card.setdefault("created_at", utc_now())
@@ -222,7 +226,7 @@ class Model:
                 m = getattr(expansion, k)
                 if m is not None and len(m) != len(expansion.item_ids):
                     raise ValueError(f"{d}: expansion.{k} has {len(m)} rows for {len(expansion.item_ids)} items")
-        return cls(params, adapter, card, expansion)
+        return cls(params, adapter, card, expansion, LabelMemory.load(d))
 
 
 # -- the scoring core (torch): written once, used by Recommender and by `mmcrec train` ----------

@@ -22,6 +22,7 @@ from .ann import AnnIndex, ann_min_items
 from .catalog import Catalog, load_catalog
 from .dialogue import DialogueState, Turn, Vocabulary
 from .encoders import Encoder, ImageEmbeddings, create_encoder, minilm
+from .memory import NO_RECALL, BoundMemory, Recall, request_vectors
 from .intent import KindIndex, kind_lifted, kind_rows, turn_readings
 from .index import ItemIndex, build_index, cache_dir_for
 from .model import (
@@ -50,6 +51,7 @@ class Recommendation:
     notes: list[str]
     vague: bool
     n_candidates: int
+    memory: dict | None = None  # the labelled requests the label memory recalled (None: none)
     turn_labels: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict:
@@ -65,6 +67,7 @@ class Recommendation:
             "notes": self.notes,
             "vague": self.vague,
             "turns": self.turn_labels,
+            "memory": self.memory,
         }
 
 
@@ -131,6 +134,7 @@ class ServedModel:
     items: dict  # the item matrices as this model sees them (float32, adapter applied)
     rows: TurnRowCache  # lives with the model, so a swap never serves stale rows
     ann: AnnIndex | None  # candidates for big catalogs (None: every item is scored)
+    memory: BoundMemory | None = None  # the model's label memory over this catalog (None: it has none)
 
 
 @dataclass
@@ -153,6 +157,8 @@ class DialogueScores:
     candidates: np.ndarray | None  # catalog rows scored through the ANN index (None: every item)
     n_eligible: int  # items the hard constraints allow in the whole catalog
     strict: np.ndarray | None = None  # when the page was topped up: the items that meet every constraint
+    from_labels: np.ndarray | None = None  # y − the model's own score: the label memory's part (None: it recalled nothing)
+    recall: Recall = NO_RECALL  # the labelled requests the memory recalled
 
 
 class Recommender:
@@ -196,7 +202,10 @@ class Recommender:
         with torch.no_grad():
             items = adapt_items(raw, a)
         ann = AnnIndex.for_items(items, self._ann_dir()) if self.use_ann else None
-        return ServedModel(model, a, items, TurnRowCache(len(ix)), ann)
+        memory = model.memory.bind(self.catalog) if model.memory is not None and len(model.memory) else None
+        if memory is not None:  # the card says what the memory lost to deleted or changed items
+            model.card.setdefault("memory", {})["at_load"] = memory.counts
+        return ServedModel(model, a, items, TurnRowCache(len(ix)), ann, memory)
 
     @property
     def model(self) -> Model:
@@ -418,8 +427,12 @@ class Recommender:
             last_attention = s.item_attention[last[-1]] if last else masked_softmax(s.bonus / p.tau_r, mask_t)
             beta_bar = (w[:, None] * beta.double()).sum(0) if last else torch.full((len(mask_c),), 0.5, dtype=torch.float64)
             image_share = float((w * img_share.double()).sum())
-        arrays = {"y": s.y.numpy(), "m_r": s.m_r.numpy(), "m_c": s.m_c.numpy(), "beta": beta_bar.numpy(),
-                  "last_attention": last_attention.numpy(), "mask": mask_c}
+        y = s.y.numpy()
+        recall, from_labels = self.remember(served, state, d, s.turn_weights.numpy(), y, cand)
+        arrays = {"y": y if from_labels is None else y + from_labels, "m_r": s.m_r.numpy(), "m_c": s.m_c.numpy(),
+                  "beta": beta_bar.numpy(), "last_attention": last_attention.numpy(), "mask": mask_c}
+        if from_labels is not None:
+            arrays["from_labels"] = from_labels
         if cand is not None and full:  # back to catalog rows; an item outside the candidates scores 0 and is not shown
             n = len(mask)
             for k, v in arrays.items():
@@ -427,8 +440,38 @@ class Recommender:
                 whole[cand] = v
                 arrays[k] = whole
         return DialogueScores(model=served.model, alpha=alpha, notes=notes, turn_attention=s.turn_attention.numpy(),
-                              live=bool(last), image_share=image_share, candidates=cand, n_eligible=n_eligible,
+                              live=bool(last), image_share=image_share, candidates=cand, n_eligible=n_eligible, recall=recall,
                               strict=strict if cand is None or strict is None or full else strict[cand], **arrays)
+
+    def said(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(T, dl) each turn's words as the shopper said them (budget, colours and all), in the language
+        model's space, and (T,) which turns had words: the label memory compares requests by these,
+        since another wording of a need states its constraints in words of its own too. Cached as
+        the turns' queries are (a turn with nothing stripped from it is its own query)."""
+        words = [" ".join(str(t).split()) for t in texts]
+        said = [w for w in words if w]
+        raws = iter(self.raw_turns([(Turn(w), w) for w in said]) if said else [])
+        lm = np.zeros((len(words), self.lm.dim))
+        for j, w in enumerate(words):
+            if w:
+                lm[j] = next(raws)["lm"]
+        return lm, np.array([bool(w) for w in words])
+
+    def remember(self, served: ServedModel, state: DialogueState, d: dict, weights: np.ndarray, y: np.ndarray,
+                 rows: np.ndarray | None) -> tuple[Recall, np.ndarray | None]:
+        """The label memory's stage: the labelled requests like this dialogue (its turns' sentence
+        embeddings mixed by the turn weights, its photo), and what their thumbs add to each scored
+        item's y (rows: the catalog rows of y, None = all). (NO_RECALL, None) when the model has no
+        memory or nothing in it is similar enough: the scores stay exactly the model's."""
+        mem = served.memory
+        if mem is None or not len(mem):
+            return NO_RECALL, None
+        lm, has_text = self.said([t.text for t in state.turns])
+        text, photo, has_text, has_photo = request_vectors(lm, has_text, d["image_native"].numpy(), d["has_image"].numpy(), weights)
+        recall = mem.recall(text, photo, bool(has_text), bool(has_photo))
+        if not recall:
+            return recall, None
+        return recall, y * np.expm1(mem.shift(recall, len(y), rows))  # y·exp(λΔ) − y
 
     # -- the recommendation ------------------------------------------------------------------------
 
@@ -440,9 +483,12 @@ class Recommender:
         rank_y = s.y if s.strict is None else s.y + s.strict * (1.0 + float(np.abs(s.y).max()))
         order = self._top(rank_y, s.mask, k, diverse=state.is_vague, rows=rows)
         items = []
+        mem = (served or self.served).memory
         for i in order:
-            row = self.catalog.item(int(i if rows is None else rows[i]))
+            r = int(i if rows is None else rows[i])
+            row = self.catalog.item(r)
             price = row.get("price")
+            from_labels = 0.0 if s.from_labels is None else float(s.from_labels[i])
             items.append(
                 {
                     "item_id": row["item_id"],
@@ -451,6 +497,8 @@ class Recommender:
                     "m_r": float(s.m_r[i]),
                     "m_c": float(s.m_c[i]),
                     "alpha_contribution": {"m_r": float(s.alpha * s.m_r[i]), "m_c": float((1 - s.alpha) * s.m_c[i])},
+                    "from_labels": from_labels,  # score = α·m_r + (1 − α)·m_c + from_labels
+                    "labels": mem.evidence(s.recall, r) if s.recall and from_labels != 0 else None,
                     "modality": {"image": float(s.beta[i]), "text": float(1 - s.beta[i])},
                     "price": None if price is None or (isinstance(price, float) and np.isnan(price)) else float(price),
                     "category": row.get("category", ""),
@@ -473,8 +521,18 @@ class Recommender:
             notes=s.notes,
             vague=state.is_vague,
             n_candidates=s.n_eligible,
+            memory=self._recall_summary(s.recall, mem),
             turn_labels=[_turn_label(t, with_photo=state.photo_turn(j) not in (None, j)) for j, t in enumerate(state.turns)],
         )
+
+    @staticmethod
+    def _recall_summary(recall: Recall, mem: BoundMemory | None) -> dict | None:
+        """The labelled requests the memory recalled, for the explanation (None: none)."""
+        if not recall:
+            return None
+        return {"threshold": mem.threshold, "requests": [
+            {"turns": list(mem.memory.entries[e].get("turns") or []), "similarity": float(sim), "weight": float(g)}
+            for e, sim, g in zip(recall.entries, recall.sims, recall.weights)]}
 
     def _top(self, y: np.ndarray, mask: np.ndarray, k: int, diverse: bool, rows: np.ndarray | None = None) -> np.ndarray:
         """Positions in y of the k best allowed items (rows: y's catalog rows, None = all)."""

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Callable
 
 from .dialogue import DialogueState
+from .explain import labels_reason
 from .recommender import Recommendation
 
 logger = logging.getLogger(__name__)
@@ -55,6 +56,15 @@ def plain_reply(rec: Recommendation, state: DialogueState, categories: list[str]
         why.append(f"it is {top['color']}")
     price = _price(top.get("price"))
     lines.append(f"Top pick: {top['title']}{f' ({price})' if price else ''} — {' and '.join(why)}.")
+    moved = [(it, labels_reason(it)) for it in rec.items if it.get("from_labels")]
+    lifted = [(it, r) for it, r in moved if it["from_labels"] > 0]
+    lowered = [(it, r) for it, r in moved if it["from_labels"] < 0]
+    if lifted:
+        it, r = lifted[0]
+        lines.append(f"{it['title']} moved up: {r}.")
+    if lowered:
+        it, r = lowered[0]
+        lines.append(f"{it['title']} moved down: {r}.")
     if len(rec.items) > 1:
         others = ", ".join(it["title"] for it in rec.items[1:3])
         lines.append(f"Also worth a look: {others}.")

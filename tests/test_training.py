@@ -94,7 +94,8 @@ def test_labels_that_favour_a_category_move_it_up(rec, tmp_path):
         assert out["model_version"] == "v1"
         assert abs(sum(out["turn_attention"]) - 1) < 1e-6
         for it in out["items"]:
-            assert abs(it["score"] - (out["alpha"] * it["m_r"] + (1 - out["alpha"]) * it["m_c"])) < 1e-9
+            # the α parts, and the label memory's part (these thumbs were for this very request)
+            assert abs(it["score"] - (out["alpha"] * it["m_r"] + (1 - out["alpha"]) * it["m_c"] + it["from_labels"])) < 1e-9
     finally:
         rec.set_model(Model())
 

@@ -29,6 +29,7 @@ from .expansion import (
     to,
     with_expansion,
 )
+from .memory import Remembered, heldout_shift, remember
 from .report import TrainResult, format_result
 from .trainable import Fitted, fit, frozen, score_examples, with_photo_style
 from .verdict import label_metrics, query_metrics, summary, verdict
@@ -79,8 +80,10 @@ def train_next(labels: list, catalog: Catalog, rec: Recommender, registry: Regis
     _say(progress, 0.85, "comparing with the current model on held-out sessions")
     card = new_card(current, rec, catalog, seed, counts, cfg, fitted, device, len(items))
     new, sums = assemble(start, fitted, choice, photos, card, split, batches, device)
-    # label memory: built here (mmcrec/training/memory.py)
-    heldout = judge(current, new, split, batches, seed, device)  # current vs new on held-out sessions
+    _say(progress, 0.82, "building the label memory")
+    memory = remember(labels, split, batches, new, rec, catalog, seed, device)  # labelled requests, θ and λ
+    heldout = judge(current, new, memory, split, batches, rec, catalog, seed, device)  # current vs new on held-out sessions
+    add_memory(new, memory)
     add_heldout_expansion(new, sums, choice, rec, batches, device)
     metrics, rows = compare(current, new, heldout, rec, queries, progress)  # (+ labelled queries)
     version, out_dir, new = save(new, heldout, metrics, registry)
@@ -135,15 +138,30 @@ def assemble(start: Model, fitted: Fitted, choice: dict, photos: dict, card: dic
     return new, sums
 
 
-def judge(current: Model, new: Model, split: Split, batches: Batches, seed: int, device: str) -> dict:
-    """Current vs new on the held-out sessions, each scored as served (with its own expansion):
+def judge(current: Model, new: Model, memory: Remembered, split: Split, batches: Batches, rec: Recommender,
+          catalog: Catalog, seed: int, device: str) -> dict:
+    """Current vs new on the held-out sessions, each scored as served (its own expansion, and its
+    own label memory: the new one's from the training sessions only), repeat and new needs apart:
     {"current": label_metrics, "new": label_metrics, "verdict": verdict(new, current)}."""
-    def held_metrics(m: Model) -> dict:
-        return label_metrics(score_examples(*frozen(m, device), with_expansion(batches.items_raw, m, batches.ids, device),
-                                            batches.held), split.held, batches.local)
+    def held_metrics(m: Model, mem) -> tuple[dict, np.ndarray]:
+        y = score_examples(*frozen(m, device), with_expansion(batches.items_raw, m, batches.ids, device), batches.held)
+        shift, recalled = heldout_shift(mem, m, batches.held, split.held, rec, catalog, batches.items)
+        return label_metrics(y if shift is None else y * np.exp(shift), split.held, batches.local), recalled
 
-    m_cur, m_new = held_metrics(current), held_metrics(new)
-    return {"current": m_cur, "new": m_new, "verdict": verdict(m_new, m_cur, seed=seed)}
+    m_cur, _ = held_metrics(current, current.memory)
+    m_new, recalled = held_metrics(new, memory.train)
+    per = [bool(recalled[e.row]) for e in split.held if e.up]  # as label_metrics' per_dialogue
+    return {"current": m_cur, "new": m_new, "verdict": verdict(m_new, m_cur, seed=seed, recalled=per)}
+
+
+def add_memory(new: Model, memory: Remembered) -> None:
+    """The saved label memory (every label, the fitted θ and λ) into `new`, and into its card what
+    it holds and how it was fitted, or why there is none."""
+    new.memory = memory.saved
+    if memory.saved is None:
+        new.card["memory"] = {"entries": 0, "why": memory.fitted.get("why", "none")}
+    else:
+        new.card["memory"] = {**memory.saved.card, "threshold": memory.saved.threshold, "strength": memory.saved.strength}
 
 
 def add_heldout_expansion(new: Model, sums: dict, choice: dict, rec: Recommender, batches: Batches, device: str) -> None:

@@ -68,5 +68,12 @@ def learned_line(card: dict) -> str:
         parts.append("no click-through expansion (cross-validation chose none)")
     if photo.get("kept"):
         parts.append(f"the shoppers' photo style from {photo['photos']} photos")
+    mem = card.get("memory") or {}
+    if mem.get("entries"):
+        fit = mem.get("fit") or {}
+        parts.append(f"a label memory of {mem['entries']} labelled requests (similarity ≥ {mem['threshold']}, "
+                     f"strength {mem['strength']}, fitted on {fit.get('sessions', '?')} training sessions)")
+    elif mem:
+        parts.append(f"no label memory ({mem.get('why', 'none')})")
     return "; ".join(parts)
 

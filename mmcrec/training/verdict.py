@@ -18,6 +18,7 @@ from .data import Example
 
 MIN_HELDOUT_SESSIONS = 15  # fewer held-out sessions than this: the evidence is too thin to promote
 BOOTSTRAP = 2000  # resamples of the held-out sessions for the verdict's 95% interval
+FALL_TOLERANCE = 0.01  # repeat or new needs whose held-out NDCG@10 falls by more than this block promotion
 
 
 # -- metrics on labelled dialogues -------------------------------------------------------------
@@ -77,13 +78,34 @@ def bootstrap_ci(diffs: list[float], units: list[str], seed: int = 0, n_boot: in
     return float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))
 
 
-def verdict(new: dict, cur: dict, min_sessions: int = MIN_HELDOUT_SESSIONS, seed: int = 0) -> dict:
-    """Promotable only when the held-out sessions say so: at least `min_sessions` of them, and the
-    95% bootstrap interval (over sessions) of the NDCG@10 gain above 0. Says when it is too thin."""
+def need_groups(new: dict, cur: dict, recalled: list[bool]) -> dict:
+    """Current vs new NDCG@10 (whole ranking) of the held-out dialogues, apart for repeat needs (the
+    new model's label memory recalled a labelled request like them) and new needs (it recalled
+    none). recalled: per dialogue of label_metrics' per_dialogue."""
+    pn, pc = new.get("per_dialogue") or [], cur.get("per_dialogue") or []
+    out = {}
+    for name, flag in (("repeat", True), ("new", False)):
+        idx = [i for i, r in enumerate(recalled) if bool(r) == flag]
+        if idx:
+            a, b = float(np.mean([pn[i] for i in idx])), float(np.mean([pc[i] for i in idx]))
+            out[name] = {"n": len(idx), "current": b, "new": a, "gain": a - b}
+    return out
+
+
+def verdict(new: dict, cur: dict, min_sessions: int = MIN_HELDOUT_SESSIONS, seed: int = 0,
+            recalled: list[bool] | None = None) -> dict:
+    """Promotable only when the held-out sessions say so: at least `min_sessions` of them, the
+    95% bootstrap interval (over sessions) of the NDCG@10 gain above 0, and neither the repeat
+    needs nor the new needs (need_groups, when `recalled` is given) falling by more than
+    FALL_TOLERANCE. Says when it is too thin."""
     diffs = [a - b for a, b in zip(new.get("per_dialogue") or [], cur.get("per_dialogue") or [])]
     units = list(new.get("sessions") or [])
     n = len(set(units))
-    out = {"sessions": n, "min_sessions": min_sessions, "gain": float(np.mean(diffs)) if diffs else None, "ci": None}
+    needs = need_groups(new, cur, recalled) if recalled is not None else {}
+    out = {"sessions": n, "min_sessions": min_sessions, "gain": float(np.mean(diffs)) if diffs else None, "ci": None,
+           "needs": needs}
+    falls = [k for k, v in needs.items() if v["gain"] < -FALL_TOLERANCE]
+    by_need = "; ".join(f"{k} needs {v['current']:.3f} → {v['new']:.3f} (n={v['n']})" for k, v in needs.items())
     if n < 2:
         return {**out, "promotable": False, "too_thin": True,
                 "text": f"evidence too thin: {n} held-out session{'s' * (n != 1)} with a thumbs up (need {min_sessions})"}
@@ -93,6 +115,10 @@ def verdict(new: dict, cur: dict, min_sessions: int = MIN_HELDOUT_SESSIONS, seed
     if n < min_sessions:
         return {**out, "promotable": False, "too_thin": True,
                 "text": f"evidence too thin: {gain}; need at least {min_sessions} held-out sessions"}
+    gain += f"; {by_need}" if by_need else ""
+    if lo > 0 and falls:
+        return {**out, "promotable": False, "too_thin": False,
+                "text": f"{' and '.join(falls)} needs fall on held-out labels: {gain}"}
     if lo > 0:
         return {**out, "promotable": True, "too_thin": False, "text": f"better on held-out labels: {gain}"}
     return {**out, "promotable": False, "too_thin": False,

@@ -1,0 +1,282 @@
+"""The label memory: which items shoppers liked and disliked for each need they rated, recalled
+when another shopper asks for the same thing in other words.
+
+`mmcrec train` builds it (training/memory.py) and saves it inside the model version
+(memory.json + memory.safetensors), so everything that serves the version uses it. One entry per
+labelled request (the same turns and photo, across sessions and annotators):
+
+    entry e:  a dialogue vector t_e (the turns' sentence embeddings mixed by the model's own turn
+              attention: the state the dialogue reached, not only its last sentence), a photo
+              vector p_e when it had a photo, and the items judged in it with a value
+              v_ei in [-1, 1] (annotators' net opinion, shrunk towards 0 when few gave one).
+
+At serving a request (t, p) recalls the entries whose similarity clears the threshold θ:
+
+    sim(request, e) = cos(t, t_e)                       both worded, no photo
+                    = cos(p, p_e)                       both a photo alone
+                    = ½ (cos(t, t_e) + cos(p, p_e))     both words and a photo
+                    = no match                          one has a photo, the other not
+    g_e  = (sim − θ) / (1 − θ)                          0 at the threshold, 1 for the same words
+    Δ_i  = Σ_e g_e v_ei / max(1, Σ_e g_e)
+    y'_i = y_i · exp(λ Δ_i)                             liked items up, disliked ones down
+
+Only items the hard constraints allow have a score to move (budget, exclusions still win), and with
+no entry above θ every Δ is 0: the ranking is exactly the model's without memory. θ and λ are fitted
+by `mmcrec train` (training/memory.py) and written in the model card.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+MEMORY_FORMAT = 1
+EXACT_MAX = 10_000  # entries searched exactly; above, a graph index finds the neighbours
+NEIGHBOURS = 8  # entries recalled at most per request
+
+
+def item_hash(title: str, description: str = "", category: str = "", color: str = "") -> str:
+    """What an item is, for the memory's check at load: its title, description, category and colour
+    (not its price: a sale does not make it another product, nor its image path: a deployed copy of
+    the catalog lies elsewhere)."""
+    s = "\x1f".join(" ".join(str(x or "").split()).lower() for x in (title, description, category, color))
+    return hashlib.sha1(s.encode("utf-8")).hexdigest()[:16]
+
+
+def catalog_hashes(catalog) -> dict[str, str]:
+    it = catalog.items
+    return {str(i): item_hash(t, d, c, k) for i, t, d, c, k in
+            zip(it["item_id"], it["title"], it["description"], it["category"], it["color"])}
+
+
+def normalize_rows(x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x, np.float32)
+    n = np.linalg.norm(x, axis=-1, keepdims=True)
+    return np.where(n > 1e-12, x / np.maximum(n, 1e-12), 0.0).astype(np.float32)
+
+
+def request_vectors(lm: np.ndarray, has_text: np.ndarray, native: np.ndarray, has_image: np.ndarray,
+                    weights: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A dialogue (or a batch: leading dims) as the memory compares it: its worded turns' sentence
+    embeddings (lm, (..., T, dl)) mixed by the turn weights (..., T), and its photos' image features
+    (native, (..., T, dn)) mixed the same way. Returns (text, photo, has_text, has_photo), vectors unit
+    length (zero where the dialogue has none)."""
+    w = np.asarray(weights, np.float64)
+    wt = w * np.asarray(has_text, bool)
+    wi = w * np.asarray(has_image, bool)
+    text = normalize_rows((wt[..., None] * np.asarray(lm, np.float64)).sum(-2))
+    photo = normalize_rows((wi[..., None] * np.asarray(native, np.float64)).sum(-2))
+    return text, photo, wt.sum(-1) > 0, wi.sum(-1) > 0
+
+
+@dataclass
+class LabelMemory:
+    """The saved memory: entry vectors and metadata, and the judged items of each entry as rows
+    (entry, item_id, value, up, down, grade)."""
+
+    text: np.ndarray  # (E, dl) unit rows (zero: no words)
+    photo: np.ndarray  # (E, dn) unit rows (zero: no photo)
+    has_text: np.ndarray  # (E,) bool
+    has_photo: np.ndarray  # (E,) bool
+    entries: list[dict]  # per entry: turns, image_sha256, image_turn, sessions, annotators, labelled_at
+    entry: np.ndarray  # (R,) int: the entry of each judged-item row
+    item_ids: list[str]  # (R,)
+    value: np.ndarray  # (R,) float in [-1, 1]
+    up: np.ndarray  # (R,) int: annotators who liked the item for this request
+    down: np.ndarray  # (R,) int: annotators who disliked it
+    grade: np.ndarray  # (R,) float: campaigns' agreed grade (NaN: thumbs only)
+    item_hashes: dict[str, str]  # item_id -> item_hash when it was labelled
+    threshold: float = 0.8
+    strength: float = 2.0
+    card: dict = field(default_factory=dict)  # how it was built and fitted (shown in the model card)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    # -- files -------------------------------------------------------------------------------------
+
+    def save(self, directory: str | Path) -> None:
+        from safetensors.numpy import save_file
+
+        d = Path(directory)
+        save_file({"text": np.ascontiguousarray(self.text, np.float32), "photo": np.ascontiguousarray(self.photo, np.float32),
+                   "has_text": self.has_text.astype(np.uint8), "has_photo": self.has_photo.astype(np.uint8),
+                   "entry": self.entry.astype(np.int32), "value": self.value.astype(np.float32),
+                   "up": self.up.astype(np.int32), "down": self.down.astype(np.int32),
+                   "grade": self.grade.astype(np.float32)}, str(d / "memory.safetensors"))
+        meta = {"format": MEMORY_FORMAT, "threshold": self.threshold, "strength": self.strength, "card": self.card,
+                "entries": self.entries, "item_ids": self.item_ids, "item_hashes": self.item_hashes}
+        (d / "memory.json").write_text(json.dumps(meta, ensure_ascii=False))
+
+    @classmethod
+    def load(cls, directory: str | Path) -> "LabelMemory | None":
+        """The memory saved in a model directory, or None when it has none."""
+        from safetensors.numpy import load_file
+
+        d = Path(directory)
+        if not (d / "memory.json").is_file():
+            return None
+        meta = json.loads((d / "memory.json").read_text(encoding="utf-8"))
+        if int(meta.get("format", 0)) > MEMORY_FORMAT:
+            raise ValueError(f"{d}: label memory format {meta.get('format')} is newer than this mmcrec reads")
+        t = load_file(str(d / "memory.safetensors"))
+        mem = cls(text=t["text"], photo=t["photo"], has_text=t["has_text"].astype(bool), has_photo=t["has_photo"].astype(bool),
+                  entries=list(meta["entries"]), entry=t["entry"].astype(np.int64), item_ids=[str(x) for x in meta["item_ids"]],
+                  value=t["value"], up=t["up"], down=t["down"], grade=t["grade"], item_hashes=dict(meta["item_hashes"]),
+                  threshold=float(meta["threshold"]), strength=float(meta["strength"]), card=dict(meta.get("card") or {}))
+        if not (len(mem.text) == len(mem.photo) == len(mem.entries)) or not (len(mem.entry) == len(mem.item_ids) == len(mem.value)):
+            raise ValueError(f"{d}: label memory files disagree on their sizes")
+        return mem
+
+    # -- serving -----------------------------------------------------------------------------------
+
+    def bind(self, catalog, hashes: dict[str, str] | None = None) -> "BoundMemory":
+        """The memory over one catalog's rows: judged items the catalog no longer has, or has
+        changed (another title, description, category or colour), are dropped, and so is an entry
+        left with none; the counts say how many."""
+        hashes = catalog_hashes(catalog) if hashes is None else hashes
+        pos = {iid: i for i, iid in enumerate(catalog.ids)}
+        keep = np.array([iid in pos and hashes.get(iid) == self.item_hashes.get(iid) for iid in self.item_ids], bool)
+        gone = {iid for iid, k in zip(self.item_ids, keep) if not k and iid not in pos}
+        changed = {iid for iid, k in zip(self.item_ids, keep) if not k and iid in pos}
+        live = np.zeros(len(self), bool)
+        live[self.entry[keep]] = True
+        return BoundMemory(self, np.flatnonzero(keep), np.array([pos[iid] for iid, k in zip(self.item_ids, keep) if k], np.int64),
+                           live, {"entries": int(live.sum()), "entries_dropped": int(len(self) - live.sum()),
+                                  "items_deleted": len(gone), "items_changed": len(changed)})
+
+
+@dataclass(frozen=True)
+class Recall:
+    """What the memory recalled for one request: the entries above the threshold, their
+    similarity and weight g (best first)."""
+
+    entries: np.ndarray
+    sims: np.ndarray
+    weights: np.ndarray
+
+    def __bool__(self) -> bool:
+        return len(self.entries) > 0
+
+
+NO_RECALL = Recall(np.zeros(0, np.int64), np.zeros(0), np.zeros(0))
+
+
+class BoundMemory:
+    """A LabelMemory over the served catalog (LabelMemory.bind): recall and score shifts."""
+
+    def __init__(self, memory: LabelMemory, rows: np.ndarray, catalog_rows: np.ndarray, live: np.ndarray, counts: dict):
+        self.memory = memory
+        self.counts = counts
+        self.live = live
+        order = np.argsort(memory.entry[rows], kind="stable")
+        self.rows = rows[order]  # memory rows kept, grouped by entry
+        self.catalog_rows = catalog_rows[order]
+        self.starts = np.searchsorted(memory.entry[self.rows], np.arange(len(memory) + 1))
+        self._graph = None
+        if int(live.sum()) > EXACT_MAX:
+            self._graph = self._build_graph()
+
+    def __len__(self) -> int:
+        return int(self.live.sum())
+
+    @property
+    def threshold(self) -> float:
+        return self.memory.threshold
+
+    @property
+    def strength(self) -> float:
+        return self.memory.strength
+
+    def _build_graph(self):
+        """An HNSW graph per vector space over the live entries (exact search costs E·d per request)."""
+        import faiss
+
+        graphs = {}
+        for name, vecs, has in (("text", self.memory.text, self.memory.has_text), ("photo", self.memory.photo, self.memory.has_photo)):
+            ids = np.flatnonzero(self.live & has)
+            if len(ids):
+                g = faiss.IndexHNSWFlat(vecs.shape[1], 32, faiss.METRIC_INNER_PRODUCT)
+                g.hnsw.efSearch = 64
+                g.add(np.ascontiguousarray(vecs[ids], np.float32))
+                graphs[name] = (g, ids)
+        return graphs
+
+    def similarities(self, text: np.ndarray, photo: np.ndarray, has_text: bool, has_photo: bool,
+                     among: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(entries, their similarity to the request) over `among` (default: every live entry)."""
+        m = self.memory
+        idx = np.flatnonzero(self.live) if among is None else among
+        same = (m.has_text[idx] == has_text) & (m.has_photo[idx] == has_photo)
+        idx = idx[same]
+        if not (has_text or has_photo) or len(idx) == 0:
+            return idx[:0], np.zeros(0)
+        parts = []
+        if has_text:
+            parts.append(m.text[idx] @ np.asarray(text, np.float32))
+        if has_photo:
+            parts.append(m.photo[idx] @ np.asarray(photo, np.float32))
+        return idx, np.mean(parts, axis=0).astype(np.float64)
+
+    def recall(self, text: np.ndarray, photo: np.ndarray, has_text: bool, has_photo: bool,
+               threshold: float | None = None) -> Recall:
+        """The entries similar enough to the request (at most NEIGHBOURS, best first)."""
+        theta = self.threshold if threshold is None else threshold
+        among = None
+        if self._graph is not None:
+            name, q = ("text", text) if has_text else ("photo", photo)
+            if name not in self._graph:
+                return NO_RECALL
+            g, ids = self._graph[name]
+            _, found = g.search(np.asarray(q, np.float32)[None], 4 * NEIGHBOURS)
+            among = np.unique(ids[found[0][found[0] >= 0]])
+        idx, sims = self.similarities(text, photo, has_text, has_photo, among)
+        hit = sims > theta
+        if not hit.any():
+            return NO_RECALL
+        idx, sims = idx[hit], sims[hit]
+        top = np.argsort(-sims, kind="stable")[:NEIGHBOURS]
+        idx, sims = idx[top], sims[top]
+        return Recall(idx, sims, (sims - theta) / max(1.0 - theta, 1e-6))
+
+    def shift(self, recall: Recall, n: int, rows: np.ndarray | None = None, strength: float | None = None) -> np.ndarray:
+        """(n,) log-score shift λ·Δ per item (rows: the catalog rows of the n scored items, None: all)."""
+        delta = np.zeros(n)
+        if not recall:
+            return delta
+        lam = self.strength if strength is None else strength
+        where = None if rows is None else {int(r): i for i, r in enumerate(rows)}
+        for e, g in zip(recall.entries, recall.weights):
+            sl = slice(self.starts[e], self.starts[e + 1])
+            cat, val = self.catalog_rows[sl], self.memory.value[self.rows[sl]]
+            if where is None:
+                np.add.at(delta, cat, g * val)
+            else:
+                for c, v in zip(cat, val):
+                    i = where.get(int(c))
+                    if i is not None:
+                        delta[i] += g * v
+        return lam * delta / max(1.0, float(recall.weights.sum()))
+
+    def evidence(self, recall: Recall, catalog_row: int) -> dict | None:
+        """Who liked or disliked one item among the recalled requests, for the explanation."""
+        liked = disliked = 0
+        best = None
+        for e, s in zip(recall.entries, recall.sims):
+            sl = slice(self.starts[e], self.starts[e + 1])
+            hit = np.flatnonzero(self.catalog_rows[sl] == catalog_row)
+            for h in hit:
+                r = self.rows[sl][h]
+                liked += int(self.memory.up[r])
+                disliked += int(self.memory.down[r])
+                if best is None:
+                    best = (e, s)
+        if best is None:
+            return None
+        e, s = best
+        return {"liked_by": liked, "disliked_by": disliked, "similarity": float(s),
+                "request": list(self.memory.entries[e].get("turns") or []),
+                "with_photo": bool(self.memory.has_photo[e])}

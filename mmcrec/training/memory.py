@@ -1,0 +1,369 @@
+"""The label memory from labels (memory.py serves it): one entry per labelled request, and its
+threshold θ and strength λ fitted on the training sessions.
+
+    labels ──group by (turns, photo, photo's turn), across sessions and annotators──► entries
+           ──each annotator one vote per item (a flood of identical thumbs is one voice)──► values
+
+The fit is cross-validation by session: each fold's dialogues are ranked with the memory of the
+other folds' sessions, on the NDCG@10 of their thumbs-up items in the whole ranking. Other
+shoppers' sessions of the very same request (similarity 1) tell how far their thumbs should move
+a ranking (λ); other wordings of the same need, and other needs, tell how similar a request must
+be before its thumbs help rather than hurt (θ): the most permissive θ that ranks as well as the
+best setting wins, so paraphrases are reached as far as other needs leave room.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..images import ImageError, open_image
+from ..memory import LabelMemory, catalog_hashes, request_vectors
+from ..model import ModelParams, masked_softmax, turn_logits
+
+THRESHOLDS = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
+STRENGTHS = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0)
+FOLDS = 5
+GRADE_VALUE = {2: 1.0, 1: 0.5, 0: -1.0}  # a campaign grade as a vote: exact, acceptable, not relevant
+
+
+@dataclass
+class EntryVotes:
+    """One labelled request while the memory is built: who judged which item, session by session."""
+
+    turns: tuple
+    image_sha256: str
+    image_turn: int | None
+    image_path: str = ""
+    # (item position, annotator) -> [(session, value)], values +1 / -1 for thumbs, GRADE_VALUE for grades
+    votes: dict = field(default_factory=dict)
+    grades: dict = field(default_factory=dict)  # item position -> [grade]
+    sessions: set = field(default_factory=set)
+    annotators: set = field(default_factory=set)
+    labelled_at: str = ""
+
+
+def collect(labels: list, catalog) -> tuple[dict[tuple, EntryVotes], dict]:
+    """Item labels grouped into requests. Labels that cannot be used are counted by reason
+    (`skipped`), never an error: replies, retracted thumbs, items the catalog does not have,
+    requests with neither words nor a photo, photos whose file cannot be read."""
+    pos = {iid: i for i, iid in enumerate(catalog.ids)}
+    entries: dict[tuple, EntryVotes] = {}
+    skipped = {"reply": 0, "retracted": 0, "item not in catalog": 0, "empty request": 0, "photo file missing": 0}
+    readable: dict[str, bool] = {}
+    for lab in labels:
+        if getattr(lab, "target", "item") != "item":
+            skipped["reply"] += 1
+            continue
+        if lab.label == 0:
+            skipped["retracted"] += 1
+            continue
+        if lab.item_id not in pos:
+            skipped["item not in catalog"] += 1
+            continue
+        turns = tuple(str(t) for t in (lab.turns or []))
+        if not any(t.strip() for t in turns) and not lab.image_sha256:
+            skipped["empty request"] += 1
+            continue
+        if lab.image_sha256:
+            path = lab.image_path or ""
+            if path not in readable:
+                readable[path] = _readable(path)
+            if not readable[path]:
+                skipped["photo file missing"] += 1
+                continue
+        image_turn = getattr(lab, "image_turn", None)
+        key = (turns, lab.image_sha256 or "", image_turn if lab.image_sha256 else None)
+        e = entries.setdefault(key, EntryVotes(turns, key[1], key[2], lab.image_path or ""))
+        grade = getattr(lab, "grade", None)
+        value = GRADE_VALUE.get(int(grade), 0.0) if grade is not None else float(np.sign(lab.label))
+        e.votes.setdefault((pos[lab.item_id], lab.annotator), []).append((lab.session_id, value))
+        if grade is not None:
+            e.grades.setdefault(pos[lab.item_id], []).append(int(grade))
+        e.sessions.add(lab.session_id)
+        e.annotators.add(lab.annotator)
+        e.labelled_at = max(e.labelled_at, str(lab.created_at or ""))
+    return entries, skipped
+
+
+def _readable(path: str) -> bool:
+    if not path or not Path(path).is_file():
+        return False
+    try:
+        open_image(path)
+        return True
+    except (ImageError, OSError):
+        return False
+
+
+def item_values(e: EntryVotes, leave_out: set | None = None) -> dict[int, tuple[float, int, int]]:
+    """Per judged item: (value, annotators who liked it, who disliked it), from the sessions not in
+    `leave_out`. Each annotator has one vote per item (the mean of their thumbs, in [-1, 1]), so a
+    flood of identical thumbs from one person weighs as much as one thumb; value = Σ votes / (n + 1),
+    which also shrinks a lone opinion towards 0."""
+    per_item: dict[int, list[float]] = {}
+    for (item, _annotator), vs in e.votes.items():
+        vals = [v for s, v in vs if not leave_out or s not in leave_out]
+        if vals:
+            per_item.setdefault(item, []).append(float(np.mean(vals)))
+    return {i: (sum(v) / (len(v) + 1), sum(x > 0 for x in v), sum(x < 0 for x in v)) for i, v in per_item.items()}
+
+
+def entry_vectors(entries: list[EntryVotes], rec, items: np.ndarray, params: ModelParams, device: str) -> tuple:
+    """(text, photo, has_text, has_photo) of each entry, as the Recommender's memory stage makes them
+    at serving: the turns' words (Recommender.said) mixed by the model's turn attention, and the photo."""
+    from .data import Example, featurize
+
+    exs = [Example(f"memory/{k}", list(e.turns), e.image_path, e.image_sha256, image_turn=e.image_turn)
+           for k, e in enumerate(entries)]
+    b = featurize(exs, rec, items, device)
+    return batch_vectors(b, params, rec, [ex.turns for ex in exs], [ex.row for ex in exs])
+
+
+def batch_vectors(batch: dict, params: ModelParams, rec, turns: list[list[str]], rows: list[int]) -> tuple:
+    """memory.request_vectors for featurized dialogues: row rows[j] of the batch, whose turns are
+    turns[j] (the batch is left-padded: a dialogue's turns are its last rows)."""
+    with torch.no_grad():
+        w = masked_softmax(turn_logits(batch, params), batch["has_text"] | batch["has_image"]).cpu().numpy()
+    T = w.shape[1]
+    words = [[" ".join(str(t).split()) for t in ts] for ts in turns]
+    said = sorted({x for ws in words for x in ws if x})
+    from ..dialogue import Turn
+
+    vec = dict(zip(said, (r["lm"] for r in rec.raw_turns([(Turn(x), x) for x in said])))) if said else {}
+    lm = np.zeros((len(rows), T, rec.lm.dim))
+    has_text = np.zeros((len(rows), T), bool)
+    for j, ws in enumerate(words):
+        for t, x in enumerate(ws):
+            if x:
+                lm[j, T - len(ws) + t] = vec[x]
+                has_text[j, T - len(ws) + t] = True
+    return request_vectors(lm, has_text, batch["image_native"].cpu().numpy()[rows], batch["has_image"].cpu().numpy()[rows], w[rows])
+
+
+def similarity_matrix(q: tuple, m: tuple) -> np.ndarray:
+    """(Q, E) similarities as BoundMemory.similarities computes them; −inf where a request and an
+    entry differ in having words or a photo."""
+    qt, qp, qht, qhp = q
+    mt, mp, mht, mhp = m
+    st, sp = qt @ mt.T, qp @ mp.T
+    both = qht[:, None].astype(float) + qhp[:, None].astype(float)
+    s = (st * qht[:, None] + sp * qhp[:, None]) / np.maximum(both, 1.0)
+    same = (qht[:, None] == mht[None]) & (qhp[:, None] == mhp[None]) & (both > 0)
+    return np.where(same, s, -np.inf)
+
+
+def shifts(sims: np.ndarray, values: np.ndarray, theta: float, lam: float, top: int = 8) -> np.ndarray:
+    """(Q, n) λ·Δ for requests with similarities `sims` (Q, E) to entries of values (E, n): the
+    same recall and mix as BoundMemory.recall and .shift."""
+    s = np.where(sims > theta, sims, -np.inf)
+    if s.shape[1] > top:  # the best `top` entries only
+        cut = -np.partition(-s, top - 1, axis=1)[:, top - 1 : top]
+        s = np.where(s >= cut, s, -np.inf)
+    g = np.where(np.isfinite(s), (s - theta) / max(1.0 - theta, 1e-6), 0.0)
+    return lam * (g @ values) / np.maximum(1.0, g.sum(1, keepdims=True))
+
+
+def ndcg_up(y: np.ndarray, ups: list[list[int]], k: int = 10) -> np.ndarray:
+    """Per row of y (Q, n): NDCG@k of its thumbs-up items (local positions) in the whole ranking."""
+    out = np.zeros(len(ups))
+    disc = 1.0 / np.log2(np.arange(2, k + 2))
+    for r, up in enumerate(ups):
+        if not up:
+            out[r] = np.nan
+            continue
+        top = np.argsort(-y[r], kind="stable")[:k]
+        gains = np.isin(top, up)
+        out[r] = float((gains * disc[: len(top)]).sum() / disc[: min(len(up), k)].sum())
+    return out
+
+
+def fit(entries: list[EntryVotes], vectors: tuple, queries: list, qvectors: tuple, y: np.ndarray,
+        local: dict[int, int], seed: int = 0) -> dict:
+    """θ and λ by cross-validation over sessions. queries: the training dialogues (Example: session,
+    up items, row into y (Q, n) and qvectors). Returns {"threshold", "strength", ...what the fit saw}."""
+    sessions = sorted({q.session_id for q in queries})
+    n = y.shape[1]
+    if len(sessions) < 4:
+        return {"threshold": None, "strength": 0.0, "why": f"too few sessions to fit ({len(sessions)})"}
+    rng = np.random.default_rng(seed)
+    fold_of = {s: int(i % FOLDS) for i, s in enumerate(rng.permutation(sessions))}
+    rows = [q.row for q in queries]
+    sims = similarity_matrix(tuple(v[rows] for v in qvectors), vectors)
+    ups = [[local[i] for i in q.up if i in local] for q in queries]
+    base = ndcg_up(y[rows], ups)
+    keep = ~np.isnan(base)
+    grid = {}
+    for f in range(FOLDS):
+        qs = [j for j, q in enumerate(queries) if fold_of[q.session_id] == f and keep[j]]
+        if not qs:
+            continue
+        out = {s for s, g in fold_of.items() if g == f}
+        values = np.zeros((len(entries), n), np.float32)
+        for e_i, e in enumerate(entries):
+            for item, (v, _, _) in item_values(e, out).items():
+                if item in local:
+                    values[e_i, local[item]] = v
+        live = np.abs(values).sum(1) > 0
+        s = np.where(live[None], sims[qs], -np.inf)
+        yq = y[[rows[j] for j in qs]]
+        for theta in THRESHOLDS:
+            for lam in STRENGTHS:
+                nd = ndcg_up(yq * np.exp(shifts(s, values, theta, lam)), [ups[j] for j in qs])
+                grid.setdefault((theta, lam), []).extend(nd.tolist())
+    if not grid:
+        return {"threshold": None, "strength": 0.0, "why": "no thumbs-up dialogues to fit on"}
+    no_memory = float(np.mean(base[keep]))
+    score = {k: float(np.mean(v)) for k, v in grid.items()}
+    best = max(score.values())
+    pairs, nonpairs = pair_counts(sims, queries, entries)
+    common = {"dialogues": int(keep.sum()), "sessions": len(sessions), "folds": FOLDS, "cv_ndcg_without": no_memory,
+              "paraphrase_pairs": pairs, "non_pairs": nonpairs}
+    if best <= no_memory + 1e-9:
+        return {"threshold": None, "strength": 0.0, "cv_ndcg": no_memory, **common,
+                "why": "cross-validation found no gain from recalling labelled requests"}
+    # the most permissive threshold that ranks as well as the best setting: paraphrases are
+    # reached as far as other needs leave room
+    for theta in THRESHOLDS:
+        lam = max(STRENGTHS, key=lambda x: score[(theta, x)])
+        if score[(theta, lam)] >= best - 1e-9:
+            return {"threshold": theta, "strength": lam, "cv_ndcg": score[(theta, lam)], **common,
+                    "grid": [{"threshold": t, "strength": s_, "ndcg": v} for (t, s_), v in sorted(score.items())]}
+    raise AssertionError("unreachable: the best setting is in the grid")
+
+
+def pair_counts(sims: np.ndarray, queries: list, entries: list[EntryVotes]) -> tuple[int, int]:
+    """How many (dialogue, other request) pairs in the fit are other wordings of one need (their
+    thumbs-up items overlap) and how many are not (disjoint), among those with the same modalities."""
+    ups_e = [{i for (i, _a), vs in e.votes.items() if np.mean([v for _, v in vs]) > 0} for e in entries]
+    pairs = non = 0
+    for j, q in enumerate(queries):
+        key = (tuple(q.turns), q.image_sha256 or "")
+        for e_i, e in enumerate(entries):
+            if not math.isfinite(sims[j, e_i]) or (e.turns, e.image_sha256) == key:
+                continue
+            if set(q.up) & ups_e[e_i]:
+                pairs += 1
+            elif q.up:
+                non += 1
+    return pairs, non
+
+
+def build(entries: list[EntryVotes], vectors: tuple, catalog, fitted: dict, skipped: dict) -> LabelMemory | None:
+    """The LabelMemory of these entries with the fitted θ and λ (None: nothing to remember, or the
+    fit chose no memory)."""
+    if fitted.get("threshold") is None or not entries:
+        return None
+    ids = catalog.ids
+    hashes = catalog_hashes(catalog)
+    text, photo, has_text, has_photo = vectors
+    rows_entry, rows_item, value, up, down, grade, metas = [], [], [], [], [], [], []
+    for e_i, e in enumerate(entries):
+        for item, (v, u, d) in sorted(item_values(e).items()):
+            rows_entry.append(e_i), rows_item.append(ids[item]), value.append(v), up.append(u), down.append(d)
+            g = e.grades.get(item)
+            grade.append(float(np.mean(g)) if g else np.nan)
+        metas.append({"turns": list(e.turns), "image_sha256": e.image_sha256, "image_turn": e.image_turn,
+                      "sessions": len(e.sessions), "annotators": len(e.annotators), "labelled_at": e.labelled_at})
+    card = {"entries": len(entries), "judged_items": len(rows_item), "catalog_id": catalog.catalog_id,
+            "skipped": {k: v for k, v in skipped.items() if v}, "fit": {k: v for k, v in fitted.items() if k != "grid"}}
+    return LabelMemory(text=text.astype(np.float32), photo=photo.astype(np.float32), has_text=np.asarray(has_text, bool),
+                       has_photo=np.asarray(has_photo, bool), entries=metas, entry=np.array(rows_entry, np.int64),
+                       item_ids=rows_item, value=np.array(value, np.float32), up=np.array(up, np.int32),
+                       down=np.array(down, np.int32), grade=np.array(grade, np.float32),
+                       item_hashes={i: hashes[i] for i in set(rows_item)}, threshold=float(fitted["threshold"]),
+                       strength=float(fitted["strength"]), card=card)
+
+
+def memory_shift(memory: LabelMemory | None, catalog, qvectors: tuple, items: np.ndarray, rows: list[int] | None = None,
+                 bound=None) -> tuple[np.ndarray | None, np.ndarray]:
+    """(Q, len(items)) λ·Δ of a saved memory for featurized dialogues (rows of qvectors), as serving
+    computes it over these catalog positions, and (Q,) whether anything was recalled. (None, all
+    False) without a memory."""
+    rows = list(range(len(qvectors[0]))) if rows is None else rows
+    hit = np.zeros(len(rows), bool)
+    if memory is None or not len(memory):
+        return None, hit
+    bound = bound or memory.bind(catalog)
+    out = np.zeros((len(rows), len(items)))
+    qt, qp, qht, qhp = qvectors
+    for j, r in enumerate(rows):
+        rc = bound.recall(qt[r], qp[r], bool(qht[r]), bool(qhp[r]))
+        if rc:
+            hit[j] = True
+            out[j] = bound.shift(rc, len(items), items)
+    return out, hit
+
+
+# -- the stage of train_next ---------------------------------------------------------------------
+
+
+@dataclass
+class Remembered:
+    """What the memory stage gives train_next: the memory of the training sessions' labels (what
+    the verdict measures on held-out sessions) and the memory of every label (what the version
+    serves: more labels, the same θ and λ)."""
+
+    train: LabelMemory | None
+    saved: LabelMemory | None
+    fitted: dict
+
+
+def rows_turns(examples: list) -> tuple[list[int], list[list[str]]]:
+    """The distinct rows of a featurized list of examples and each row's turns."""
+    seen: dict[int, list[str]] = {}
+    for e in examples:
+        seen.setdefault(e.row, list(e.turns))
+    rows = sorted(seen)
+    return rows, [seen[r] for r in rows]
+
+
+def dialogue_vectors(batch: dict, examples: list, params: ModelParams, rec) -> tuple:
+    """batch_vectors for every row of a featurized batch (rows without an example stay zero)."""
+    rows, turns = rows_turns(examples)
+    n = batch["lm"].shape[0]
+    vec = batch_vectors(batch, params, rec, turns, rows) if rows else None
+    out = (np.zeros((n, rec.lm.dim), np.float32), np.zeros((n, batch["image_native"].shape[-1]), np.float32),
+           np.zeros(n, bool), np.zeros(n, bool))
+    if vec is not None:
+        for full, part in zip(out, vec):
+            full[rows] = part
+    return out
+
+
+def remember(labels: list, split, batches, model, rec, catalog, seed: int, device: str) -> Remembered:
+    """The label memory stage: entries from the training sessions' labels, θ and λ fitted on the
+    training dialogues (batches.exp, scored by `model` without its expansion, which learned from
+    the same thumbs), and the saved memory of every label with the same θ and λ."""
+    from .trainable import frozen, score_examples
+
+    p, a = frozen(model, device)
+    sessions = {e.session_id for e in split.train}
+    entries_train, skipped_train = collect([lab for lab in labels if lab.session_id in sessions], catalog)
+    ents = list(entries_train.values())
+    if not ents:
+        return Remembered(None, None, {"threshold": None, "strength": 0.0, "why": "no usable labelled requests"})
+    vecs = entry_vectors(ents, rec, batches.items, p, device)
+    y = score_examples(p, a, batches.items_raw, batches.exp)
+    qvecs = dialogue_vectors(batches.exp, batches.exp_train, p, rec)
+    fitted = fit(ents, vecs, batches.exp_train, qvecs, y, batches.local, seed)
+    train_mem = build(ents, vecs, catalog, fitted, skipped_train)
+    if train_mem is None:
+        return Remembered(None, None, fitted)
+    entries_all, skipped_all = collect(labels, catalog)
+    all_ents = list(entries_all.values())
+    saved = build(all_ents, entry_vectors(all_ents, rec, batches.items, p, device), catalog, fitted, skipped_all)
+    return Remembered(train_mem, saved, fitted)
+
+
+def heldout_shift(memory: LabelMemory | None, model, batch: dict, examples: list, rec, catalog, items: np.ndarray) -> tuple:
+    """(B, len(items)) log-score shifts of `memory` for the rows of a featurized batch, as served,
+    and (B,) whether it recalled anything for each row. (None, all False) without a memory."""
+    n = batch["lm"].shape[0]
+    if memory is None or not len(memory):
+        return None, np.zeros(n, bool)
+    q = dialogue_vectors(batch, examples, model.params, rec)
+    return memory_shift(memory, catalog, q, items)

@@ -1,0 +1,210 @@
+"""The label memory: labelled requests recalled for other wordings of the same need (mmcrec/memory.py,
+mmcrec/training/memory.py), end to end through `train_next` and unit by unit."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mmcrec.catalog import load_catalog
+from mmcrec.dialogue import DialogueState, Turn
+from mmcrec.explain import explain_alpha
+from mmcrec.labels import Label, make_label_id
+from mmcrec.memory import LabelMemory, item_hash
+from mmcrec.model import Model
+from mmcrec.recommender import Recommender, load_recommender
+from mmcrec.reply import plain_reply
+from mmcrec.registry import Registry
+from mmcrec.training import TrainConfig, train_next
+from mmcrec.training.memory import EntryVotes, collect, item_values
+
+from conftest import DEMO_CATALOG
+
+FAST = TrainConfig(max_epochs=3, patience=2, expand_pull=(0.0,))
+
+# needs asked in the labels (first wording), and other shoppers' wordings of them (never labelled)
+NEEDS = {
+    "marathon": ("running shoes for a marathon, under $100", "I need marathon trainers, max 100 dollars"),
+    "tea": ("a teapot to brew loose leaf tea", "something to steep my tea leaves in"),
+    "music": ("headphones for the train", "something to listen to music on my commute"),
+    "kids": ("a toy for a five year old", "a present a small child would play with"),
+    "hat": ("a hat to keep the sun off", "something for my head on sunny days"),
+}
+
+
+def ask(rec: Recommender, *turns: str, k: int = 10):
+    st = DialogueState()
+    for t in turns:
+        st.add(Turn(t), rec.vocab)
+    return rec.recommend(st, k=k), st
+
+
+def thumbs(rec: Recommender, need: str, like: list[str], dislike: list[str], sessions: int, start: int = 0,
+           annotators: int = 3) -> list[Label]:
+    """Shoppers asking a need in its first wording: thumbs up on `like`, down on `dislike`."""
+    text = NEEDS[need][0]
+    out = []
+    for s in range(start, start + sessions):
+        who = f"ann{s % annotators}"
+        for iid, v in [(i, 1) for i in like] + [(i, -1) for i in dislike]:
+            out.append(Label(label_id=make_label_id(f"{need}-{s}", who, "item", iid, [text]), session_id=f"{need}-{s}",
+                             annotator=who, created_at=f"2026-01-0{1 + s % 9}T00:00:00Z", turns=[text], item_id=iid,
+                             rank=1, target="item", label=v))
+    return out
+
+
+def bottom_of_kind(rec: Recommender, text: str, words: tuple[str, ...], n: int) -> list[str]:
+    """Items of the asked kind that the untrained model ranks low (so a lift is visible)."""
+    ranked = [it for it in ask(rec, text, k=len(rec.catalog))[0].items]
+    kind = [it["item_id"] for it in ranked if any(w in it["title"].lower() for w in words)]
+    return kind[-n:]
+
+
+@pytest.fixture(scope="module")
+def trained(demo_rec, tmp_path_factory):
+    """A model trained on thumbs for the first wordings of NEEDS (8 sessions each)."""
+    rec = demo_rec
+    plan = {}
+    labels = []
+    for need, (text, _) in NEEDS.items():
+        top = [it["item_id"] for it in ask(rec, text)[0].items]
+        liked = top[3:5]  # the shoppers liked two items from lower down the first page
+        disliked = top[:1]  # and disliked the top one
+        plan[need] = (liked, disliked)
+        labels += thumbs(rec, need, liked, disliked, sessions=8)
+    reg = Registry(tmp_path_factory.mktemp("models"))
+    res = train_next(labels, rec.catalog, rec, reg, seed=0, config=FAST)
+    return res, plan
+
+
+def test_train_saves_a_label_memory_inside_the_version(trained):
+    res, _ = trained
+    m = res.model.memory
+    assert m is not None and len(m) == len(NEEDS)
+    card = res.model.card["memory"]
+    assert card["entries"] == len(NEEDS)
+    assert 0 < card["threshold"] < 1 and card["strength"] > 0
+    assert "fit" in card and card["fit"]["sessions"] >= 4
+    # everything a version needs lies inside it: a fresh load serves the same memory
+    again = Model.load(res.model_dir)
+    assert again.memory is not None and again.memory.entries == m.entries
+    np.testing.assert_allclose(again.memory.text, m.text)
+
+
+def test_another_wording_of_a_rated_need_shows_its_thumbs(demo_rec, trained):
+    res, plan = trained
+    rec = demo_rec
+    liked, disliked = plan["marathon"]
+    other = NEEDS["marathon"][1]
+    before = [it["item_id"] for it in ask(rec, other, k=len(rec.catalog))[0].items]
+    rec.set_model(res.model)
+    try:
+        r, st = ask(rec, other, k=len(rec.catalog))
+    finally:
+        rec.set_model(Model())
+    after = [it["item_id"] for it in r.items]
+    for iid in liked:
+        assert after.index(iid) < before.index(iid), (iid, before.index(iid), after.index(iid))
+        assert after.index(iid) < 3
+    assert after.index(disliked[0]) > before.index(disliked[0])
+    top = r.items[0]
+    assert top["from_labels"] > 0 and top["labels"]["liked_by"] >= 1
+    # the score splits into the α parts and the labels' part
+    assert top["score"] == pytest.approx(top["alpha_contribution"]["m_r"] + top["alpha_contribution"]["m_c"] + top["from_labels"])
+    assert r.memory and r.memory["requests"][0]["turns"] == [NEEDS["marathon"][0]]
+    reply = plain_reply(r, st, [])
+    assert "moved up: liked by" in reply and "similar request" in reply
+    fig = explain_alpha(r)
+    names = [tr.name for tr in fig.data]
+    assert "from labels" in names
+    hover = " ".join(fig.data[names.index("from labels")].hovertext)
+    assert "liked by" in hover and NEEDS["marathon"][0][:20] in hover
+
+
+def test_a_need_nobody_rated_is_ranked_exactly_as_before(demo_rec, trained):
+    res, _ = trained
+    rec = demo_rec
+    new_need = "a vase for fresh flowers"
+    base = Model(res.model.params, res.model.adapter, dict(res.model.card), res.model.expansion)  # the same model, no memory
+    rec.set_model(base)
+    try:
+        before = ask(rec, new_need, k=30)[0]
+        rec.set_model(res.model)
+        after = ask(rec, new_need, k=30)[0]
+    finally:
+        rec.set_model(Model())
+    assert after.memory is None
+    assert [it["item_id"] for it in after.items] == [it["item_id"] for it in before.items]
+    assert [it["score"] for it in after.items] == [it["score"] for it in before.items]
+    assert all(it["from_labels"] == 0 for it in after.items)
+
+
+def test_hard_constraints_still_win_over_the_memory(demo_rec, trained):
+    res, plan = trained
+    rec = demo_rec
+    liked, _ = plan["marathon"]
+    price = {iid: p for iid, p in zip(rec.catalog.ids, rec.catalog.items["price"])}
+    cap = min(price[i] for i in liked) - 0.01  # every liked item is over this budget
+    rec.set_model(res.model)
+    try:
+        r, _ = ask(rec, NEEDS["marathon"][1], f"under ${cap:.2f}", k=10)
+    finally:
+        rec.set_model(Model())
+    shown = [it["item_id"] for it in r.items]
+    assert not set(liked) & set(shown[: len([i for i in shown if price[i] <= cap])])
+
+
+def test_one_annotator_flooding_thumbs_cannot_outweigh_agreement():
+    e = EntryVotes(("a teapot",), "", None)
+    for s in range(300):  # Mallory: 300 thumbs down on item 7, each in a session of her own
+        e.votes.setdefault((7, "mallory"), []).append((f"m{s}", -1.0))
+    for who in ("ann", "bob", "cid"):
+        e.votes.setdefault((7, who), []).append((f"{who}-1", 1.0))
+    value, up, down = item_values(e)[7]
+    assert value > 0 and (up, down) == (3, 1)
+    # her voice is one vote, as if she had clicked once
+    e1 = EntryVotes(("a teapot",), "", None, votes={(7, "mallory"): [("m0", -1.0)], **{(7, w): [(f"{w}-1", 1.0)] for w in ("ann", "bob", "cid")}})
+    assert item_values(e1)[7][0] == pytest.approx(value)
+
+
+def test_unusable_labels_are_counted_with_a_reason_not_a_crash(demo_rec, tmp_path):
+    rec = demo_rec
+    iid = rec.catalog.ids[0]
+
+    def lab(n, **kw):
+        base = dict(label_id=f"l{n}", session_id=f"s{n}", annotator="a", created_at="2026-01-01T00:00:00Z",
+                    turns=["a teapot"], item_id=iid, rank=1, target="item", label=1)
+        return Label(**{**base, **kw})
+
+    labels = [lab(1), lab(2, item_id="no-such-item"), lab(3, turns=["   "]), lab(4, turns=[]),
+              lab(5, image_sha256="ab" * 32, image_path=str(tmp_path / "gone.png")), lab(6, label=0),
+              lab(7, target="reply", item_id="")]
+    entries, skipped = collect(labels, rec.catalog)
+    assert len(entries) == 1
+    assert skipped == {"reply": 1, "retracted": 1, "item not in catalog": 1, "empty request": 2, "photo file missing": 1}
+
+
+def test_items_deleted_or_changed_since_labelling_are_dropped_at_load(trained, tmp_path):
+    res, plan = trained
+    liked, _ = plan["marathon"]
+    df = pd.read_csv(DEMO_CATALOG, dtype=str, keep_default_na=False)
+    df = df[df["item_id"] != liked[0]].copy()  # deleted
+    df.loc[df["item_id"] == liked[1], "title"] = "Something else entirely"  # changed
+    df.loc[df["item_id"] == plan["tea"][0][0], "price"] = "1.00"  # a sale is not a change
+    (tmp_path / "images").mkdir()
+    for img in df["image"]:
+        shutil.copy(DEMO_CATALOG.parent / img, tmp_path / img)
+    df.to_csv(tmp_path / "shop.csv", index=False)
+    bound = res.model.memory.bind(load_catalog(tmp_path / "shop.csv"))
+    assert bound.counts["items_deleted"] == 1 and bound.counts["items_changed"] == 1
+    assert bound.counts["entries"] == len(NEEDS)  # the marathon entry keeps its disliked item
+    kept = {res.model.memory.item_ids[r] for r in bound.rows}
+    assert plan["tea"][0][0] in kept and liked[0] not in kept and liked[1] not in kept
+
+
+def test_item_hash_is_what_the_item_is():
+    assert item_hash("Teapot", "Blue glaze", "kitchen", "blue") == item_hash(" teapot ", "blue  glaze", "Kitchen", "BLUE")
+    assert item_hash("Teapot", "Blue glaze", "kitchen", "blue") != item_hash("Teapot", "Red glaze", "kitchen", "blue")
