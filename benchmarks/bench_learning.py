@@ -94,11 +94,13 @@ def run_catalog(name: str, spec: dict, split: str, budgets: list[int], seeds: li
                     line.append(f"{g} {np.mean([base[q.query_id] for q in qs]):.3f}→{r['overall']['ndcg']:.3f} "
                                 f"(recalled {recalled}/{len(qs)})")
                 mem = res.model.card.get("memory") or {}
+                exp = res.model.card.get("expansion") or {}
                 runs.append({"catalog": name, "seed": seed, "labelled_half": h, "labels": b, "seconds": round(res.seconds, 1),
+                             "expansion": [exp.get("pull"), exp.get("push")], "scalars_kept": exp.get("trained_scalars_kept"),
                              "threshold": mem.get("threshold"), "strength": mem.get("strength"), "entries": mem.get("entries", 0),
                              "promotable": res.promotable, "verdict": res.verdict})
                 print(f"{name} {split} seed {seed} half {h} {b:>5} labels: " + "; ".join(line)
-                      + f"  θ={mem.get('threshold')} λ={mem.get('strength')} ({res.seconds:.0f}s)", flush=True)
+                      + f"  θ={mem.get('threshold')} λ={mem.get('strength')} expansion {runs[-1]['expansion']} scalars kept {runs[-1]['scalars_kept']} ({res.seconds:.0f}s)", flush=True)
     rng = np.random.default_rng(7)
     table = {}
     for b in budgets:

@@ -96,7 +96,7 @@ def explain_alpha(rec: Recommendation) -> go.Figure:
     lab = [100 * it.get("from_labels", 0.0) for it in rec.items]
     if any(x != 0 for x in lab):  # the label memory moved some item: its part, up or down
         data.append(_bar(name="from labels", y=labels, x=lab, orientation="h", marker_color=COLORS["labels"],
-                         hovertext=[f"<b>{_short(it['title'], 40)}</b><br>{_short(labels_reason(it) or 'not moved by labels', 90)}"
+                         hovertext=[f"<b>{_short(it['title'], 40)}</b><br>{_short(labels_reason(it) or 'made room for items that labels lifted', 90)}"
                                     f"<br>{x:+.2f} points" for it, x in zip(rec.items, lab)], hoverinfo="text"))
     return _figure(data, "Why each item ranks where it does", 150 + 30 * max(1, len(labels)),
                    xaxis={"title": {"text": "score (the model's points: 100 shared by all items; labels add or take away)"}},
@@ -104,8 +104,9 @@ def explain_alpha(rec: Recommendation) -> go.Figure:
 
 
 def labels_reason(item: dict) -> str:
-    """Why the label memory moved an item, in words ("" when it did not): "liked by 3 shoppers with
-    a similar request (“marathon trainers under $100”, 91% alike)"."""
+    """Why the label memory moved an item, in words ("" when no recalled request judged it: its
+    share only made room for the lifted ones): "liked by 3 shoppers with a similar request
+    (“marathon trainers under $100”, 91% alike)"."""
     ev = item.get("labels")
     if not ev or not item.get("from_labels"):
         return ""

@@ -16,9 +16,10 @@ At serving a request (t, p) recalls the entries whose similarity clears the thre
                     = cos(p, p_e)                       both a photo alone
                     = ½ (cos(t, t_e) + cos(p, p_e))     both words and a photo
                     = no match                          one has a photo, the other not
-    g_e  = (sim − θ) / (1 − θ)                          0 at the threshold, 1 for the same words
+    g_e  = min(1, (sim − θ) / RAMP)                     0 at the threshold, 1 from θ + RAMP on
     Δ_i  = Σ_e g_e v_ei / max(1, Σ_e g_e)
-    y'_i = y_i · exp(λ Δ_i)                             liked items up, disliked ones down
+    y'_i = y_i · exp(λ Δ_i) / Z                         liked items up, disliked ones down; Z keeps
+                                                        the scores' total (others give up a share)
 
 Only items the hard constraints allow have a score to move (budget, exclusions still win), and with
 no entry above θ every Δ is 0: the ranking is exactly the model's without memory. θ and λ are fitted
@@ -36,6 +37,7 @@ import numpy as np
 MEMORY_FORMAT = 1
 EXACT_MAX = 10_000  # entries searched exactly; above, a graph index finds the neighbours
 NEIGHBOURS = 8  # entries recalled at most per request
+RAMP = 0.1  # similarity above the threshold at which a recalled request counts fully (g = 1)
 
 
 def item_hash(title: str, description: str = "", category: str = "", color: str = "") -> str:
@@ -149,6 +151,12 @@ class LabelMemory:
                                   "items_deleted": len(gone), "items_changed": len(changed)})
 
 
+def recall_weight(sims: np.ndarray, theta: float) -> np.ndarray:
+    """g: how much a recalled request counts, from 0 at the threshold to 1 from θ + RAMP on (a
+    request just over the line is not yet trusted fully; a clear paraphrase is)."""
+    return np.clip((np.asarray(sims, np.float64) - theta) / RAMP, 0.0, 1.0)
+
+
 @dataclass(frozen=True)
 class Recall:
     """What the memory recalled for one request: the entries above the threshold, their
@@ -240,7 +248,7 @@ class BoundMemory:
         idx, sims = idx[hit], sims[hit]
         top = np.argsort(-sims, kind="stable")[:NEIGHBOURS]
         idx, sims = idx[top], sims[top]
-        return Recall(idx, sims, (sims - theta) / max(1.0 - theta, 1e-6))
+        return Recall(idx, sims, recall_weight(sims, theta))
 
     def shift(self, recall: Recall, n: int, rows: np.ndarray | None = None, strength: float | None = None) -> np.ndarray:
         """(n,) log-score shift λ·Δ per item (rows: the catalog rows of the n scored items, None: all)."""

@@ -461,7 +461,8 @@ class Recommender:
                  rows: np.ndarray | None) -> tuple[Recall, np.ndarray | None]:
         """The label memory's stage: the labelled requests like this dialogue (its turns' sentence
         embeddings mixed by the turn weights, its photo), and what their thumbs add to each scored
-        item's y (rows: the catalog rows of y, None = all). (NO_RECALL, None) when the model has no
+        item's y, y·exp(λΔ) renormalised to y's total (rows: the catalog rows of y, None = all).
+        (NO_RECALL, None) when the model has no
         memory or nothing in it is similar enough: the scores stay exactly the model's."""
         mem = served.memory
         if mem is None or not len(mem):
@@ -471,7 +472,10 @@ class Recommender:
         recall = mem.recall(text, photo, bool(has_text), bool(has_photo))
         if not recall:
             return recall, None
-        return recall, y * np.expm1(mem.shift(recall, len(y), rows))  # y·exp(λΔ) − y
+        moved = y * np.exp(mem.shift(recall, len(y), rows))
+        # the scores stay shares of the same total: what the labels lift, the others give up
+        moved *= float(y.sum()) / max(float(moved.sum()), 1e-300)
+        return recall, moved - y
 
     # -- the recommendation ------------------------------------------------------------------------
 
@@ -498,7 +502,7 @@ class Recommender:
                     "m_c": float(s.m_c[i]),
                     "alpha_contribution": {"m_r": float(s.alpha * s.m_r[i]), "m_c": float((1 - s.alpha) * s.m_c[i])},
                     "from_labels": from_labels,  # score = α·m_r + (1 − α)·m_c + from_labels
-                    "labels": mem.evidence(s.recall, r) if s.recall and from_labels != 0 else None,
+                    "labels": mem.evidence(s.recall, r) if s.recall else None,
                     "modality": {"image": float(s.beta[i]), "text": float(1 - s.beta[i])},
                     "price": None if price is None or (isinstance(price, float) and np.isnan(price)) else float(price),
                     "category": row.get("category", ""),

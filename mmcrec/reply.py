@@ -56,7 +56,7 @@ def plain_reply(rec: Recommendation, state: DialogueState, categories: list[str]
         why.append(f"it is {top['color']}")
     price = _price(top.get("price"))
     lines.append(f"Top pick: {top['title']}{f' ({price})' if price else ''} — {' and '.join(why)}.")
-    moved = [(it, labels_reason(it)) for it in rec.items if it.get("from_labels")]
+    moved = [(it, r) for it in rec.items if (r := labels_reason(it))]  # judged in a recalled request
     lifted = [(it, r) for it, r in moved if it["from_labels"] > 0]
     lowered = [(it, r) for it, r in moved if it["from_labels"] < 0]
     if lifted:

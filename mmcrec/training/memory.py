@@ -21,11 +21,11 @@ import numpy as np
 import torch
 
 from ..images import ImageError, open_image
-from ..memory import LabelMemory, catalog_hashes, request_vectors
+from ..memory import LabelMemory, catalog_hashes, recall_weight, request_vectors
 from ..model import ModelParams, masked_softmax, turn_logits
 
 THRESHOLDS = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
-STRENGTHS = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0)
+STRENGTHS = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
 FOLDS = 5
 GRADE_VALUE = {2: 1.0, 1: 0.5, 0: -1.0}  # a campaign grade as a vote: exact, acceptable, not relevant
 
@@ -163,7 +163,7 @@ def shifts(sims: np.ndarray, values: np.ndarray, theta: float, lam: float, top: 
     if s.shape[1] > top:  # the best `top` entries only
         cut = -np.partition(-s, top - 1, axis=1)[:, top - 1 : top]
         s = np.where(s >= cut, s, -np.inf)
-    g = np.where(np.isfinite(s), (s - theta) / max(1.0 - theta, 1e-6), 0.0)
+    g = np.where(np.isfinite(s), recall_weight(np.where(np.isfinite(s), s, theta), theta), 0.0)
     return lam * (g @ values) / np.maximum(1.0, g.sum(1, keepdims=True))
 
 
@@ -183,71 +183,131 @@ def ndcg_up(y: np.ndarray, ups: list[list[int]], k: int = 10) -> np.ndarray:
 
 def fit(entries: list[EntryVotes], vectors: tuple, queries: list, qvectors: tuple, y: np.ndarray,
         local: dict[int, int], seed: int = 0) -> dict:
-    """θ and λ by cross-validation over sessions. queries: the training dialogues (Example: session,
-    up items, row into y (Q, n) and qvectors). Returns {"threshold", "strength", ...what the fit saw}."""
-    sessions = sorted({q.session_id for q in queries})
+    """θ and λ from the training sessions, in two steps, each judged by the NDCG@10 of the items a
+    request's own shoppers agreed on (net votes > 0):
+
+    1. λ, from repeats: each request asked in several sessions is ranked with the memory of its
+       other sessions only (folds of sessions), what the others judged and its held sessions did
+       not left out (unknown, not wrong): how far other shoppers' thumbs should move a ranking,
+       given how much annotators agree. Every strength within one standard error of the best
+       goes on to step 2 (one session's thumbs are a noisy answer key, which favours the gentle).
+    2. θ, from other requests: each request is ranked (whole ranking) with the memory of every
+       OTHER request, never its own: other wordings of its need lift what it wants, other needs
+       push in what it does not. The most permissive θ that ranks as well as the best (nothing
+       recalled included) wins, with its best strength, so paraphrases are reached as far as
+       other needs leave room.
+
+    queries: the training dialogues (Example: session, row into y (Q, n) and qvectors)."""
     n = y.shape[1]
-    if len(sessions) < 4:
-        return {"threshold": None, "strength": 0.0, "why": f"too few sessions to fit ({len(sessions)})"}
+    key_of = {(e.turns, e.image_sha256, e.image_turn): k for k, e in enumerate(entries)}
+    row_of = {}
+    for q in queries:
+        row_of.setdefault(key_of.get((tuple(q.turns), q.image_sha256 or "", q.image_turn if q.image_sha256 else None)), q.row)
+    row_of.pop(None, None)
+    keys = sorted(row_of)
+    sessions = sorted({s for e in entries for s in e.sessions})
+    common = {"requests": len(entries), "sessions": len(sessions)}
+    if len(keys) < 2:
+        return {"threshold": None, "strength": 0.0, **common, "why": f"too few labelled requests to fit ({len(keys)})"}
+
+    def value_row(k: int, leave_out: set | None = None) -> np.ndarray:
+        v = np.zeros(n, np.float32)
+        for item, (val, _, _) in item_values(entries[k], leave_out).items():
+            if item in local:
+                v[local[item]] = val
+        return v
+
+    def agreed(k: int, keep: set | None = None) -> list[int]:
+        """The items request k's shoppers (of the sessions in `keep`; None: all) agreed they want."""
+        out = set(entries[k].sessions) - keep if keep is not None else None
+        return [local[i] for i, (val, _, _) in item_values(entries[k], out).items() if val > 0 and i in local]
+
+    # 1. λ from repeats: the request's own entry, from its other sessions, at full weight
     rng = np.random.default_rng(seed)
     fold_of = {s: int(i % FOLDS) for i, s in enumerate(rng.permutation(sessions))}
-    rows = [q.row for q in queries]
-    sims = similarity_matrix(tuple(v[rows] for v in qvectors), vectors)
-    ups = [[local[i] for i in q.up if i in local] for q in queries]
-    base = ndcg_up(y[rows], ups)
-    keep = ~np.isnan(base)
-    grid = {}
+    repeat = {lam: [] for lam in (0.0, *STRENGTHS)}
     for f in range(FOLDS):
-        qs = [j for j, q in enumerate(queries) if fold_of[q.session_id] == f and keep[j]]
-        if not qs:
-            continue
-        out = {s for s, g in fold_of.items() if g == f}
-        values = np.zeros((len(entries), n), np.float32)
-        for e_i, e in enumerate(entries):
-            for item, (v, _, _) in item_values(e, out).items():
-                if item in local:
-                    values[e_i, local[item]] = v
-        live = np.abs(values).sum(1) > 0
-        s = np.where(live[None], sims[qs], -np.inf)
-        yq = y[[rows[j] for j in qs]]
-        for theta in THRESHOLDS:
-            for lam in STRENGTHS:
-                nd = ndcg_up(yq * np.exp(shifts(s, values, theta, lam)), [ups[j] for j in qs])
-                grid.setdefault((theta, lam), []).extend(nd.tolist())
-    if not grid:
-        return {"threshold": None, "strength": 0.0, "why": "no thumbs-up dialogues to fit on"}
-    no_memory = float(np.mean(base[keep]))
-    score = {k: float(np.mean(v)) for k, v in grid.items()}
-    best = max(score.values())
-    pairs, nonpairs = pair_counts(sims, queries, entries)
-    common = {"dialogues": int(keep.sum()), "sessions": len(sessions), "folds": FOLDS, "cv_ndcg_without": no_memory,
-              "paraphrase_pairs": pairs, "non_pairs": nonpairs}
-    if best <= no_memory + 1e-9:
-        return {"threshold": None, "strength": 0.0, "cv_ndcg": no_memory, **common,
-                "why": "cross-validation found no gain from recalling labelled requests"}
-    # the most permissive threshold that ranks as well as the best setting: paraphrases are
-    # reached as far as other needs leave room
+        held = {s for s, g in fold_of.items() if g == f}
+        for k in keys:
+            e = entries[k]
+            if not (e.sessions & held) or not (e.sessions - held):
+                continue
+            want = agreed(k, e.sessions & held)
+            if not want:
+                continue
+            v = value_row(k, held)
+            # what the other sessions judged and these did not is unknown here, not wrong: these
+            # shoppers mostly never looked at it. It leaves the ranking; the rest is whole.
+            mine = {local[i] for (i, _a), vs in e.votes.items() if i in local and any(s_ in held for s_, _ in vs)}
+            yk = y[row_of[k]].astype(np.float64)
+            yk = np.where(np.isin(np.arange(n), [i for i in np.flatnonzero(v) if i not in mine]), -np.inf, yk)
+            for lam in repeat:
+                repeat[lam].append(ndcg_up((yk * np.exp(lam * v))[None], [want])[0])
+    by_lam = {lam: float(np.mean(v)) for lam, v in repeat.items() if v}
+    if by_lam:
+        top = max(by_lam, key=lambda x: (by_lam[x], -x))
+        common.update(repeat_units=len(repeat[0.0]), repeat_ndcg_without=by_lam[0.0], repeat_ndcg=by_lam[top],
+                      repeat_by_strength={str(k): round(v, 4) for k, v in by_lam.items()})
+        if top == 0.0:
+            return {"threshold": None, "strength": 0.0, **common,
+                    "why": "other sessions' thumbs on the same request did not rank its shoppers' choices better"}
+        # every strength the repeats cannot tell from the best (one standard error of the paired
+        # difference): step 2 takes the one that lets the memory reach furthest
+        best_r = np.asarray(repeat[top])
+
+        def close(x: float) -> bool:
+            d = best_r - np.asarray(repeat[x])
+            return x > 0 and d.mean() <= d.std(ddof=1) / np.sqrt(len(d)) if len(d) > 1 else x == top
+
+        strengths = [x for x in STRENGTHS if close(x)]
+    else:
+        strengths = list(STRENGTHS)  # no request was asked in two sessions: λ is chosen with θ below
+    lam = None if not by_lam else top
+
+    # 2. θ from other requests: never the request's own entry
+    sims = similarity_matrix(tuple(v[[row_of[k] for k in keys]] for v in qvectors), tuple(v for v in vectors))
+    sims[np.arange(len(keys)), keys] = -np.inf
+    want = [agreed(k) for k in keys]
+    ok = [j for j, w in enumerate(want) if w]
+    yk = y[[row_of[k] for k in keys]][ok]
+    values = np.stack([value_row(k) for k in range(len(entries))])
+    without = float(np.mean(ndcg_up(yk, [want[j] for j in ok])))
+    score = {}
     for theta in THRESHOLDS:
-        lam = max(STRENGTHS, key=lambda x: score[(theta, x)])
-        if score[(theta, lam)] >= best - 1e-9:
-            return {"threshold": theta, "strength": lam, "cv_ndcg": score[(theta, lam)], **common,
-                    "grid": [{"threshold": t, "strength": s_, "ndcg": v} for (t, s_), v in sorted(score.items())]}
-    raise AssertionError("unreachable: the best setting is in the grid")
+        for s in strengths:
+            score[(theta, s)] = float(np.mean(ndcg_up(yk * np.exp(shifts(sims[ok], values, theta, s)), [want[j] for j in ok])))
+    best = max(without, *score.values())
+    pairs, nonpairs = pair_counts(sims, [entries[k] for k in keys], entries)
+    common.update(other_requests_ndcg_without=without, paraphrase_pairs=pairs, non_pairs=nonpairs)
+    for theta in THRESHOLDS:  # the most permissive θ that ranks as well as the best
+        # at this θ, the strength that ranks other requests best; ties: the one repeats liked best
+        s = max((x for t, x in score if t == theta), key=lambda x: (score[(theta, x)], by_lam.get(x, 0.0), x))
+        if score[(theta, s)] >= best - 1e-9:
+            if lam is None and score[(theta, s)] <= without + 1e-9:
+                break  # nothing to go on: no repeats, and other requests gained nothing
+            return {"threshold": theta, "strength": float(s), "other_requests_ndcg": score[(theta, s)], **common,
+                    "grid": [{"threshold": t, "strength": x, "ndcg": v} for (t, x), v in sorted(score.items())]}
+    if lam is None:
+        return {"threshold": None, "strength": 0.0, **common,
+                "why": "no request was rated in two sessions, and other wordings gained nothing"}
+    # every θ recalls something that hurts: only requests asked in the very same words are recalled
+    return {"threshold": 0.99, "strength": float(lam), **common}
 
 
 def pair_counts(sims: np.ndarray, queries: list, entries: list[EntryVotes]) -> tuple[int, int]:
-    """How many (dialogue, other request) pairs in the fit are other wordings of one need (their
-    thumbs-up items overlap) and how many are not (disjoint), among those with the same modalities."""
-    ups_e = [{i for (i, _a), vs in e.votes.items() if np.mean([v for _, v in vs]) > 0} for e in entries]
+    """How many (request, other request) pairs in the fit are other wordings of one need (the items
+    their shoppers liked overlap) and how many are not (disjoint), among those comparable at all."""
+    ups = [{i for i, (v, _, _) in item_values(e).items() if v > 0} for e in entries]
+    pos = {id(e): k for k, e in enumerate(entries)}
     pairs = non = 0
     for j, q in enumerate(queries):
-        key = (tuple(q.turns), q.image_sha256 or "")
-        for e_i, e in enumerate(entries):
-            if not math.isfinite(sims[j, e_i]) or (e.turns, e.image_sha256) == key:
+        mine = ups[pos[id(q)]]
+        for k in range(len(entries)):
+            if not math.isfinite(sims[j, k]) or not mine:
                 continue
-            if set(q.up) & ups_e[e_i]:
+            if mine & ups[k]:
                 pairs += 1
-            elif q.up:
+            else:
                 non += 1
     return pairs, non
 

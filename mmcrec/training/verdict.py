@@ -30,8 +30,9 @@ def label_metrics(y: np.ndarray, examples: list[Example], local: dict[int, int],
     good items the labelling model never showed); and NDCG@k of the thumbs-up items in the whole
     ranking (`ndcg_all`, per dialogue in `per_dialogue`): the condensed lists cannot see an item
     liked elsewhere pushing into a request's top k, this one does, so it is what settings are
-    chosen and verdicts given on."""
-    wins, pairs, ndcgs, mrrs, full, sessions = 0.0, 0, [], [], [], []
+    chosen and verdicts given on. `per_dialogue_judged`: the same dialogues' NDCG@k among their own
+    judged items, for repeat needs (verdict)."""
+    wins, pairs, ndcgs, mrrs, full, sessions, judged_only = 0.0, 0, [], [], [], [], []
     for ex in examples:
         s = y[ex.row]
         up = [local[i] for i in ex.up]
@@ -50,6 +51,8 @@ def label_metrics(y: np.ndarray, examples: list[Example], local: dict[int, int],
             top = np.argsort(-s, kind="stable")[:k]
             full.append(ndcg_at([str(i) for i in top], rel, k))
             sessions.append(ex.session_id)
+            judged = np.array(up + down)
+            judged_only.append(ndcg_at([str(i) for i in judged[np.argsort(-s[judged], kind="stable")]], rel, k))
     return {
         "auc": wins / pairs if pairs else None,
         "ndcg": float(np.mean(ndcgs)) if ndcgs else None,
@@ -58,6 +61,7 @@ def label_metrics(y: np.ndarray, examples: list[Example], local: dict[int, int],
         "pairs": pairs,
         "n": len(ndcgs),
         "per_dialogue": full,
+        "per_dialogue_judged": judged_only,
         "sessions": sessions,
     }
 
@@ -78,11 +82,23 @@ def bootstrap_ci(diffs: list[float], units: list[str], seed: int = 0, n_boot: in
     return float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))
 
 
+def per_dialogue(m: dict, recalled: list[bool] | None) -> list[float]:
+    """Each held-out dialogue's NDCG@10 as the verdict reads it: in the whole ranking, except for a
+    repeat need (recalled), among the items its shopper judged: the memory lifts what other
+    shoppers of that need liked, which this shopper mostly never saw, and an unjudged item is
+    not a wrong one there. A new need is read in the whole ranking, where anything the memory
+    wrongly pushes in counts against it."""
+    whole, judged = m.get("per_dialogue") or [], m.get("per_dialogue_judged") or []
+    if recalled is None or len(judged) != len(whole):
+        return list(whole)
+    return [j if r else w for w, j, r in zip(whole, judged, recalled)]
+
+
 def need_groups(new: dict, cur: dict, recalled: list[bool]) -> dict:
-    """Current vs new NDCG@10 (whole ranking) of the held-out dialogues, apart for repeat needs (the
+    """Current vs new NDCG@10 (per_dialogue) of the held-out dialogues, apart for repeat needs (the
     new model's label memory recalled a labelled request like them) and new needs (it recalled
     none). recalled: per dialogue of label_metrics' per_dialogue."""
-    pn, pc = new.get("per_dialogue") or [], cur.get("per_dialogue") or []
+    pn, pc = per_dialogue(new, recalled), per_dialogue(cur, recalled)
     out = {}
     for name, flag in (("repeat", True), ("new", False)):
         idx = [i for i, r in enumerate(recalled) if bool(r) == flag]
@@ -98,7 +114,7 @@ def verdict(new: dict, cur: dict, min_sessions: int = MIN_HELDOUT_SESSIONS, seed
     95% bootstrap interval (over sessions) of the NDCG@10 gain above 0, and neither the repeat
     needs nor the new needs (need_groups, when `recalled` is given) falling by more than
     FALL_TOLERANCE. Says when it is too thin."""
-    diffs = [a - b for a, b in zip(new.get("per_dialogue") or [], cur.get("per_dialogue") or [])]
+    diffs = [a - b for a, b in zip(per_dialogue(new, recalled), per_dialogue(cur, recalled))]
     units = list(new.get("sessions") or [])
     n = len(set(units))
     needs = need_groups(new, cur, recalled) if recalled is not None else {}
@@ -111,7 +127,8 @@ def verdict(new: dict, cur: dict, min_sessions: int = MIN_HELDOUT_SESSIONS, seed
                 "text": f"evidence too thin: {n} held-out session{'s' * (n != 1)} with a thumbs up (need {min_sessions})"}
     lo, hi = bootstrap_ci(diffs, units, seed)
     out["ci"] = [lo, hi]
-    gain = f"NDCG@10 of the thumbs-up items in the whole ranking {out['gain']:+.3f} (95% CI {lo:+.3f} to {hi:+.3f}, {n} held-out sessions)"
+    where = "in the whole ranking" if not any(recalled or []) else "(new needs: whole ranking; repeat needs: among their judged items)"
+    gain = f"NDCG@10 of the thumbs-up items {where} {out['gain']:+.3f} (95% CI {lo:+.3f} to {hi:+.3f}, {n} held-out sessions)"
     if n < min_sessions:
         return {**out, "promotable": False, "too_thin": True,
                 "text": f"evidence too thin: {gain}; need at least {min_sessions} held-out sessions"}
@@ -128,7 +145,7 @@ def verdict(new: dict, cur: dict, min_sessions: int = MIN_HELDOUT_SESSIONS, seed
 
 def summary(m: dict) -> dict:
     """label_metrics without the per-dialogue lists (for the card and the table)."""
-    return {k: v for k, v in m.items() if k not in ("per_dialogue", "sessions")}
+    return {k: v for k, v in m.items() if k not in ("per_dialogue", "per_dialogue_judged", "sessions")}
 
 
 # -- metrics on labelled queries -----------------------------------------------------------------
