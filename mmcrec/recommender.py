@@ -228,8 +228,9 @@ class Recommender:
         """The frozen encoders' view of one turn (no adapter): cached, shared by every model."""
         return self.raw_turns([(turn, content)])[0]
 
-    def raw_turns(self, pairs: list[tuple[Turn, str]]) -> list[dict]:
-        """raw_turn for many (turn, content) pairs, encoded in batches (training featurises thousands)."""
+    def raw_turns(self, pairs: list[tuple[Turn, str]], keep: bool | None = None) -> list[dict]:
+        """raw_turn for many (turn, content) pairs, encoded in batches (training featurises thousands).
+        keep: cache them (default: for a serving-sized call, 8 pairs or fewer)."""
         out: dict[tuple, dict] = {}
         todo: dict[tuple, tuple[Turn, str]] = {}
         for t, c in pairs:
@@ -262,7 +263,7 @@ class Recommender:
                 if "lm" not in r and self.encoder.dim == self.lm.dim and self._text_model() is self.lm:
                     r["lm"] = img.shared[i]  # the offline bridge lives in the language model's own space
             out[k] = r
-            if len(pairs) <= 8:  # serving: keep the recent turns; bulk callers keep their own results
+            if (len(pairs) <= 8) if keep is None else keep:  # serving: keep the recent turns; bulk callers keep their own results
                 self._cache[k] = r
         while len(self._cache) > 256:
             self._cache.popitem(last=False)
@@ -398,7 +399,9 @@ class Recommender:
             notes.append("your photo is read as what you have: things that go with it are shown, "
                          "and things that look like it are moved down")
         pairs = [(state.turns[j], state.query(j)) for j in range(len(state.turns))]
-        raws = [self.raw_turn(*pr) for pr in pairs]
+        # with a label memory, the turns' words as said (Recommender.said) are encoded in the same batch
+        said = [(Turn(w), w) for w in self._words(state)] if served.memory is not None else []
+        raws = self.raw_turns(pairs + said, keep=True)[: len(pairs)]
         matched = self.matched(state, raws)
         d = dialogue_tensors(state, [matched[r] for r in state.content_of], self.dims)
         for k in ("text", "image_native", "image_shared"):
@@ -442,6 +445,11 @@ class Recommender:
         return DialogueScores(model=served.model, alpha=alpha, notes=notes, turn_attention=s.turn_attention.numpy(),
                               live=bool(last), image_share=image_share, candidates=cand, n_eligible=n_eligible, recall=recall,
                               strict=strict if cand is None or strict is None or full else strict[cand], **arrays)
+
+    @staticmethod
+    def _words(state: DialogueState) -> list[str]:
+        """The turns' words as said, whitespace-normalised (empty turns left out)."""
+        return [w for w in (" ".join(t.text.split()) for t in state.turns) if w]
 
     def said(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """(T, dl) each turn's words as the shopper said them (budget, colours and all), in the language

@@ -44,9 +44,14 @@ def plain_reply(rec: Recommendation, state: DialogueState, categories: list[str]
         lines.append("Nothing in the catalog fits all of that. Try loosening a constraint (price, colour or kind).")
         return " ".join(lines)
     top = rec.items[0]
+    moved = [(it, r) for it in rec.items if (r := labels_reason(it))]  # judged in a recalled request
+    lifted = [(it, r) for it, r in moved if it["from_labels"] > 0]
+    lowered = [(it, r) for it, r in moved if it["from_labels"] < 0]
     why = []
     share_r = top["alpha_contribution"]["m_r"] / max(top["score"], 1e-12)
-    if rec.modality_weights["image"] > 0.5:
+    if lifted and lifted[0][0] is top and top["from_labels"] > 0.5 * top["score"]:
+        why.append(f"it was {lifted.pop(0)[1]}")  # the labels put it first, not the match
+    elif rec.modality_weights["image"] > 0.5:
         why.append("it looks most like your photo" if top["modality"]["image"] > 0.5 else "its description matches your photo")
     elif share_r >= 0.5:
         why.append("it matches what you asked for most directly")
@@ -56,9 +61,6 @@ def plain_reply(rec: Recommendation, state: DialogueState, categories: list[str]
         why.append(f"it is {top['color']}")
     price = _price(top.get("price"))
     lines.append(f"Top pick: {top['title']}{f' ({price})' if price else ''} — {' and '.join(why)}.")
-    moved = [(it, r) for it in rec.items if (r := labels_reason(it))]  # judged in a recalled request
-    lifted = [(it, r) for it, r in moved if it["from_labels"] > 0]
-    lowered = [(it, r) for it, r in moved if it["from_labels"] < 0]
     if lifted:
         it, r = lifted[0]
         lines.append(f"{it['title']} moved up: {r}.")

@@ -116,7 +116,7 @@ def test_another_wording_of_a_rated_need_shows_its_thumbs(demo_rec, trained):
     assert top["score"] == pytest.approx(top["alpha_contribution"]["m_r"] + top["alpha_contribution"]["m_c"] + top["from_labels"])
     assert r.memory and r.memory["requests"][0]["turns"] == [NEEDS["marathon"][0]]
     reply = plain_reply(r, st, [])
-    assert "moved up: liked by" in reply and "similar request" in reply
+    assert "liked by" in reply and "similar request" in reply
     fig = explain_alpha(r)
     names = [tr.name for tr in fig.data]
     assert "from labels" in names
@@ -208,3 +208,28 @@ def test_items_deleted_or_changed_since_labelling_are_dropped_at_load(trained, t
 def test_item_hash_is_what_the_item_is():
     assert item_hash("Teapot", "Blue glaze", "kitchen", "blue") == item_hash(" teapot ", "blue  glaze", "Kitchen", "BLUE")
     assert item_hash("Teapot", "Blue glaze", "kitchen", "blue") != item_hash("Teapot", "Red glaze", "kitchen", "blue")
+
+
+def test_a_photo_alone_recalls_only_the_same_picture_and_words_with_a_photo_need_both(demo_rec):
+    rng = np.random.default_rng(0)
+    d, dn = demo_rec.lm.dim, demo_rec.index.native.shape[1]
+    unit = lambda v: (v / np.linalg.norm(v)).astype(np.float32)  # noqa: E731
+    p1 = unit(rng.normal(size=dn))
+    p2 = unit(0.8 * p1 + 0.6 * unit(rng.normal(size=dn) - (rng.normal(size=dn) @ p1) * p1))  # cos ≈ 0.8 to p1
+    t1 = unit(rng.normal(size=d))
+    iid = demo_rec.catalog.ids[0]
+    from mmcrec.memory import catalog_hashes
+
+    mem = LabelMemory(text=np.stack([np.zeros(d, np.float32), t1]), photo=np.stack([p1, p1]),
+                      has_text=np.array([False, True]), has_photo=np.array([True, True]),
+                      entries=[{"turns": []}, {"turns": ["in black"]}], entry=np.array([0, 1]), item_ids=[iid, iid],
+                      value=np.array([0.5, 0.5], np.float32), up=np.array([1, 1]), down=np.array([0, 0]),
+                      grade=np.full(2, np.nan, np.float32), item_hashes={iid: catalog_hashes(demo_rec.catalog)[iid]},
+                      threshold=0.6, strength=2.0)
+    bound = mem.bind(demo_rec.catalog)
+    none = np.zeros(d, np.float32)
+    assert list(bound.recall(none, p1, False, True).entries) == [0]  # the same picture
+    assert not bound.recall(none, p2, False, True)  # a look-alike photo alone is another product
+    words_and_photo = bound.recall(t1, p2, True, True)
+    assert list(words_and_photo.entries) == [1] and words_and_photo.sims[0] == pytest.approx(float(p1 @ p2), abs=1e-5)
+    assert not bound.recall(unit(rng.normal(size=d)), p1, True, True)  # the same photo, other words: both must match

@@ -398,7 +398,8 @@ def test_labels_replay_the_photo_at_the_turn_it_came_with(demo_rec):
         [True, False, False]
 
 
-QUERY_PHOTOS = sorted((Path(__file__).resolve().parent.parent / "assets" / "eval" / "demo" / "query_images").glob("om-*.png"))
+QUERY_PHOTOS = sorted(p for d in ("demo", "openmoji")
+                      for p in (Path(__file__).resolve().parent.parent / "assets" / "eval" / d / "query_images").glob("*.png"))
 
 
 def photo_sessions(rec: Recommender, photos: list[Path]) -> list[Label]:
@@ -421,19 +422,20 @@ def photo_sessions(rec: Recommender, photos: list[Path]) -> list[Label]:
 
 def test_shoppers_photos_teach_their_average_which_photo_turns_are_centred_on(rec, tmp_path):
     """Adapter.photo_mean: the average of the distinct photos of the fitting sessions, learned
-    from 8 photos up; photo turns meet item pictures as normalize(native − mean), words unchanged."""
+    from MIN_PHOTOS photos up; photo turns meet item pictures as normalize(native − mean), words unchanged."""
     from mmcrec.images import open_image
     from mmcrec.model import Adapter
     from mmcrec.training import MIN_PHOTOS
 
-    assert len(QUERY_PHOTOS) >= 24
-    res = train_next(photo_sessions(rec, QUERY_PHOTOS[:24]), rec.catalog, rec, Registry(tmp_path / "reg"), seed=0,
+    n = 60
+    assert len(QUERY_PHOTOS) >= n
+    res = train_next(photo_sessions(rec, QUERY_PHOTOS[:n]), rec.catalog, rec, Registry(tmp_path / "reg"), seed=0,
                      current=Model())
     learned = res.model.card["photo_centring"]
     mean = res.model.adapter.photo_mean
-    assert learned["kept"] and MIN_PHOTOS <= learned["photos"] < 24  # the fitting sessions' photos only
+    assert learned["kept"] and MIN_PHOTOS <= learned["photos"] < n  # the fitting sessions' photos only
     assert f"the shoppers' photo style from {learned['photos']} photos" in res.table
-    feats = np.stack([rec.encoder.encode_image([open_image(p)]).native[0] for p in QUERY_PHOTOS[:24]])
+    feats = np.stack([rec.encoder.encode_image([open_image(p)]).native[0] for p in QUERY_PHOTOS[:n]])
     # the mean of some of those photos: inside their span, near their overall average
     assert mean.shape == (feats.shape[1],)
     assert np.corrcoef(mean, feats.mean(0))[0, 1] > 0.95

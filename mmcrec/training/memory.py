@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 from ..images import ImageError, open_image
-from ..memory import LabelMemory, catalog_hashes, recall_weight, request_vectors
+from ..memory import PHOTO_ALONE, LabelMemory, catalog_hashes, recall_weight, request_vectors
 from ..model import ModelParams, masked_softmax, turn_logits
 
 THRESHOLDS = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
@@ -150,9 +150,9 @@ def similarity_matrix(q: tuple, m: tuple) -> np.ndarray:
     qt, qp, qht, qhp = q
     mt, mp, mht, mhp = m
     st, sp = qt @ mt.T, qp @ mp.T
-    both = qht[:, None].astype(float) + qhp[:, None].astype(float)
-    s = (st * qht[:, None] + sp * qhp[:, None]) / np.maximum(both, 1.0)
-    same = (qht[:, None] == mht[None]) & (qhp[:, None] == mhp[None]) & (both > 0)
+    sp = np.where(qht[:, None] | (sp >= PHOTO_ALONE), sp, -1.0)  # a photo alone: the same picture or none
+    s = np.where(qht[:, None] & qhp[:, None], np.minimum(st, sp), np.where(qht[:, None], st, sp))
+    same = (qht[:, None] == mht[None]) & (qhp[:, None] == mhp[None]) & (qht | qhp)[:, None]
     return np.where(same, s, -np.inf)
 
 
@@ -193,9 +193,9 @@ def fit(entries: list[EntryVotes], vectors: tuple, queries: list, qvectors: tupl
        goes on to step 2 (one session's thumbs are a noisy answer key, which favours the gentle).
     2. θ, from other requests: each request is ranked (whole ranking) with the memory of every
        OTHER request, never its own: other wordings of its need lift what it wants, other needs
-       push in what it does not. The most permissive θ that ranks as well as the best (nothing
-       recalled included) wins, with its best strength, so paraphrases are reached as far as
-       other needs leave room.
+       push in what it does not. One step above the most permissive θ that ranks as well as the
+       best (nothing recalled included) wins, with its best strength, so paraphrases are reached
+       as far as other needs leave room, with a margin.
 
     queries: the training dialogues (Example: session, row into y (Q, n) and qvectors)."""
     n = y.shape[1]
@@ -279,12 +279,20 @@ def fit(entries: list[EntryVotes], vectors: tuple, queries: list, qvectors: tupl
     best = max(without, *score.values())
     pairs, nonpairs = pair_counts(sims, [entries[k] for k in keys], entries)
     common.update(other_requests_ndcg_without=without, paraphrase_pairs=pairs, non_pairs=nonpairs)
-    for theta in THRESHOLDS:  # the most permissive θ that ranks as well as the best
-        # at this θ, the strength that ranks other requests best; ties: the one repeats liked best
-        s = max((x for t, x in score if t == theta), key=lambda x: (score[(theta, x)], by_lam.get(x, 0.0), x))
-        if score[(theta, s)] >= best - 1e-9:
-            if lam is None and score[(theta, s)] <= without + 1e-9:
-                break  # nothing to go on: no repeats, and other requests gained nothing
+    harmless = [t for t in THRESHOLDS if max(score[(t, x)] for x in strengths) >= best - 1e-9]
+    # one grid step above the most permissive θ that ranks as well as the best: the requests
+    # labelled so far are a small sample of the needs to come, so the line is not drawn at the
+    # very edge of what they show
+    margin = {t: THRESHOLDS[min(i + 1, len(THRESHOLDS) - 1)] for i, t in enumerate(THRESHOLDS)}
+    if harmless:
+        theta = margin[harmless[0]]
+        # the strength that ranks other requests best at θ; among strengths that tie (other
+        # requests and repeats alike cannot tell them apart), the middle one, neither the boldest
+        # nor the most timid the evidence allows
+        top_here = max(score[(theta, x)] for x in strengths)
+        tied = sorted(x for x in strengths if score[(theta, x)] >= top_here - 1e-9)
+        s = tied[len(tied) // 2]
+        if lam is not None or score[(theta, s)] > without + 1e-9:  # else: no repeats, and other requests gained nothing
             return {"threshold": theta, "strength": float(s), "other_requests_ndcg": score[(theta, s)], **common,
                     "grid": [{"threshold": t, "strength": x, "ndcg": v} for (t, x), v in sorted(score.items())]}
     if lam is None:
