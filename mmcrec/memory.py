@@ -284,22 +284,18 @@ class BoundMemory:
                         delta[i] += g * v
         return lam * delta / max(1.0, float(recall.weights.sum()))
 
-    def evidence(self, recall: Recall, catalog_row: int) -> dict | None:
-        """Who liked or disliked one item among the recalled requests, for the explanation."""
-        liked = disliked = 0
-        best = None
-        for e, s in zip(recall.entries, recall.sims):
+    def evidence(self, recall: Recall) -> dict[int, dict]:
+        """Per catalog row judged in the recalled requests: who liked or disliked it there, and the
+        most similar of those requests (for the explanation). One pass over the recalled rows."""
+        out: dict[int, dict] = {}
+        for e, sim in zip(recall.entries, recall.sims):  # best first
             sl = slice(self.starts[e], self.starts[e + 1])
-            hit = np.flatnonzero(self.catalog_rows[sl] == catalog_row)
-            for h in hit:
-                r = self.rows[sl][h]
-                liked += int(self.memory.up[r])
-                disliked += int(self.memory.down[r])
-                if best is None:
-                    best = (e, s)
-        if best is None:
-            return None
-        e, s = best
-        return {"liked_by": liked, "disliked_by": disliked, "similarity": float(s),
-                "request": list(self.memory.entries[e].get("turns") or []),
-                "with_photo": bool(self.memory.has_photo[e])}
+            for c, r in zip(self.catalog_rows[sl].tolist(), self.rows[sl].tolist()):
+                ev = out.get(c)
+                if ev is None:
+                    ev = out[c] = {"liked_by": 0, "disliked_by": 0, "similarity": float(sim),
+                                   "request": list(self.memory.entries[e].get("turns") or []),
+                                   "with_photo": bool(self.memory.has_photo[e])}
+                ev["liked_by"] += int(self.memory.up[r])
+                ev["disliked_by"] += int(self.memory.down[r])
+        return out

@@ -496,6 +496,7 @@ class Recommender:
         order = self._top(rank_y, s.mask, k, diverse=state.is_vague, rows=rows)
         items = []
         mem = (served or self.served).memory
+        evidence = mem.evidence(s.recall) if s.recall else {}
         for i in order:
             r = int(i if rows is None else rows[i])
             row = self.catalog.item(r)
@@ -510,7 +511,7 @@ class Recommender:
                     "m_c": float(s.m_c[i]),
                     "alpha_contribution": {"m_r": float(s.alpha * s.m_r[i]), "m_c": float((1 - s.alpha) * s.m_c[i])},
                     "from_labels": from_labels,  # score = α·m_r + (1 − α)·m_c + from_labels
-                    "labels": mem.evidence(s.recall, r) if s.recall else None,
+                    "labels": evidence.get(r),
                     "modality": {"image": float(s.beta[i]), "text": float(1 - s.beta[i])},
                     "price": None if price is None or (isinstance(price, float) and np.isnan(price)) else float(price),
                     "category": row.get("category", ""),

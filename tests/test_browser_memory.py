@@ -108,6 +108,8 @@ def test_rate_train_promote_then_another_wording_shows_the_thumbs(demo_rec, tmp_
         page.screenshot(path=str(shots / "memory-2-trained.png"), full_page=False)
         page.click("#mm-promote")
         page.wait_for_function("document.querySelector('#mm-header').innerText.includes('v1')", timeout=60_000)
+        page.wait_for_function("document.querySelector('#mm-model-status').innerText.includes('Promoted v1')", timeout=30_000)
+        assert "On held-out labels:" in page.locator("#mm-model-status").inner_text()  # new and repeat needs
 
         # another shopper's wording of the rated request
         page.get_by_role("tab", name="Recommend").click()

@@ -162,6 +162,10 @@ def promote_model(ctx: AppContext, who: Identity, version: str | None = None) ->
             raise
     compare.stop_running(ctx)  # the served version changed: a running comparison is over
     note = "" if model.card.get("promotable") else " (it was not marked promotable: check the table)"
+    needs = ((model.card.get("metrics") or {}).get("verdict") or {}).get("needs") or {}
+    if needs:  # what its training said of needs labelled before and needs nobody labelled
+        note += ". On held-out labels: " + "; ".join(
+            f"{k} needs {v['current']:.3f} → {v['new']:.3f} ({v['n']} sessions)" for k, v in needs.items())
     if cited:
         note += f". Live comparison with shoppers: {md_escape(cited['summary'])}"
     logger.info("promoted %s (by %s)", version, who.name)
