@@ -228,9 +228,8 @@ class Recommender:
         """The frozen encoders' view of one turn (no adapter): cached, shared by every model."""
         return self.raw_turns([(turn, content)])[0]
 
-    def raw_turns(self, pairs: list[tuple[Turn, str]], keep: bool | None = None) -> list[dict]:
-        """raw_turn for many (turn, content) pairs, encoded in batches (training featurises thousands).
-        keep: cache them (default: for a serving-sized call, 8 pairs or fewer)."""
+    def raw_turns(self, pairs: list[tuple[Turn, str]]) -> list[dict]:
+        """raw_turn for many (turn, content) pairs, encoded in batches (training featurises thousands)."""
         out: dict[tuple, dict] = {}
         todo: dict[tuple, tuple[Turn, str]] = {}
         for t, c in pairs:
@@ -263,7 +262,7 @@ class Recommender:
                 if "lm" not in r and self.encoder.dim == self.lm.dim and self._text_model() is self.lm:
                     r["lm"] = img.shared[i]  # the offline bridge lives in the language model's own space
             out[k] = r
-            if (len(pairs) <= 8) if keep is None else keep:  # serving: keep the recent turns; bulk callers keep their own results
+            if len(pairs) <= 8:  # serving: keep the recent turns; bulk callers keep their own results
                 self._cache[k] = r
         while len(self._cache) > 256:
             self._cache.popitem(last=False)
@@ -399,9 +398,7 @@ class Recommender:
             notes.append("your photo is read as what you have: things that go with it are shown, "
                          "and things that look like it are moved down")
         pairs = [(state.turns[j], state.query(j)) for j in range(len(state.turns))]
-        # with a label memory, the turns' words as said (Recommender.said) are encoded in the same batch
-        said = [(Turn(w), w) for w in self._words(state)] if served.memory is not None else []
-        raws = self.raw_turns(pairs + said, keep=True)[: len(pairs)]
+        raws = [self.raw_turn(*pr) for pr in pairs]
         matched = self.matched(state, raws)
         d = dialogue_tensors(state, [matched[r] for r in state.content_of], self.dims)
         for k in ("text", "image_native", "image_shared"):
@@ -431,7 +428,7 @@ class Recommender:
             beta_bar = (w[:, None] * beta.double()).sum(0) if last else torch.full((len(mask_c),), 0.5, dtype=torch.float64)
             image_share = float((w * img_share.double()).sum())
         y = s.y.numpy()
-        recall, from_labels = self.remember(served, state, d, s.turn_weights.numpy(), y, cand)
+        recall, from_labels = self.remember(served, d, s.turn_weights.numpy(), y, cand)
         arrays = {"y": y if from_labels is None else y + from_labels, "m_r": s.m_r.numpy(), "m_c": s.m_c.numpy(),
                   "beta": beta_bar.numpy(), "last_attention": last_attention.numpy(), "mask": mask_c}
         if from_labels is not None:
@@ -447,25 +444,7 @@ class Recommender:
                               strict=strict if cand is None or strict is None or full else strict[cand], **arrays)
 
     @staticmethod
-    def _words(state: DialogueState) -> list[str]:
-        """The turns' words as said, whitespace-normalised (empty turns left out)."""
-        return [w for w in (" ".join(t.text.split()) for t in state.turns) if w]
-
-    def said(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """(T, dl) each turn's words as the shopper said them (budget, colours and all), in the language
-        model's space, and (T,) which turns had words: the label memory compares requests by these,
-        since another wording of a need states its constraints in words of its own too. Cached as
-        the turns' queries are (a turn with nothing stripped from it is its own query)."""
-        words = [" ".join(str(t).split()) for t in texts]
-        said = [w for w in words if w]
-        raws = iter(self.raw_turns([(Turn(w), w) for w in said]) if said else [])
-        lm = np.zeros((len(words), self.lm.dim))
-        for j, w in enumerate(words):
-            if w:
-                lm[j] = next(raws)["lm"]
-        return lm, np.array([bool(w) for w in words])
-
-    def remember(self, served: ServedModel, state: DialogueState, d: dict, weights: np.ndarray, y: np.ndarray,
+    def remember(served: ServedModel, d: dict, weights: np.ndarray, y: np.ndarray,
                  rows: np.ndarray | None) -> tuple[Recall, np.ndarray | None]:
         """The label memory's stage: the labelled requests like this dialogue (its turns' sentence
         embeddings mixed by the turn weights, its photo), and what their thumbs add to each scored
@@ -475,8 +454,10 @@ class Recommender:
         mem = served.memory
         if mem is None or not len(mem):
             return NO_RECALL, None
-        lm, has_text = self.said([t.text for t in state.turns])
-        text, photo, has_text, has_photo = request_vectors(lm, has_text, d["image_native"].numpy(), d["has_image"].numpy(), weights)
+        # the turns' queries as the language model read them (no second encoding: a sentence costs as
+        # much as the rest of the turn); budgets and exclusions are the hard constraints' business
+        text, photo, has_text, has_photo = request_vectors(d["lm"].numpy(), d["has_text"].numpy(), d["image_native"].numpy(),
+                                                           d["has_image"].numpy(), weights)
         recall = mem.recall(text, photo, bool(has_text), bool(has_photo))
         if not recall:
             return recall, None

@@ -113,35 +113,22 @@ def item_values(e: EntryVotes, leave_out: set | None = None) -> dict[int, tuple[
 
 
 def entry_vectors(entries: list[EntryVotes], rec, items: np.ndarray, params: ModelParams, device: str) -> tuple:
-    """(text, photo, has_text, has_photo) of each entry, as the Recommender's memory stage makes them
-    at serving: the turns' words (Recommender.said) mixed by the model's turn attention, and the photo."""
+    """(text, photo, has_text, has_photo) of each entry, as Recommender.remember makes them at
+    serving: the turns' queries mixed by the model's turn attention, and the photo."""
     from .data import Example, featurize
 
     exs = [Example(f"memory/{k}", list(e.turns), e.image_path, e.image_sha256, image_turn=e.image_turn)
            for k, e in enumerate(entries)]
     b = featurize(exs, rec, items, device)
-    return batch_vectors(b, params, rec, [ex.turns for ex in exs], [ex.row for ex in exs])
+    return batch_vectors(b, params, [ex.row for ex in exs])
 
 
-def batch_vectors(batch: dict, params: ModelParams, rec, turns: list[list[str]], rows: list[int]) -> tuple:
-    """memory.request_vectors for featurized dialogues: row rows[j] of the batch, whose turns are
-    turns[j] (the batch is left-padded: a dialogue's turns are its last rows)."""
+def batch_vectors(batch: dict, params: ModelParams, rows: list[int]) -> tuple:
+    """memory.request_vectors for rows of a featurized batch, as served."""
     with torch.no_grad():
         w = masked_softmax(turn_logits(batch, params), batch["has_text"] | batch["has_image"]).cpu().numpy()
-    T = w.shape[1]
-    words = [[" ".join(str(t).split()) for t in ts] for ts in turns]
-    said = sorted({x for ws in words for x in ws if x})
-    from ..dialogue import Turn
-
-    vec = dict(zip(said, (r["lm"] for r in rec.raw_turns([(Turn(x), x) for x in said])))) if said else {}
-    lm = np.zeros((len(rows), T, rec.lm.dim))
-    has_text = np.zeros((len(rows), T), bool)
-    for j, ws in enumerate(words):
-        for t, x in enumerate(ws):
-            if x:
-                lm[j, T - len(ws) + t] = vec[x]
-                has_text[j, T - len(ws) + t] = True
-    return request_vectors(lm, has_text, batch["image_native"].cpu().numpy()[rows], batch["has_image"].cpu().numpy()[rows], w[rows])
+    pick = lambda k: batch[k].cpu().numpy()[rows]  # noqa: E731
+    return request_vectors(pick("lm"), pick("has_text"), pick("image_native"), pick("has_image"), w[rows])
 
 
 def similarity_matrix(q: tuple, m: tuple) -> np.ndarray:
@@ -380,20 +367,11 @@ class Remembered:
     fitted: dict
 
 
-def rows_turns(examples: list) -> tuple[list[int], list[list[str]]]:
-    """The distinct rows of a featurized list of examples and each row's turns."""
-    seen: dict[int, list[str]] = {}
-    for e in examples:
-        seen.setdefault(e.row, list(e.turns))
-    rows = sorted(seen)
-    return rows, [seen[r] for r in rows]
-
-
 def dialogue_vectors(batch: dict, examples: list, params: ModelParams, rec) -> tuple:
     """batch_vectors for every row of a featurized batch (rows without an example stay zero)."""
-    rows, turns = rows_turns(examples)
+    rows = sorted({e.row for e in examples})
     n = batch["lm"].shape[0]
-    vec = batch_vectors(batch, params, rec, turns, rows) if rows else None
+    vec = batch_vectors(batch, params, rows) if rows else None
     out = (np.zeros((n, rec.lm.dim), np.float32), np.zeros((n, batch["image_native"].shape[-1]), np.float32),
            np.zeros(n, bool), np.zeros(n, bool))
     if vec is not None:
