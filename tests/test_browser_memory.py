@@ -7,10 +7,9 @@ import os
 import shutil
 from pathlib import Path
 
-import pytest
 
-from app_support import CHROMIUM, CHROMIUM_FLAGS, browser_marks, launch, make_ctx
-from test_browser import _page, _send, _wait_results
+from app_support import browser_marks, launch, make_ctx
+from test_browser import _page, _send, _wait_results, browser  # noqa: F401 (the fixture)
 
 from mmcrec.dialogue import DialogueState, Turn
 from mmcrec.labels import Label, make_label_id
@@ -23,16 +22,6 @@ OTHER_WORDING = "I need marathon trainers, max 100 dollars"
 # the rest of the day's labels: other shoppers' needs, each asked in several sessions
 DAY = ["a teapot to brew loose leaf tea", "headphones for the train", "a toy for a five year old",
        "a hat to keep the sun off", "a warm scarf for winter"]
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
-        yield b
-        b.close()
 
 
 def a_day_of_labels(ctx) -> None:

@@ -3,7 +3,7 @@ mmcrec/training/memory.py), end to end through `train_next` and unit by unit."""
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
+
 
 import numpy as np
 import pandas as pd
@@ -15,7 +15,7 @@ from mmcrec.explain import explain_alpha
 from mmcrec.labels import Label, make_label_id
 from mmcrec.memory import LabelMemory, item_hash
 from mmcrec.model import Model
-from mmcrec.recommender import Recommender, load_recommender
+from mmcrec.recommender import Recommender
 from mmcrec.reply import plain_reply
 from mmcrec.registry import Registry
 from mmcrec.training import TrainConfig, train_next
