@@ -333,8 +333,7 @@ def build(entries: list[EntryVotes], vectors: tuple, catalog, fitted: dict, skip
                        strength=float(fitted["strength"]), card=card)
 
 
-def memory_shift(memory: LabelMemory | None, catalog, qvectors: tuple, items: np.ndarray, rows: list[int] | None = None,
-                 bound=None) -> tuple[np.ndarray | None, np.ndarray]:
+def memory_shift(memory: LabelMemory | None, catalog, qvectors: tuple, items: np.ndarray, rows: list[int] | None = None) -> tuple[np.ndarray | None, np.ndarray]:
     """(Q, len(items)) λ·Δ of a saved memory for featurized dialogues (rows of qvectors), as serving
     computes it over these catalog positions, and (Q,) whether anything was recalled. (None, all
     False) without a memory."""
@@ -342,7 +341,7 @@ def memory_shift(memory: LabelMemory | None, catalog, qvectors: tuple, items: np
     hit = np.zeros(len(rows), bool)
     if memory is None or not len(memory):
         return None, hit
-    bound = bound or memory.bind(catalog)
+    bound = memory.bind(catalog)
     out = np.zeros((len(rows), len(items)))
     qt, qp, qht, qhp = qvectors
     for j, r in enumerate(rows):
