@@ -3,6 +3,7 @@
     models/
       registry.json          {"last_version": 3, "promoted": [{"version": "v1", "at": ...}, ...],
                               "rolled_back": [...], "comparison": {...}, "comparisons": [...]}
+      registry.lock          held (flock) by whoever changes registry.json
       v1/model.safetensors   a saved Model (model.py)
       v1/card.json
 
@@ -12,8 +13,11 @@ promotion, so the one before it serves again.
 
 registry.json is the pointer every app replica follows: it lives beside the versions (shared
 storage all replicas mount, since they load the weights from there too) and is only ever
-replaced whole (os.replace), so a reader sees the old file or the new one. A replica stats it
-before each turn (`stamp`) and reads it only when it changed (mmcrec/app/context.py).
+replaced whole (a uniquely named temporary file, fsync, os.replace), so a reader sees the old
+file or the new one. Every change (read, modify, write) holds an exclusive lock: a thread lock per
+folder within a process and flock on registry.lock between processes, so concurrent promotions,
+rollbacks and comparisons apply one after another and none is lost; reads take no lock. A replica
+stats it before each turn (`stamp`) and reads it only when it changed (mmcrec/app/context.py).
 
 A live comparison (interleave.py) between the served version and a candidate is kept here too,
 so every app process on these models and a restarted one interleave the same two versions; its
@@ -21,9 +25,14 @@ evidence is in the label store (labels' placed_by). A promotion can carry the co
 """
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
+import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from .clock import utc_now
@@ -33,6 +42,22 @@ from .paths import default_models_root
 
 class RegistryError(ValueError):
     """A registry action that cannot be done (nothing to roll back...)."""
+
+
+# Threads of one process queue on a lock per models folder before one takes the flock: flock
+# separates descriptors of one process on a local Linux disk, but on NFS it becomes a per-process
+# POSIX lock that every thread of the holder would pass.
+_thread_locks: dict[str, threading.Lock] = {}
+_thread_locks_guard = threading.Lock()
+
+
+def _reset_thread_locks() -> None:
+    # a child forked while another thread held a lock would inherit it held, forever
+    global _thread_locks, _thread_locks_guard
+    _thread_locks, _thread_locks_guard = {}, threading.Lock()
+
+
+os.register_at_fork(after_in_child=_reset_thread_locks)
 
 
 class Registry:
@@ -54,6 +79,26 @@ class Registry:
             return None
         return st.st_ino, st.st_mtime_ns, st.st_size
 
+    @property
+    def lock_file(self) -> Path:
+        return self.root / "registry.lock"
+
+    @contextmanager
+    def _locked(self) -> Iterator[dict]:
+        """registry.json as it is now, read under the exclusive lock; changes are written with
+        _write before leaving. Not reentrant: a locked method calls no other locked method."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        key = os.path.realpath(self.lock_file)
+        with _thread_locks_guard:
+            lock = _thread_locks.setdefault(key, threading.Lock())
+        with lock:
+            fd = os.open(self.lock_file, os.O_RDWR | os.O_CREAT, 0o666)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                yield self._read()
+            finally:
+                os.close(fd)  # releases the flock
+
     def _read(self) -> dict:
         try:
             d = json.loads(self.file.read_text())
@@ -62,10 +107,22 @@ class Registry:
             return {}
 
     def _write(self, d: dict) -> None:
-        self.root.mkdir(parents=True, exist_ok=True)
-        tmp = self.file.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_text(json.dumps(d, indent=2))
-        os.replace(tmp, self.file)
+        """Replace registry.json with `d`; only inside _locked."""
+        # a name of its own per write (not per process), synced so a crash never leaves the
+        # new name pointing at a file with no data
+        fd, tmp = tempfile.mkstemp(prefix=".registry.", suffix=".tmp", dir=self.root)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(json.dumps(d, indent=2))
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, self.file)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise
 
     @staticmethod
     def _num(name: str) -> int | None:
@@ -108,30 +165,28 @@ class Registry:
 
     def new_version_dir(self) -> tuple[str, Path]:
         """The next number (above every one ever used here), reserved by creating its directory."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        d = self._read()
-        n = max([int(d.get("last_version", 0))] + [self._num(p.name) or 0 for p in self.root.iterdir()]) + 1
-        while True:
-            try:
-                (self.root / f"v{n}").mkdir()
-                break
-            except FileExistsError:
-                n += 1
-        d = self._read()
-        d["last_version"] = max(n, int(d.get("last_version", 0)))
-        self._write(d)
+        with self._locked() as d:
+            n = max([int(d.get("last_version", 0))] + [self._num(p.name) or 0 for p in self.root.iterdir()]) + 1
+            while True:
+                try:  # mkdir also refuses a folder made by hand or by a writer that takes no lock
+                    (self.root / f"v{n}").mkdir()
+                    break
+                except FileExistsError:
+                    n += 1
+            d["last_version"] = max(n, int(d.get("last_version", 0)))
+            self._write(d)
         return f"v{n}", self.root / f"v{n}"
 
     def promote(self, version: str, comparison: dict | None = None) -> Model:
         """Serve `version` from the next start; `comparison`: a live comparison's result that
         the promotion cites (kept in its history entry)."""
         model = Model.load(self.path(version))  # fails before anything changes if it does not load
-        d = self._read()
         entry = {"version": version, "at": utc_now()}
         if comparison:
             entry["comparison"] = comparison
-        d.setdefault("promoted", []).append(entry)
-        self._write(d)
+        with self._locked() as d:
+            d.setdefault("promoted", []).append(entry)
+            self._write(d)
         return model
 
     def comparison(self) -> dict | None:
@@ -144,37 +199,48 @@ class Registry:
         return [c for c in self._read().get("comparisons") or [] if isinstance(c, dict)]
 
     def start_comparison(self, served: str, candidate: str, by: str = "") -> dict:
-        d = self._read()
-        running = d.get("comparison")
-        if isinstance(running, dict):
-            raise RegistryError(f"a comparison is already running ({running.get('candidate')} vs "
-                                f"{running.get('served')}); stop it first")
-        c = {"served": served, "candidate": candidate, "started_at": utc_now(), "started_by": by}
-        d["comparison"] = c
-        self._write(d)
+        with self._locked() as d:  # the check and the write in one locked section: one start wins
+            running = d.get("comparison")
+            if isinstance(running, dict):
+                raise RegistryError(f"a comparison is already running ({running.get('candidate')} vs "
+                                    f"{running.get('served')}); stop it first")
+            c = {"served": served, "candidate": candidate, "started_at": utc_now(), "started_by": by}
+            d["comparison"] = c
+            self._write(d)
         return c
 
-    def stop_comparison(self, result: dict | None = None, at: str | None = None) -> dict:
-        """End the running comparison, keeping it (with `result`) in "comparisons"."""
-        d = self._read()
-        c = d.pop("comparison", None)
-        if not isinstance(c, dict):
-            raise RegistryError("no comparison is running")
-        c = {**c, "stopped_at": at or utc_now(), "result": result}
-        d.setdefault("comparisons", []).append(c)
-        self._write(d)
+    def stop_comparison(self, result: dict | None = None, at: str | None = None,
+                        only: dict | None = None) -> dict:
+        """End the running comparison, keeping it (with `result`) in "comparisons". `only`: a
+        comparison read earlier (as `comparison()` gave it), which `result` was computed for;
+        when another one runs now (stopped and restarted meanwhile), nothing changes."""
+        with self._locked() as d:
+            c = d.pop("comparison", None)
+            if not isinstance(c, dict):
+                raise RegistryError("no comparison is running")
+            if only is not None and any(c.get(k) != only.get(k) for k in ("served", "candidate", "started_at")):
+                raise RegistryError(f"another comparison is running now ({c.get('candidate')} vs {c.get('served')}, "
+                                    f"since {c.get('started_at')})")
+            c = {**c, "stopped_at": at or utc_now(), "result": result}
+            d.setdefault("comparisons", []).append(c)
+            self._write(d)
         return c
 
-    def rollback(self) -> str | None:
-        """Undo the last promotion; returns the version served now (None: defaults)."""
-        d = self._read()
-        hist = d.get("promoted") or []
-        if not hist:
-            raise RegistryError("nothing to roll back: no model has been promoted")
-        d.setdefault("rolled_back", []).append({**hist.pop(), "at": utc_now()})
-        d["promoted"] = hist
-        self._write(d)
-        return self.current()
+    def rollback(self, last: str | None = None) -> str | None:
+        """Undo the last promotion; returns the version served now (None: defaults). `last`: the
+        version the caller saw promoted last; when another promotion or rollback came since,
+        nothing changes."""
+        with self._locked() as d:
+            hist = d.get("promoted") or []
+            if not hist:
+                raise RegistryError("nothing to roll back: no model has been promoted")
+            if last is not None and hist[-1].get("version") != last:
+                raise RegistryError(f"the last promotion is {hist[-1].get('version')} now, not {last}: "
+                                    "promoted or rolled back meanwhile")
+            d.setdefault("rolled_back", []).append({**hist.pop(), "at": utc_now()})
+            d["promoted"] = hist
+            self._write(d)
+        return hist[-1]["version"] if hist else None
 
     def metrics_by_version(self) -> list[dict]:
         """Held-out metrics from each card, for a chart of versions."""

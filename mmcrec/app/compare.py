@@ -161,8 +161,8 @@ def stop_running(ctx: AppContext) -> dict | None:
     now = utc_now()
     result = _result(ctx, c, until=now).to_dict()
     try:
-        ctx.registry.stop_comparison(result, at=now)
-    except RegistryError:  # stopped meanwhile by another process
+        ctx.registry.stop_comparison(result, at=now, only=c)  # not a newer one: `result` is c's
+    except RegistryError:  # stopped meanwhile by another process (and maybe another one started)
         return None
     with ctx.lock:
         ctx.candidates.clear()

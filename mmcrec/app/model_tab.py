@@ -192,7 +192,7 @@ def rollback_model(ctx: AppContext, who: Identity) -> ModelView:
         old = ctx.rec().model
         ctx.set_model(model)
         try:
-            reg.rollback()
+            reg.rollback(last=hist[-1]["version"])  # the one whose predecessor is now served here
         except RegistryError as e:
             ctx.set_model(old)
             raise ModelTabError(str(e)) from None
