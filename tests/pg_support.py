@@ -11,9 +11,11 @@ import glob
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
+import time
 import uuid
 from pathlib import Path
 
@@ -66,6 +68,58 @@ class Cluster:
 
     def stop(self, mode: str = "fast") -> None:
         self._run("pg_ctl", "-D", str(self.data), "-w", "-m", mode, "stop")
+
+    def postmaster_pid(self) -> int | None:
+        try:
+            return int((self.data / "postmaster.pid").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+
+    def pids(self) -> list[int]:
+        """The postmaster and every process it started (backends, checkpointer, ...)."""
+        top = self.postmaster_pid()
+        if top is None or not Path(f"/proc/{top}").exists():
+            return []
+        found, parents = [top], {top}
+        for stat in glob.glob("/proc/[0-9]*/stat"):
+            try:
+                fields = Path(stat).read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) in parents:  # fields: state, ppid, ...
+                found.append(int(Path(stat).parent.name))
+        return found
+
+    def freeze(self) -> list[int]:
+        """SIGSTOP the whole server, as a network partition looks from a client: connections stay
+        open and the kernel still acknowledges, but nothing answers.  Returns the stopped pids."""
+        pids = self.pids()
+        for pid in pids:
+            os.kill(pid, signal.SIGSTOP)
+        return pids
+
+    def thaw(self, pids: list[int]) -> None:
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGCONT)
+            except ProcessLookupError:
+                pass
+
+    def kill9(self) -> None:
+        """SIGKILL the postmaster (a crash), then whatever it leaves behind once they had a moment to
+        notice; ``start()`` then runs crash recovery."""
+        pids = self.pids()
+        if not pids:
+            return
+        os.kill(pids[0], signal.SIGKILL)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and any(Path(f"/proc/{p}").exists() for p in pids[1:]):
+            time.sleep(0.05)
+        for pid in pids[1:]:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
 
     def url(self, db: str = "postgres") -> str:
         return f"postgresql://{SUPERUSER}@127.0.0.1:{self.port}/{db}"

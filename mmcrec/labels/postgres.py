@@ -10,21 +10,48 @@ once.
 Every write is one transaction committed before the call returns.  A writer holds the label_ids
 it touches with transaction-level advisory locks (a big import locks the table), so a double
 delivery racing on two replicas still yields one label and one event.  A lost connection or a
-server restart is retried with backoff for ``retry_s`` seconds; that is safe because a label_id
-holding the value already sent is a duplicate delivery, which changes nothing.
+server restart is retried with backoff; that is safe because a label_id holding the value already
+sent is a duplicate delivery, which changes nothing.
+
+Time bounds, whatever the server does (refuses, restarts, or freezes — SIGSTOP, or a network
+partition behind a kernel that still acknowledges packets):
+
+- a call that is not a whole-table one (a label write, a lookup of a few labels, a campaign step)
+  retries for at most ``call_bound_s`` (:data:`~mmcrec.labels.store.STORE_CALL_BOUND_S`), and
+  inside :meth:`~mmcrec.labels.store.LabelStore.deadline` (record, retract, the outbox) all its
+  calls together end by then;
+- no round trip to the server waits longer than ``call_bound_s`` (``bulk_bound_s`` for reads of a
+  whole table): libpq has no client-side query timeout, so a watchdog thread shuts the socket of
+  a connection that runs past its deadline, and the call fails at once with
+  :class:`~mmcrec.labels.store.StoreUnavailable`; the pool's check of an idle connection is bounded
+  the same way;
+- connections have ``connect_timeout``, TCP keepalives and ``tcp_user_timeout``, so a dead peer is
+  noticed by the kernel too, and the server-side ``statement_timeout``, ``lock_timeout`` and
+  ``idle_in_transaction_session_timeout`` make the server drop what a vanished client left;
+- once a call has given up, later calls look for a working connection for ``PROBE_S`` only,
+  until one succeeds: during an outage the app answers at once instead of waiting each time.
+
+Messages raised to callers name no host, port, user or database; the log says which store
+(without its password) once when it stops answering and once when it answers again.
 """
 from __future__ import annotations
 
+import contextlib
+import itertools
 import logging
+import math
 import os
+import socket
+import threading
 import time
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 from ..clock import utc_now
 from ..paths import data_root
 from .schema import EVENT_FIELDS, FIELDS, IMAGES_DIR, FeedbackError, Label
-from .store import SCHEMA_VERSION, LabelStore, LabelTransaction, Sql, T, select_labels_sql
+from .store import (SCHEMA_VERSION, STORE_CALL_BOUND_S, LabelStore, LabelTransaction, Sql, StoreUnavailable, T,
+                    select_labels_sql)
 
 logger = logging.getLogger(__name__)
 
@@ -32,9 +59,19 @@ logger = logging.getLogger(__name__)
 ENV_POOL_SIZE = "MMCREC_DB_POOL_SIZE"
 #: the app's queue runs 4 events at a time, and thumbs skip the queue: room for both
 DEFAULT_POOL_SIZE = 8
-#: seconds a call keeps retrying a lost connection before it gives up with FeedbackError
+#: seconds a whole-table call (an export, stats, a big import) keeps retrying a lost connection
+#: before it gives up with StoreUnavailable; every other call retries for ``call_bound_s`` at most
 DEFAULT_RETRY_S = 15.0
-CONNECT_TIMEOUT_S = 5
+#: seconds one round trip of a whole-table read may take before the connection is cut off
+BULK_CALL_BOUND_S = 300.0
+#: while the store is known not to answer, a call looks this long for a working connection
+PROBE_S = 1.0
+#: the pool's check of an idle connection before it is handed out gets at most this long
+CHECK_S = 2.0
+#: TCP keepalives: first probe after this many idle seconds, then every interval, dead after count
+KEEPALIVES_IDLE_S = 5
+KEEPALIVES_INTERVAL_S = 2
+KEEPALIVES_COUNT = 2
 #: the pool gives up a reconnection after this long, and a call waits for a connection at
 #: most this long before it asks again (which starts a fresh reconnection at once): a pool's
 #: backoff, grown through a long outage, would otherwise delay recovery by as much again
@@ -244,6 +281,113 @@ def _row_to_label(row: Sequence[Any]) -> Label:
     return Label(**dict(zip(FIELDS, row)))
 
 
+def _refusal(exc: BaseException) -> str:
+    """What the server said, without the connection details libpq puts in front of it."""
+    diag = getattr(exc, "diag", None)
+    primary = getattr(diag, "message_primary", None) if diag is not None else None
+    return (primary or type(exc).__name__).strip().splitlines()[0]
+
+
+def _cut(con) -> None:
+    """Shut down the socket of ``con`` from another thread: whatever its owner waits for on it
+    (an answer, room to send) ends at once with an OperationalError, and the pool discards the
+    connection.  shutdown() acts on the socket, not the descriptor, so a duplicate serves."""
+    try:
+        fd = con.pgconn.socket
+        sock = socket.socket(fileno=os.dup(fd))
+    except Exception:  # noqa: BLE001 — already closed: nothing to cut
+        return
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+    finally:
+        sock.close()
+
+
+class _Watchdog:
+    """Cuts off (:func:`_cut`) each watched connection whose deadline passes before its owner
+    releases it.  One daemon thread per store, started on first use, sleeping until the next
+    deadline."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+        self._cond = threading.Condition()
+        self._due: dict[int, tuple[float, Any]] = {}
+        self._ids = itertools.count()
+        self._thread: threading.Thread | None = None
+        self._closed = False
+
+    @contextlib.contextmanager
+    def watch(self, con, deadline: float) -> Iterator[Callable[[float], None]]:
+        """Watch ``con`` until the block ends; yields ``move(deadline)`` to set a new deadline.
+        Leaving the block releases the connection before it goes back to the pool."""
+        token = next(self._ids)
+        with self._cond:
+            self._due[token] = (deadline, con)
+            if self._thread is None and not self._closed:
+                self._thread = threading.Thread(target=self._loop, name=f"{self._name}-watchdog", daemon=True)
+                self._thread.start()
+            self._cond.notify()
+
+        def move(new_deadline: float) -> None:
+            with self._cond:
+                if token in self._due:
+                    self._due[token] = (new_deadline, con)
+                    self._cond.notify()
+
+        try:
+            yield move
+        finally:
+            with self._cond:
+                self._due.pop(token, None)
+
+    def _loop(self) -> None:
+        with self._cond:
+            while not self._closed:
+                now = time.monotonic()
+                for token, (deadline, con) in list(self._due.items()):
+                    if deadline <= now:
+                        del self._due[token]
+                        logger.debug("label store: cutting off a connection that did not answer in time")
+                        _cut(con)
+                nxt = min((d for d, _ in self._due.values()), default=None)
+                self._cond.wait(None if nxt is None else max(0.0, nxt - time.monotonic()))
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            self._cond.notify()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(2.0)
+
+
+class _Timed:
+    """A connection whose every round trip gets a fresh deadline: ``min(end, now + step)``."""
+
+    def __init__(self, con, move: Callable[[float], None], step: float, end: float | None) -> None:
+        self._con, self._move, self._step, self._end = con, move, step, end
+
+    def _tick(self) -> None:
+        deadline = time.monotonic() + self._step
+        self._move(deadline if self._end is None else min(self._end, deadline))
+
+    def execute(self, *args, **kwargs):
+        self._tick()
+        return self._con.execute(*args, **kwargs)
+
+    def cursor(self, *args, **kwargs):
+        self._tick()  # one executemany in pipeline mode: one step for all its rows
+        return self._con.cursor(*args, **kwargs)
+
+    def transaction(self, *args, **kwargs):
+        self._tick()
+        return self._con.transaction(*args, **kwargs)
+
+    def __getattr__(self, name: str):
+        return getattr(self._con, name)
+
+
 class _Transaction:
     def __init__(self, con) -> None:
         self.con = con
@@ -307,6 +451,8 @@ class PostgresLabelStore(LabelStore):
         images_dir: str | Path | None = None,
         pool_size: int | None = None,
         retry_s: float = DEFAULT_RETRY_S,
+        call_bound_s: float = STORE_CALL_BOUND_S,
+        bulk_bound_s: float = BULK_CALL_BOUND_S,
         sync_repo: str | None = None,
         create: bool = True,
     ) -> None:
@@ -314,29 +460,60 @@ class PostgresLabelStore(LabelStore):
 
         ``images_dir``: the local copy of the images (default ``feedback/images`` under the data
         root).  ``pool_size``: most connections at once (default ``$MMCREC_DB_POOL_SIZE`` or
-        DEFAULT_POOL_SIZE).  Raises :class:`FeedbackError` with one line for a bad URL, a server
+        DEFAULT_POOL_SIZE).  ``call_bound_s``, ``bulk_bound_s``, ``retry_s``: the time bounds
+        (module docstring).  Raises :class:`FeedbackError` with one line for a bad URL, a server
         that refuses the connection, no tables with ``create=False``, or tables written by a
         newer mmcrec."""
         import psycopg  # noqa: PLC0415
+        from psycopg.conninfo import conninfo_to_dict  # noqa: PLC0415
 
         self._url = url
         self.location = display_url(url)
         super().__init__(Path(images_dir) if images_dir else data_root() / "feedback" / IMAGES_DIR,
-                         require_annotator=require_annotator)
+                         require_annotator=require_annotator, call_bound_s=call_bound_s)
         self.pool_size = _pool_size(pool_size)
         self.retry_s = float(retry_s)
+        self.bulk_bound_s = max(float(bulk_bound_s), self.call_bound_s)
+        bound_ms = int(self.call_bound_s * 1000)
+        # server side: a statement (a lock wait) may take as long as a call, a whole-table one as
+        # long as bulk_bound_s (SET LOCAL in its transaction), and a transaction its client left
+        # idle is ended, its advisory locks with it, soon after the client would have given up
+        self._bulk_ms = str(int(self.bulk_bound_s * 1000))
+        self._settings = {"statement_timeout": str(bound_ms),
+                          "lock_timeout": str(bound_ms),
+                          "idle_in_transaction_session_timeout": str(2 * bound_ms)}
         # no server-side prepared statements: hosted poolers (PgBouncer, Supavisor) in
         # transaction mode hand each transaction a different server connection
-        self._kwargs = {"autocommit": True, "prepare_threshold": None,
-                        "connect_timeout": CONNECT_TIMEOUT_S, "application_name": "mmcrec"}
+        self._kwargs: dict[str, Any] = {"autocommit": True, "prepare_threshold": None,
+                                        "connect_timeout": max(2, math.ceil(self.call_bound_s)),
+                                        "application_name": "mmcrec"}
+        try:
+            given = conninfo_to_dict(url)
+        except psycopg.Error as exc:
+            raise FeedbackError(f"cannot open label store {self.location}: {_first_line(exc)}") from None
+        tcp = {"keepalives": 1, "keepalives_idle": KEEPALIVES_IDLE_S,
+               "keepalives_interval": KEEPALIVES_INTERVAL_S, "keepalives_count": KEEPALIVES_COUNT}
+        if psycopg.pq.version() >= 120000:  # libpq 12 added it
+            tcp["tcp_user_timeout"] = bound_ms
+        self._kwargs.update({k: v for k, v in tcp.items() if k not in given})  # the URL's own win
         self._pool = None
         self._pid = os.getpid()
         self._closed = False
+        self._watchdog = _Watchdog("mmcrec-labels")
+        self._call = threading.local()  # the deadline of this thread's current round trip
+        self._health = threading.Lock()
+        self._down_since: float | None = None  # a call gave up, and none succeeded since
+        self._troubled = False  # a connection failed, and no call succeeded since
         try:
-            with psycopg.connect(url, **self._kwargs) as con:
+            with psycopg.connect(url, **self._kwargs) as con, \
+                    self._watchdog.watch(con, time.monotonic() + self.bulk_bound_s):
                 self._migrate(con, create)
         except psycopg.Error as exc:
+            self._watchdog.close()
             raise FeedbackError(f"cannot open label store {self.location}: {_first_line(exc)}") from None
+        except BaseException:
+            self._watchdog.close()
+            raise
         self._pool = self._new_pool()
         self._start_sync(sync_repo)
 
@@ -346,53 +523,116 @@ class PostgresLabelStore(LabelStore):
         from psycopg_pool import ConnectionPool  # noqa: PLC0415
 
         return ConnectionPool(self._url, kwargs=self._kwargs, min_size=1, max_size=self.pool_size,
-                              timeout=RECONNECT_S, reconnect_timeout=RECONNECT_S,
-                              check=ConnectionPool.check_connection, name="mmcrec-labels",
+                              timeout=self.call_bound_s, reconnect_timeout=RECONNECT_S,
+                              check=self._check, configure=self._configure, name="mmcrec-labels",
                               open=True)
+
+    def _configure(self, con) -> None:
+        """A new connection (in a pool thread): the server-side timeouts, in one round trip."""
+        with self._watchdog.watch(con, time.monotonic() + self.call_bound_s):
+            con.execute("SELECT " + ", ".join("set_config(%s, %s, false)" for _ in self._settings),
+                        [x for kv in self._settings.items() for x in kv])
+
+    def _check(self, con) -> None:
+        """An idle connection before it is handed out: one empty round trip, cut off by the
+        calling thread's deadline (CHECK_S at most), so a frozen server fails the check."""
+        end = time.monotonic() + CHECK_S
+        call_end = getattr(self._call, "end", None)
+        with self._watchdog.watch(con, end if call_end is None else min(end, call_end)):
+            con.execute("")
 
     def _connection(self, timeout: float):
         if self._closed:
             raise FeedbackError("feedback store is closed")
         if os.getpid() != self._pid:  # forked: the parent's pool and its threads are not ours
             self._pool = self._new_pool()
+            self._watchdog = _Watchdog("mmcrec-labels")
             self._pid = os.getpid()
         return self._pool.connection(timeout=timeout)
 
-    def _run(self, fn: Callable[[Any], T], lock_ids: Sequence[str] | None = None) -> T:
+    def _gave_up(self, exc: BaseException) -> None:
+        with self._health:
+            if self._down_since is None:
+                self._down_since = time.monotonic()
+                logger.warning("label store %s is not answering: %s", self.location, _first_line(exc))
+
+    def _answered(self) -> None:
+        if self._down_since is None and not self._troubled:
+            return
+        with self._health:
+            if self._down_since is not None:
+                logger.warning("label store %s answers again (after %.1f s)", self.location,
+                               time.monotonic() - self._down_since)
+            elif self._troubled:
+                logger.info("label store %s answers again", self.location)
+            self._down_since, self._troubled = None, False
+
+    @property
+    def answering(self) -> bool:
+        """False from a call that gave up until the next one that succeeds."""
+        return self._down_since is None
+
+    def _run(self, fn: Callable[[Any], T], lock_ids: Sequence[str] | None = None, *, bulk: bool = False) -> T:
         """``fn(connection)``: alone in autocommit mode (``lock_ids`` None), else in one
-        transaction holding those label_ids.  Lost connections are retried with backoff."""
+        transaction holding those label_ids.  Lost connections are retried with backoff within
+        the time bounds (module docstring); past them, :class:`StoreUnavailable`.  ``bulk``: a
+        whole-table call (retry_s, bulk_bound_s per round trip)."""
         import psycopg  # noqa: PLC0415
 
-        deadline = time.monotonic() + self.retry_s
+        t0 = time.monotonic()
+        end = self._deadline()  # the thread's LabelStore.deadline(), if any
+        window = self.retry_s if bulk else self.call_bound_s
+        give_up = t0 + window if end is None else min(end, t0 + window)
+        if self._down_since is not None:
+            give_up = min(give_up, t0 + PROBE_S)
+        step = self.bulk_bound_s if bulk else self.call_bound_s
         delay = 0.05
         while True:
+            now = time.monotonic()
+            if end is not None and now >= end:  # the block's time is spent: no attempt could finish
+                raise StoreUnavailable(now - t0)
+            first = now + step if end is None else min(end, now + step)
+            self._call.end = first
             try:
-                wait = min(RECONNECT_S, max(0.1, deadline - time.monotonic()))
-                with self._connection(wait) as con:
-                    if lock_ids is None:
-                        return fn(con)
-                    with con.transaction():
-                        ids = sorted(set(lock_ids))
-                        if len(ids) > _MAX_ID_LOCKS:
-                            con.execute("LOCK TABLE labels IN SHARE ROW EXCLUSIVE MODE")
-                        else:
-                            for label_id in ids:
-                                con.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
-                                            (label_id,))
-                        return fn(con)  # committed when the block ends, before returning
-            except psycopg.OperationalError as exc:  # connection lost, server restarting, pool busy
-                if time.monotonic() + delay > deadline:
-                    raise FeedbackError(
-                        f"label store {self.location} unreachable: {_first_line(exc)}") from None
-                logger.warning("label store %s: %s; retrying in %.2fs", self.location,
-                               _first_line(exc), delay)
+                wait = max(0.05, min(RECONNECT_S, give_up - now))
+                with self._connection(wait) as raw, self._watchdog.watch(raw, first) as move:
+                    con = _Timed(raw, move, step, end)
+                    if lock_ids is None and not bulk:
+                        result = fn(con)
+                    else:
+                        with con.transaction():
+                            if bulk:  # the connection's statement_timeout is call_bound_s
+                                con.execute("SELECT set_config('statement_timeout', %s, true)",
+                                            (self._bulk_ms,))
+                            ids = sorted(set(lock_ids or ()))
+                            if len(ids) > _MAX_ID_LOCKS:
+                                con.execute("LOCK TABLE labels IN SHARE ROW EXCLUSIVE MODE")
+                            else:
+                                for label_id in ids:
+                                    con.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
+                                                (label_id,))
+                            result = fn(con)  # committed when the block ends, before returning
+                self._answered()
+                return result
+            except psycopg.OperationalError as exc:  # lost, refused, restarting, cut off, timed out
+                now = time.monotonic()
+                if not self._troubled and self._down_since is None:
+                    self._troubled = True
+                    logger.warning("label store %s: %s; retrying", self.location, _first_line(exc))
+                if now + delay >= give_up or (end is not None and now >= end):
+                    self._gave_up(exc)
+                    raise StoreUnavailable(now - t0) from None
+                logger.debug("label store %s: %s; retrying in %.2fs", self.location, _first_line(exc), delay)
                 time.sleep(delay)
-                delay = min(delay * 2, 2.0)
+                delay = min(delay * 2, 1.0)
             except psycopg.Error as exc:
-                raise FeedbackError(f"label store {self.location}: {_first_line(exc)}") from exc
+                raise FeedbackError(f"the label store refused this: {_refusal(exc)}") from None
+            finally:
+                self._call.end = None
 
     def _transact(self, label_ids: Sequence[str], fn: Callable[[LabelTransaction], T]) -> T:
-        return self._run(lambda con: fn(_Transaction(con)), lock_ids=label_ids)
+        return self._run(lambda con: fn(_Transaction(con)), lock_ids=label_ids,
+                         bulk=len(set(label_ids)) > _MAX_ID_LOCKS)
 
     def _campaign_sql(self, fn: Callable[[Sql], T], lock: str | None = None) -> T:
         def runner(con) -> Sql:
@@ -430,9 +670,10 @@ class PostgresLabelStore(LabelStore):
 
     def _close(self) -> None:
         if self._pool is not None and os.getpid() == self._pid:
-            self._pool.close()
+            self._pool.close(timeout=self.call_bound_s)
         self._pool = None
         self._closed = True
+        self._watchdog.close()
 
     # ----------------------------------------------------------------- read
 
@@ -440,10 +681,11 @@ class PostgresLabelStore(LabelStore):
                 session_id: str | None = None, include_retracted: bool = True) -> list[Label]:
         sql, params = select_labels_sql("%s", label_id=label_id, annotator=annotator,
                                         session_id=session_id, include_retracted=include_retracted)
-        return self._run(lambda con: [_row_to_label(r) for r in con.execute(sql, params).fetchall()])
+        return self._run(lambda con: [_row_to_label(r) for r in con.execute(sql, params).fetchall()],
+                         bulk=label_id is None and annotator is None and session_id is None)
 
     def count(self) -> int:
-        return int(self._run(lambda con: con.execute("SELECT COUNT(*) FROM labels").fetchone()[0]))
+        return int(self._run(lambda con: con.execute("SELECT COUNT(*) FROM labels").fetchone()[0], bulk=True))
 
     def events(self, label_id: str | None = None) -> list[dict[str, Any]]:
         cols = ", ".join(EVENT_FIELDS)
@@ -451,13 +693,13 @@ class PostgresLabelStore(LabelStore):
             sql, params = f"SELECT {cols} FROM events ORDER BY event_id", ()
         else:
             sql, params = f"SELECT {cols} FROM events WHERE label_id = %s ORDER BY event_id", (label_id,)
-        rows = self._run(lambda con: con.execute(sql, params).fetchall())
+        rows = self._run(lambda con: con.execute(sql, params).fetchall(), bulk=label_id is None)
         return [dict(zip(EVENT_FIELDS, r)) for r in rows]
 
     def _fetch_images(self, shas: set[str]) -> dict[str, tuple[str, bytes]]:
         rows = self._run(lambda con: con.execute(
             "SELECT sha256, file_name, data FROM images WHERE sha256 = ANY(%s)",
-            (sorted(shas),)).fetchall())
+            (sorted(shas),)).fetchall(), bulk=len(shas) > _MAX_ID_LOCKS)
         return {sha: (name, bytes(data)) for sha, name, data in rows}
 
 

@@ -15,11 +15,14 @@ local copy, filled on demand.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import logging
 import os
 import re
+import threading
+import time
 from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Any, Callable, Protocol, Sequence, TypeVar
@@ -38,7 +41,22 @@ T = TypeVar("T")
 #: (campaigns.py), v4 labels.placed_by, v5 labels.image_turn; every backend migrates to it
 SCHEMA_VERSION = 5
 
+#: seconds one label write (record, retract, a campaign judgement) or a lookup of a few labels
+#: may take, whatever the database does (down, restarting, frozen): the backend gives up with
+#: :class:`StoreUnavailable` by then.  ``call_bound_s=`` (open_store) overrides it per store.
+STORE_CALL_BOUND_S = 5.0
+
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
+
+
+class StoreUnavailable(FeedbackError):
+    """The label store did not answer in time (down, restarting, frozen, unreachable): nothing is
+    known to be written, and the same call may succeed later.  The message names no host, port,
+    user, database or path."""
+
+    def __init__(self, waited_s: float) -> None:
+        self.waited_s = float(waited_s)
+        super().__init__(f"the label store is not answering (gave up after {self.waited_s:.1f} s)")
 
 
 def is_database_url(location: str | os.PathLike | None) -> bool:
@@ -137,10 +155,16 @@ class LabelStore(ABC):
     #: how this store is named in messages: a file path, or a URL without its password
     location: str
 
-    def __init__(self, images_dir: Path, *, require_annotator: bool = False) -> None:
+    def __init__(self, images_dir: Path, *, require_annotator: bool = False,
+                 call_bound_s: float = STORE_CALL_BOUND_S) -> None:
         self.images_dir = Path(images_dir)
         self.require_annotator = require_annotator
+        if not call_bound_s > 0:
+            raise FeedbackError(f"the label store's call bound must be positive, got {call_bound_s!r}")
+        #: seconds a label write or a small lookup may take (:data:`STORE_CALL_BOUND_S`)
+        self.call_bound_s = float(call_bound_s)
         self._scheduler = None
+        self._deadlines = threading.local()
 
     # ----------------------------------------------------------------- what a backend implements
 
@@ -212,6 +236,26 @@ class LabelStore(ABC):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.location!r})"
+
+    # ----------------------------------------------------------------- time bounds
+
+    @contextlib.contextmanager
+    def deadline(self, seconds: float | None = None):
+        """Every store call this thread makes inside the block gives up (:class:`StoreUnavailable`)
+        ``seconds`` (default :attr:`call_bound_s`) from now, all of them together; nested blocks
+        keep the earlier deadline.  A backend that can wait on something else (PostgreSQL) keeps
+        to it; an embedded one (SQLite) answers or fails on its own."""
+        end = time.monotonic() + (self.call_bound_s if seconds is None else float(seconds))
+        outer = getattr(self._deadlines, "end", None)
+        self._deadlines.end = end if outer is None else min(outer, end)
+        try:
+            yield
+        finally:
+            self._deadlines.end = outer
+
+    def _deadline(self) -> float | None:
+        """The ``time.monotonic()`` by which this thread's current :meth:`deadline` block ends."""
+        return getattr(self._deadlines, "end", None)
 
     # ----------------------------------------------------------------- images
 
@@ -317,6 +361,29 @@ class LabelStore(ABC):
 
     # ----------------------------------------------------------------- write
 
+    def prepare(
+        self,
+        label: Label,
+        *,
+        image_bytes: bytes | None = None,
+        known_items: set[str] | None = None,
+    ) -> Label:
+        """The label as :meth:`record` would store it, checked, with nothing sent to the database:
+        ``label_id`` and ``created_at`` filled when empty, the image kept in the images folder and
+        named by ``image_sha256`` and ``image_path`` (that file, absolute; "" when none).
+
+        Recording the returned label later (on this store or another one on the same images
+        folder) needs no bytes and stores the same label.  Raises :class:`FeedbackError` for
+        invalid input; :class:`StoreUnavailable` only when the image is named by its hash alone
+        and must be fetched from a database that does not answer."""
+        lab = validate_label(label, known_items, require_annotator=self.require_annotator)
+        image = self._resolve_image(lab, image_bytes, None)
+        # the image goes to disk first: a committed label never points at a missing file
+        self._store_image(image)
+        lab.image_sha256 = image.sha
+        lab.image_path = str(self._abs(image.rel)) if image.rel else ""
+        return lab
+
     def record(
         self,
         label: Label,
@@ -335,48 +402,50 @@ class LabelStore(ABC):
         nothing (no second event) and returns the stored label.  Another value replaces
         the current one (0 = retracted) and adds an event.  When a new value comes
         without any image, the stored image is kept.  Raises :class:`FeedbackError`
-        (nothing written) for invalid input.  The transaction is committed when this
+        (nothing written) for invalid input, and :class:`StoreUnavailable` when the store
+        does not answer within :attr:`call_bound_s` (the label may or may not have been
+        written: recording it again is safe).  The transaction is committed when this
         returns.
         """
-        lab = validate_label(label, known_items, require_annotator=self.require_annotator)
-        image = self._resolve_image(lab, image_bytes, None)
-        lab.image_sha256 = image.sha
-        # the image goes to disk first: a committed label never points at a missing file
-        self._store_image(image)
+        with self.deadline():
+            lab = self.prepare(label, image_bytes=image_bytes, known_items=known_items)
+            rel = f"{IMAGES_DIR}/{Path(lab.image_path).name}" if lab.image_path else ""
 
-        def tx(t: LabelTransaction) -> Label:
-            new = dataclasses.replace(lab, turns=list(lab.turns), image_path=image.rel)
-            current = t.current([new.label_id]).get(new.label_id)
-            if current is not None:
-                if current.label == new.label:
-                    return current  # duplicate delivery
-                # a new value for the same label (e.g. a retraction sent with only the
-                # label_id and value): keep what it leaves empty from the current value
-                for name in ("session_id", "annotator", "model_version", "catalog_id",
-                             "item_id", "rank", "score", "alpha", "placed_by", "image_turn"):
-                    if getattr(new, name) in ("", None):
-                        setattr(new, name, getattr(current, name))
-                if not new.turns:
-                    new.turns = list(current.turns)
-                if not image.sha and current.image_sha256:  # keep this conversation state's image
-                    new.image_sha256, new.image_path = current.image_sha256, current.image_path
-            if image.sha:
-                t.keep_images({image.sha: self._abs(image.rel)})
-            t.put([new], "record")
-            return new
+            def tx(t: LabelTransaction) -> Label:
+                new = dataclasses.replace(lab, turns=list(lab.turns), image_path=rel)
+                current = t.current([new.label_id]).get(new.label_id)
+                if current is not None:
+                    if current.label == new.label:
+                        return current  # duplicate delivery
+                    # a new value for the same label (e.g. a retraction sent with only the
+                    # label_id and value): keep what it leaves empty from the current value
+                    for name in ("session_id", "annotator", "model_version", "catalog_id",
+                                 "item_id", "rank", "score", "alpha", "placed_by", "image_turn"):
+                        if getattr(new, name) in ("", None):
+                            setattr(new, name, getattr(current, name))
+                    if not new.turns:
+                        new.turns = list(current.turns)
+                    if not lab.image_sha256 and current.image_sha256:  # keep this conversation state's image
+                        new.image_sha256, new.image_path = current.image_sha256, current.image_path
+                if lab.image_sha256:
+                    t.keep_images({lab.image_sha256: self._abs(rel)})
+                t.put([new], "record")
+                return new
 
-        return self._public([self._transact([lab.label_id], tx)])[0]
+            return self._public([self._transact([lab.label_id], tx)])[0]
 
     def retract(self, label_id: str, *, created_at: str = "") -> Label:
-        """Set an existing label to 0 (retracted); returns the stored label."""
-        current = self.get(label_id)
-        if current is None:
-            raise FeedbackError(f"no label {label_id!r}")
-        if current.label == 0:
-            return current
-        new = dataclasses.replace(current, label=0, created_at=created_at or utc_now(),
-                                  image_path="")
-        return self.record(new)
+        """Set an existing label to 0 (retracted); returns the stored label.  Bounded as
+        :meth:`record` is, the lookup included."""
+        with self.deadline():
+            current = self.get(label_id)
+            if current is None:
+                raise FeedbackError(f"no label {label_id!r}")
+            if current.label == 0:
+                return current
+            new = dataclasses.replace(current, label=0, created_at=created_at or utc_now(),
+                                      image_path="")
+            return self.record(new)
 
     # ----------------------------------------------------------------- read
 
