@@ -9,7 +9,9 @@ import os
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 from mmcrec.app import create_app, launch_kwargs  # noqa: E402
+from mmcrec.logs import setup_logging  # noqa: E402
 
+setup_logging()  # one line per event with its time; MMCREC_LOG_LEVEL=DEBUG for tracebacks
 demo, ctx = create_app(
     catalog=os.environ.get("MMCREC_CATALOG") or None,
     model_dir=os.environ.get("MMCREC_MODEL_DIR") or None,

@@ -179,6 +179,9 @@ def _load(args, progress=None):
 
 def cmd_serve(args) -> int:
     from .app import serve
+    from .logs import setup_logging
+
+    setup_logging()  # one line per event with its time; MMCREC_LOG_LEVEL=DEBUG for tracebacks
 
     serve(catalog=args.catalog, encoder=args.encoder, model_dir=args.model, feedback_db=args.feedback_db,
           host=args.host, port=args.port)

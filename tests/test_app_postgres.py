@@ -173,15 +173,16 @@ def test_a_promotion_on_one_replica_is_served_by_the_other_from_its_next_turn(po
         stop_processes(a, b)
 
 
-def test_the_page_says_when_the_database_is_unreachable(postgres, demo_rec, tmp_path):
-    from gradio_client.exceptions import AppError
-
+def test_a_thumb_while_the_database_is_down_is_kept_and_saved_when_it_is_back(postgres, demo_rec, tmp_path):
+    """The page answers within the store's call bound, says the rating is kept on this server (naming
+    no host, port, user or database), the Labels tab says what waits, and the label reaches the
+    database once it is back."""
     from mmcrec.labels import open_store
     from mmcrec.app.config import AppConfig
     from mmcrec.app.context import AppContext
 
     url = postgres.create_schema()
-    store = open_store(url, require_annotator=True, images_dir=tmp_path / "images", retry_s=3.0)
+    store = open_store(url, require_annotator=True, images_dir=tmp_path / "images", call_bound_s=2.0)
     ctx = AppContext(AppConfig(catalog=demo_rec.catalog.path, feedback_db=url, auth=None,
                                admins=None, on_space=False), recommender=demo_rec, store=store)
     demo, app_url = launch(ctx)
@@ -191,12 +192,26 @@ def test_the_page_says_when_the_database_is_unreachable(postgres, demo_rec, tmp_
         assert c.predict("item", items[0], 1, "ada", api_name="/feedback")[0]["label"] == 1
         postgres.stop("fast")
         try:
-            with pytest.raises(AppError, match=f"label store {store.location} unreachable"):
-                c.predict("item", items[1], -1, "ada", api_name="/feedback")
+            t0 = time.monotonic()
+            kept, status = c.predict("item", items[1], -1, "ada", api_name="/feedback")
+            assert time.monotonic() - t0 < 2.0 + 1.5
+            assert kept["label"] == -1 and kept["annotator"] == "ada"
+            assert status.startswith("⏳ 👎 kept") and "kept on this server" in status, status
+            for secret in ("mmcrec@", "127.0.0.1", str(postgres.port), "postgresql", "unreachable", "sec"):
+                assert secret not in status, (secret, status)
+            waiting = c.predict(api_name="/label_stats")[0]
+            assert "1 rating(s) wait on this server" in waiting and "not answering" in waiting, waiting
+            mine = c.predict("ada", api_name="/my_ratings")
+            assert any(row[1] == "👎 ⏳ waits" for row in mine["data"]), mine
         finally:
             postgres.start()
-        assert c.predict("item", items[1], -1, "ada", api_name="/feedback")[0]["label"] == -1
+        deadline = time.monotonic() + 30
+        while ctx.outbox.pending().count:
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
         assert {(lab.item_id, lab.label) for lab in store.labels()} == {(items[0], 1), (items[1], -1)}
+        assert len(store.events(kept["label_id"])) == 1
+        assert "wait on this server" not in c.predict(api_name="/label_stats")[0]
     finally:
         demo.close()
-        ctx.close()  # closes the store too
+        ctx.close()  # closes the outbox and the store too

@@ -98,10 +98,14 @@ def test_bad_urls_and_refused_connections_are_one_line(postgres, tmp_path, monke
 ])
 def test_cli_refused_database_exits_2_with_one_line(postgres, tmp_path, monkeypatch, capsys, command):
     from mmcrec.cli import main
+    from mmcrec.logs import reset_logging
 
     monkeypatch.chdir(tmp_path)
     refused = "postgresql://mmcrec:hunter2@127.0.0.1:1/labels"
-    code = main([a.format(url=refused) for a in command])
+    try:
+        code = main([a.format(url=refused) for a in command])
+    finally:
+        reset_logging()  # serve configures this process's logging
     err = capsys.readouterr().err
     assert code == 2, err
     assert err.count("\n") == 1 and err.startswith("mmcrec: error: ")

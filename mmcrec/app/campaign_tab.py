@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..labels.campaigns import SYSTEMS, Campaigns, CampaignError, CampaignRequest
+from ..labels.store import StoreUnavailable
 from .context import AppContext
 from .identity import Identity
 from .text import md_escape, one_line
@@ -64,7 +65,12 @@ def guidelines(ctx: AppContext, campaign: str) -> str:
 
 
 def progress_markdown(ctx: AppContext, campaign: str, annotator: str) -> str:
-    p = campaigns_of(ctx).progress(campaign, annotator)
+    try:
+        if not ctx.outbox.online:
+            raise StoreUnavailable(0)
+        p = campaigns_of(ctx).progress(campaign, annotator)
+    except StoreUnavailable:
+        return "*Progress shows again when the label store answers; your grades are kept meanwhile.*"
     return (f"**You:** requests done {p['mine_done']} ({p['mine_judgements']} judgements) · "
             f"**Campaign:** {p['complete']}/{p['requests']} requests complete "
             f"({p['request_judgings']}/{p['slots']} request judgings)")
@@ -122,10 +128,13 @@ def judge(ctx: AppContext, campaign: str, request_id: str, item_id: str, grade: 
     """One grade (/campaign_judge, a click, a key)."""
     if not campaign or not request_id:
         raise CampaignError("no request is shown: ask for the next one")
-    return campaigns_of(ctx).judge(campaign, request_id, str(item_id), grade, annotator)
+    return ctx.outbox.judge(campaign, request_id, str(item_id), grade, annotator)  # kept when the store is down
 
 
 def judged_status(result: dict) -> str:
+    if result.get("queued"):
+        return (f"⏳ Kept: {md_escape(result['item_id'])} = {result['grade']}. The label store is not answering; "
+                "your grade is kept on this server and will be saved when the store is back.")
     left = result["items"] - result["judged"]
     if result["done"]:
         return "✅ All items graded. Press **Enter** (or *Next request*) for the next one."

@@ -123,6 +123,10 @@ class AppContext:
         # one model change at a time (promote, roll back, follow the registry); turns never wait on it
         self.model_lock = threading.RLock()
         self.store = store or open_store(config.feedback_db, require_annotator=True)
+        # what annotators click while the label store does not answer waits here (labels/outbox.py)
+        from ..labels.outbox import Outbox
+
+        self.outbox = Outbox(self.store)
         # the registry pointer as it was when the served model was chosen (before loading, so a
         # promotion made while loading is still seen as a change)
         self._pointer = self.registry.stamp()
@@ -158,6 +162,7 @@ class AppContext:
         self.loader.close()
         if self.phraser is not None:
             self.phraser.close()
+        self.outbox.close()
         self.store.close()
 
     @property

@@ -7,6 +7,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from ..labels.store import StoreUnavailable
 from .context import AppContext
 from .identity import Identity
 from .ratings import FeedbackInputError
@@ -19,8 +20,36 @@ ITEM_COLUMNS = ["item_id", "title", "👍", "👎"]
 
 
 def label_stats(ctx: AppContext) -> dict:
-    """Counts per annotator, label and item, the timeline, and agreement (LabelStore.stats)."""
-    return ctx.store.stats()
+    """Counts per annotator, label and item, the timeline, and agreement (LabelStore.stats), and
+    what waits in the outbox (``outbox``: labels/outbox.py Pending).  While the label store does
+    not answer, the counts are empty and ``unavailable`` is True."""
+    try:
+        if not ctx.outbox.online:
+            raise StoreUnavailable(0)
+        st = ctx.store.stats()
+        st["unavailable"] = False
+    except StoreUnavailable:
+        st = {"total": 0, "by_label": {"1": 0, "-1": 0, "0": 0}, "by_annotator": {}, "by_item": {},
+              "agreement": {"items_overlapping": 0, "annotators": 0, "krippendorff_alpha": None,
+                            "fleiss_kappa": None, "percent_agreement": None}, "unavailable": True}
+    st["outbox"] = ctx.outbox.pending()
+    return st
+
+
+def outbox_markdown(stats: dict) -> str:
+    """What waits on this server for the label store ("" when nothing does)."""
+    lines = []
+    if stats.get("unavailable"):
+        lines.append("⚠️ **The label store is not answering**: counts show again when it does. "
+                     "Ratings given meanwhile are kept on this server.")
+    box = stats.get("outbox")
+    if box is not None and box.count:
+        what = " and ".join(f"{n} {noun}" for n, noun in ((box.labels, "rating(s)"), (box.judgements, "grade(s)")) if n)
+        lines.append(f"⏳ **{what} wait on this server** for the label store (oldest from "
+                     f"{box.oldest[:19].replace('T', ' ')} UTC); they are saved there as soon as it answers.")
+    if box is not None and box.rejected:
+        lines.append(f"⚠️ {box.rejected} kept rating(s) or grade(s) were refused by the label store (see the log).")
+    return "\n\n".join(lines)
 
 
 def stats_figures(ctx: AppContext, stats: dict | None = None):
@@ -36,7 +65,10 @@ def stats_figures(ctx: AppContext, stats: dict | None = None):
                      margin={"l": 10, "r": 10, "t": 50, "b": 10})
     freq = "h" if stats["total"] < 5000 else "D"
     bucket_ms = 3_600_000 if freq == "h" else 86_400_000
-    tl = ctx.store.timeline(freq)
+    try:
+        tl = ctx.store.timeline(freq) if not stats.get("unavailable") else []
+    except StoreUnavailable:
+        tl = []
     f2 = go.Figure()
     if len(tl):
         t0, t1 = tl["time"].min(), tl["time"].max()
@@ -75,7 +107,8 @@ def stats_tables(ctx: AppContext, stats: dict) -> tuple[list[list], list[list], 
     else:
         agree = ("**Agreement**: not defined yet — no item has been rated 👍/👎 by two or more annotators "
                  "(0 items overlapping).")
-    return label_rows, item_rows, agree
+    waiting = outbox_markdown(stats)
+    return label_rows, item_rows, (f"{waiting}\n\n{agree}" if waiting else agree)
 
 
 def export_labels(ctx: AppContext, fmt: str, who: Identity) -> str:

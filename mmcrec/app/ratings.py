@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..labels import FeedbackError, Label, make_label_id
+from ..logs import request_context
 from .chat import Session, as_session
 from .context import AppContext
 from .text import md_escape, one_line
@@ -19,7 +20,9 @@ class FeedbackInputError(ValueError):
 
 def record_feedback(ctx: AppContext, session: Session | None, target: str, key: Any, label: Any,
                     annotator: str) -> tuple[Session, Any]:
-    """Store one label with its full context (docs/contracts.md §4); returns the stored Label.
+    """Store one label with its full context (docs/contracts.md §4); returns the stored Label, or a
+    QueuedLabel (labels/outbox.py) when the label store did not answer in time: it is kept on this
+    server and written under the same label_id when the store is back.
 
     target "item": key is an item_id (rank and score come from the gallery shown, when it is
     there); target "reply": key is the reply's index (0 = first answer) in this conversation.
@@ -79,7 +82,8 @@ def record_feedback(ctx: AppContext, session: Session | None, target: str, key: 
     else:
         raise FeedbackInputError(f"target must be 'item' or 'reply', got {target!r}")
     try:
-        stored = ctx.store.record(lab, image_bytes=image, known_items=ctx.known_items)
+        with request_context(s.session_id[:8]):
+            stored = ctx.outbox.record(lab, image_bytes=image, known_items=ctx.known_items)
     except FeedbackError as e:
         raise FeedbackInputError(str(e)) from e
     s.rated[stored.label_id] = stored.label
@@ -88,7 +92,8 @@ def record_feedback(ctx: AppContext, session: Session | None, target: str, key: 
 
 
 def toggle_value(ctx: AppContext, s: Session, target: str, key: Any, wanted: int, annotator: str) -> int:
-    """A second click on the same thumb retracts it."""
+    """A second click on the same thumb retracts it. The value it has: this session's, else one
+    waiting in the outbox, else the store's (none while the store does not answer)."""
     if target == "item":
         lid = s.item_label_id(key, annotator)
     else:
@@ -98,8 +103,15 @@ def toggle_value(ctx: AppContext, s: Session, target: str, key: Any, wanted: int
         lid = make_label_id(s.session_id, annotator, "reply", int(key), c[-1]["turns"], image_sha256=c[-1]["image_sha256"])
     cur = s.rated.get(lid)
     if cur is None:
-        got = ctx.store.get(lid)
-        cur = got.label if got is not None else 0
+        queued = ctx.outbox.latest(lid)
+        if queued is not None:
+            cur = queued.label
+        elif ctx.outbox.online:
+            try:
+                got = ctx.store.get(lid)
+                cur = got.label if got is not None else 0
+            except FeedbackError:
+                cur = 0
     return 0 if cur == wanted else wanted
 
 
@@ -109,8 +121,9 @@ def rate_selected(ctx: AppContext, session: Session | None, wanted: int, annotat
     if s.last is None or s.selected is None or s.selected >= len(s.last.items):
         raise FeedbackInputError("Select a product in the gallery first.")
     item_id = s.last.items[s.selected]["item_id"]
-    value = toggle_value(ctx, s, "item", item_id, wanted, (annotator or "").strip())
-    s, stored = record_feedback(ctx, s, "item", item_id, value, annotator)
+    with ctx.store.deadline():  # the lookup and the write together: one call bound for the click
+        value = toggle_value(ctx, s, "item", item_id, wanted, (annotator or "").strip())
+        s, stored = record_feedback(ctx, s, "item", item_id, value, annotator)
     return s, confirmation(stored, s.last.items[s.selected]["title"])
 
 
@@ -129,18 +142,38 @@ def rate_reply(ctx: AppContext, session: Session | None, message_index: int, lik
     return s, confirmation(stored, f"answer #{c['reply_index'] + 1}")
 
 
+#: the status line's second sentence when a label waits in the outbox
+KEPT_NOTE = ("The label store is not answering; your rating is kept on this server and will be saved "
+             "when the store is back.")
+
+
 def confirmation(stored, what: str) -> str:
-    """The status line after a thumb: what was saved, for what, by whom."""
+    """The status line after a thumb: what was saved, for what, by whom (and that it waits on this
+    server when the label store did not answer)."""
+    where = f"for *{md_escape(one_line(what, 60))}* (label {stored.label_id[:8]}, by {md_escape(stored.annotator)})"
+    if getattr(stored, "queued", False):
+        verb = {1: "👍 kept", -1: "👎 kept", 0: "rating taken back"}[stored.label]
+        return f"⏳ {verb} {where}. {KEPT_NOTE}"
     verb = {1: "👍 saved", -1: "👎 saved", 0: "rating taken back"}[stored.label]
-    return f"✓ {verb} for *{md_escape(one_line(what, 60))}* (label {stored.label_id[:8]}, by {md_escape(stored.annotator)})."
+    return f"✓ {verb} {where}."
 
 
 def my_ratings(ctx: AppContext, annotator: str, session: Session | None = None, limit: int = 200) -> list[list[str]]:
-    """This annotator's labels, newest first, as rows for a table (restored after a reload)."""
+    """This annotator's labels, newest first, as rows for a table (restored after a reload); those
+    waiting in the outbox too, marked ⏳ (only those while the label store does not answer)."""
     who = (annotator or "").strip()
     if not who:
         return []
-    labs = sorted(ctx.store.labels_for(who).values(), key=lambda lab: lab.created_at, reverse=True)[:limit]
+    have: dict[str, Label] = {}
+    if ctx.outbox.online:
+        try:
+            have = ctx.store.labels_for(who)
+        except FeedbackError:
+            pass
+    for row in ctx.outbox.pending(who).rows:  # oldest first: the newest value of a label wins
+        if "label" in row:
+            have[row["label"].label_id] = row["label"]
+    labs = sorted(have.values(), key=lambda lab: lab.created_at, reverse=True)[:limit]
     titles = ctx.item_titles({lab.item_id for lab in labs if lab.item_id})
     sid = session.session_id if isinstance(session, Session) else None
     rows = []
@@ -148,6 +181,7 @@ def my_ratings(ctx: AppContext, annotator: str, session: Session | None = None, 
         what = f"{one_line(titles.get(lab.item_id, lab.item_id), 50)} ({lab.item_id})" if lab.target == "item" \
             else f"answer #{(lab.rank or 0) + 1}"
         conv = " → ".join(t if t else "[photo]" for t in lab.turns)
-        rows.append([lab.created_at[:19].replace("T", " "), LABEL_ICONS.get(lab.label, str(lab.label)), what,
+        icon = LABEL_ICONS.get(lab.label, str(lab.label)) + (" ⏳ waits" if getattr(lab, "queued", False) else "")
+        rows.append([lab.created_at[:19].replace("T", " "), icon, what,
                      one_line(conv, 80), "yes" if lab.session_id == sid else ""])
     return rows

@@ -19,10 +19,11 @@ import shutil
 import statistics
 import time
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from ..clock import utc_now
+from ..clock import format_utc, utc_now
 from .agreement import krippendorff_alpha, percent_agreement
 from .formats import atomic_write
 from .schema import FeedbackError
@@ -253,9 +254,12 @@ class Campaigns:
         self._claim(sql, name, rid, annotator, now)
         return None  # a fresh claim: no previous action to time this one from
 
-    def judge(self, name: str, request_id: str, item_id: str, grade: Any, annotator: str) -> dict[str, Any]:
+    def judge(self, name: str, request_id: str, item_id: str, grade: Any, annotator: str,
+              at: float | None = None) -> dict[str, Any]:
         """Grade one pooled item for this annotator (again: the grade is replaced, the history
-        kept).  Returns ``{"request_id", "item_id", "grade", "judged", "items", "done"}``."""
+        kept).  Returns ``{"request_id", "item_id", "grade", "judged", "items", "done"}``.
+        ``at``: when the grade was given (epoch seconds; a grade the outbox delivers later),
+        else now."""
         annotator = _annotator(annotator)
         grade = parse_grade(grade)
         req = self.request(name, request_id)
@@ -264,7 +268,8 @@ class Campaigns:
             raise CampaignError(f"item {item_id!r} is not in request {request_id!r}")
 
         def tx(sql: Sql) -> dict[str, Any]:
-            now, stamp = time.time(), utc_now()
+            now, stamp = (time.time(), utc_now()) if at is None else (float(at), format_utc(
+                datetime.fromtimestamp(float(at), timezone.utc)))
             held = self._hold(sql, name, request_id, annotator, now)
             before = sql("SELECT grade FROM campaign_judgements WHERE campaign = ? AND request_id = ?"
                          " AND annotator = ? AND item_id = ?", (name, request_id, annotator, item_id))
