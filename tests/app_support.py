@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import json
 import socket
+import urllib.request
+import uuid
 from pathlib import Path
 
 import numpy as np
@@ -89,11 +91,10 @@ def record_favouring(ctx, category: str, sessions: int = 25, seed: int = 0, anno
 
 def launch(ctx, concurrency: int = 4):
     """(demo, url) of the real app on 127.0.0.1:<free port>; call demo.close() after."""
-    from mmcrec.app import launch_kwargs
+    from mmcrec.app import launch_kwargs, with_queue
     from mmcrec.app.layout import build_app
 
-    demo = build_app(ctx)
-    demo.queue(default_concurrency_limit=concurrency)
+    demo = with_queue(build_app(ctx), concurrency)
     kw = launch_kwargs(ctx, "127.0.0.1", free_port())
     demo.launch(prevent_thread_lock=True, quiet=True, **kw)
     return demo, f"http://127.0.0.1:{kw['server_port']}/"
@@ -200,3 +201,40 @@ def stop_processes(*procs) -> None:
                 p.wait(20)
             except subprocess.TimeoutExpired:
                 p.kill()
+
+
+def hidden_event(url: str, fn_index: int, data: list, session: str | None = None) -> dict:
+    """Call one of the page's events as its JavaScript does (queue/join, then the SSE stream; the
+    same `session` keeps the same conversation); returns the completion message."""
+    session = session or uuid.uuid4().hex[:10]
+    body = json.dumps({"data": data, "fn_index": fn_index, "session_hash": session, "event_data": None,
+                       "trigger_id": None}).encode()
+    req = urllib.request.Request(url + "gradio_api/queue/join", body, {"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=60) as r:
+        assert r.status == 200
+    with urllib.request.urlopen(url + f"gradio_api/queue/data?session_hash={session}", timeout=120) as r:
+        for line in r:
+            line = line.decode().strip()
+            if line.startswith("data:"):
+                msg = json.loads(line[5:])
+                if msg.get("msg") == "process_completed":
+                    return msg
+    raise AssertionError("no completion")
+
+
+def raw_call(url: str, api_name: str, data: list) -> tuple[str, object]:
+    """POST /gradio_api/call/<name> with a JSON body as a script writes it (NaN and Infinity
+    literals included, which gradio_client will not send); ("complete"|"error", the data)."""
+    body = json.dumps({"data": data}).encode()  # allow_nan: NaN, Infinity
+    req = urllib.request.Request(url + f"gradio_api/call/{api_name}", body, {"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=60) as r:
+        event = json.load(r)["event_id"]
+    kind = None
+    with urllib.request.urlopen(url + f"gradio_api/call/{api_name}/{event}", timeout=120) as r:
+        for line in r:
+            line = line.decode().strip()
+            if line.startswith("event:"):
+                kind = line.split(":", 1)[1].strip()
+            elif line.startswith("data:") and kind in ("complete", "error"):
+                return kind, json.loads(line[5:])
+    raise AssertionError("no answer")

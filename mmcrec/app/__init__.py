@@ -3,7 +3,7 @@
     demo, ctx = create_app(catalog="shop.csv")     # the page and what its sessions share
     demo.launch(**launch_kwargs(ctx))              # or serve(...): `mmcrec serve`, `python app.py`
 
-config.py settings · identity.py who a request is · context.py what all sessions share ·
+boundary.py what every call is checked for · config.py settings · identity.py who a request is · context.py what all sessions share ·
 chat.py the conversation · ratings.py thumbs → labels · labels_tab.py / model_tab.py those tabs ·
 layout.py the page, wired to those plain functions.
 """
@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from .boundary import MAX_LIVE_SESSIONS, MAX_QUEUED
 from .config import AppConfig, resolve_host_port
 from .context import AppContext
 
@@ -31,8 +32,15 @@ def create_app(catalog: str | Path | None = None, encoder: str | None = None, mo
     # checked and copied into Gradio's cache on every gallery (a fifth of the app's CPU under load)
     gr.set_static_paths([str(ctx.thumbs_root)])
     demo = build_app(ctx)
-    demo.queue(default_concurrency_limit=4)  # inference runs in worker threads, off the event loop
-    return demo, ctx
+    return with_queue(demo), ctx
+
+
+def with_queue(demo, concurrency: int = 4):
+    """The app's queue: inference runs in worker threads, off the event loop, `concurrency` calls of
+    an event at once. Every call goes through it and its limits: api_open=False closes
+    /gradio_api/run/<name>, which would skip them."""
+    demo.queue(default_concurrency_limit=concurrency, api_open=False, max_size=MAX_QUEUED)
+    return demo
 
 
 def launch_kwargs(ctx: AppContext, host: str | None = None, port: int | None = None) -> dict:
@@ -46,7 +54,8 @@ def launch_kwargs(ctx: AppContext, host: str | None = None, port: int | None = N
         server_name=h,
         server_port=p,
         allowed_paths=ctx.allowed_paths(),
-        show_error=True,
+        show_error=False,  # gr.Error texts only (app/boundary.py): never an exception's own words
+        state_session_capacity=MAX_LIVE_SESSIONS,
         css=CSS,
         theme=gr.themes.Soft(),
         max_file_size="10mb",

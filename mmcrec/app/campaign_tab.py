@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..labels.campaigns import SYSTEMS, Campaigns, CampaignError, CampaignRequest
+from ..labels.campaigns import MAX_DEPTH, MAX_OVERLAP, SYSTEMS, CampaignError, CampaignRequest, Campaigns
 from ..labels.store import StoreUnavailable
 from .context import AppContext
 from .identity import Identity
@@ -150,8 +150,10 @@ def skip(ctx: AppContext, campaign: str, request_id: str, reason: str, annotator
 # --------------------------------------------------------------------------- admins
 
 
-def dashboard(ctx: AppContext, campaign: str) -> tuple[str, list[list], list[list], list[list]]:
-    """(summary, per annotator, per request, disagreements) of a campaign."""
+def dashboard(ctx: AppContext, who: Identity, campaign: str) -> tuple[str, list[list], list[list], list[list]]:
+    """(summary, per annotator, per request, disagreements) of a campaign: other people's names and
+    grades, so admins only (NotAllowed otherwise)."""
+    ctx.access.require_admin(who, "see a campaign's dashboard")
     if not campaign:
         return "No campaign chosen.", [], [], []
     st = campaigns_of(ctx).status(campaign)

@@ -15,8 +15,11 @@ import numpy as np
 from ..labels import make_label_id
 from ..language import unreadable_note
 from . import compare
+from .boundary import MAX_MESSAGE, BadRequest, alpha_arg, text_arg
 from .context import AppContext
 from .text import md_escape, one_line
+
+PHOTO_SIDE = 448  # pixels a kept photo has on its longer side: above every encoder's input (224–384)
 
 logger = logging.getLogger(__name__)
 
@@ -38,8 +41,7 @@ class Session:
     last: Any = None  # Recommendation
     messages: list[dict] = field(default_factory=list)  # the chat as shown
     texts: list[str] = field(default_factory=list)  # each turn's text ("" for a photo alone)
-    image_bytes: bytes | None = None  # the latest uploaded image of this conversation
-    image_sha256: str = ""
+    image_sha256: str = ""  # the latest uploaded image of this conversation (its bytes: ctx.upload_bytes)
     image_turn: int | None = None  # the turn it came with (labels record it: docs/contracts.md §4)
     replies: dict[int, dict] = field(default_factory=dict)  # chat message index → reply context
     selected: int | None = None  # gallery index picked for 👍/👎
@@ -55,7 +57,6 @@ class Session:
         self.last = None
         self.messages = []
         self.texts = []
-        self.image_bytes = None
         self.image_sha256 = ""
         self.image_turn = None
         self.replies = {}
@@ -120,7 +121,15 @@ def explanation_json(session: Session | None) -> dict:
         return {}
     out = s.last.to_json()
     out["session_id"] = s.session_id
+    # an item's picture by its name in the catalog, never the server's path to it
+    out["items"] = [{**it, "image": public_image_name(it.get("image"))} for it in out.get("items") or []]
     return json.loads(json.dumps(out, default=str))
+
+
+def public_image_name(ref: Any) -> str:
+    """An item image as a caller may see it: a URL as it is, a file by its name only."""
+    ref = str(ref or "")
+    return ref if ref.startswith(("http://", "https://")) else Path(ref).name
 
 
 def selected_text(s: Session) -> str:
@@ -148,19 +157,27 @@ def render(ctx: AppContext, s: Session, status: str = "") -> View:
 
 
 def _message_parts(message: Any) -> tuple[str, list[str]]:
-    """MultimodalTextbox value (dict with text and files), or plain text."""
+    """MultimodalTextbox value (dict with text and files), or plain text: the text cleaned
+    (plain_text's rule) and at most MAX_MESSAGE characters; BadRequest for anything else."""
     if message is None:
         return "", []
     if isinstance(message, str):
-        return message, []
-    text = str(message.get("text") or "")
-    files = []
-    for f in message.get("files") or []:
+        return text_arg(message, "the message", MAX_MESSAGE), []
+    if not isinstance(message, dict):
+        raise BadRequest("the message must be text, or {\"text\": …, \"files\": […]}")
+    text = text_arg(message.get("text"), "the message", MAX_MESSAGE)
+    files = message.get("files") or []
+    if not isinstance(files, list):
+        raise BadRequest("the message's files must be a list")
+    out = []
+    for f in files:
         if isinstance(f, dict):
             f = f.get("path") or ""
+        if not isinstance(f, str):
+            raise BadRequest("each file of the message is a path or {\"path\": …}")
         if f:
-            files.append(str(f))
-    return text, files
+            out.append(f)
+    return text, out
 
 
 @_gpu
@@ -194,14 +211,14 @@ def chat_turn(ctx: AppContext, message: Any, history: list | None, session: Sess
     """One user turn: text, a photo, or both. A bad photo, or text in a script the encoder cannot
     read, is answered in the chat (and is not a turn), not raised."""
     from ..dialogue import Turn
-    from ..images import ImageError, open_image
+    from ..images import ImageError, open_image, release_freed_memory, thumbnail
     from ..reply import plain_reply
 
     s = as_session(session)
+    text, files = _message_parts(message)
+    alpha = alpha_arg(alpha)
     if not history and s.texts:  # the chat was cleared (or an API client sent no history): start over
         s.new_conversation()
-    text, files = _message_parts(message)
-    text = text.strip()
     if not text and not files:
         return s, render(ctx, s, "Type a message or attach a photo.")
     rec = ctx.rec(progress)
@@ -222,6 +239,11 @@ def chat_turn(ctx: AppContext, message: Any, history: list | None, session: Sess
             img = open_image(path)  # size, bomb and format checks before anything else sees it
             data = Path(path).read_bytes()
             sha, shown = ctx.save_upload(data, img)
+            # the session keeps no full-size picture: the encoder's pixels are all it needs again
+            big = img.width * img.height > 4 * PHOTO_SIDE**2
+            img = thumbnail(img, PHOTO_SIDE)
+            if big:
+                release_freed_memory()
         except (ImageError, OSError) as e:
             name = one_line(Path(path).name, 60)
             s.messages.append({"role": "user", "content": f"📎 {md_escape(name)}" + (f"\n\n{md_escape(text)}" if text else "")})
@@ -246,7 +268,7 @@ def chat_turn(ctx: AppContext, message: Any, history: list | None, session: Sess
         reply = plain_reply(result, st, rec.vocab.categories)
     s.texts.append(text)
     if data is not None:
-        s.image_bytes, s.image_sha256, s.image_turn = data, sha, len(s.texts) - 1
+        s.image_sha256, s.image_turn = sha, len(s.texts) - 1
     s.last = result
     s.selected = None
     s.messages.append({"role": "assistant", "content": md_escape(reply)})
@@ -284,6 +306,7 @@ def rerank(ctx: AppContext, session: Session | None, alpha: float) -> tuple[Sess
     """Re-rank the current conversation with another α: turn encodings are cached, nothing is
     encoded again."""
     s = as_session(session)
+    alpha = alpha_arg(alpha)
     if s.last is None or not s.dialogue.turns:
         return s, render(ctx, s)
     rec = ctx.rec()

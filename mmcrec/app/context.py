@@ -117,8 +117,9 @@ class AppContext:
         self.root = cache_root(config.catalog)
         self.thumbs_root = self.root / "thumbs"
         self.uploads_dir = self.root / "uploads"
-        self.thumbs_root.mkdir(parents=True, exist_ok=True)
-        self.uploads_dir.mkdir(parents=True, exist_ok=True)
+        self.originals_dir = self.root / "upload-originals"  # never served (allowed_paths)
+        for d in (self.thumbs_root, self.uploads_dir, self.originals_dir):
+            d.mkdir(parents=True, exist_ok=True)
         self.lock = threading.RLock()  # the recommender's turn cache is not thread-safe
         # one model change at a time (promote, roll back, follow the registry); turns never wait on it
         self.model_lock = threading.RLock()
@@ -298,16 +299,28 @@ class AppContext:
         return str(path)
 
     def save_upload(self, data: bytes, img) -> tuple[str, str]:
-        """(sha256 of the original bytes, path of a normalised WebP copy the chat shows)."""
+        """(sha256 of the original bytes, path of a normalised WebP copy the chat shows). The
+        original is kept on disk, not in the session (a label stores it: upload_bytes), in a folder
+        the app never serves."""
         from ..images import thumbnail
 
         sha = hashlib.sha256(data).hexdigest()
-        path = self.uploads_dir / f"{sha}.webp"
-        if not path.is_file():
-            tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
-            thumbnail(img, 768).save(tmp, "WEBP", quality=85)
-            os.replace(tmp, path)
-        return sha, str(path)
+        for path, write in ((self.uploads_dir / f"{sha}.webp", lambda t: thumbnail(img, 768).save(t, "WEBP", quality=85)),
+                            (self.originals_dir / sha, lambda t: t.write_bytes(data))):
+            if not path.is_file():
+                tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+                write(tmp)
+                os.replace(tmp, path)
+        return sha, str(self.uploads_dir / f"{sha}.webp")
+
+    def upload_bytes(self, sha: str) -> bytes | None:
+        """The original bytes of an upload (save_upload), or None when it is not here."""
+        if not (len(sha) == 64 and all(c in "0123456789abcdef" for c in sha)):
+            return None
+        try:
+            return (self.originals_dir / sha).read_bytes()
+        except OSError:
+            return None
 
 
 def header_markdown(ctx: AppContext) -> str:

@@ -16,6 +16,7 @@ import importlib.util
 from dataclasses import dataclass
 from typing import Any
 
+from ..plain_text import clean_text
 from .config import AppConfig
 from .text import one_line
 
@@ -61,7 +62,7 @@ class Access:
         passwords, the gr.OAuthProfile for Hugging Face; anonymous when nobody is signed in), else
         the typed name, unverified."""
         if not self.login:
-            return Identity(one_line(typed or "", 80), verified=False)
+            return Identity(one_line(clean_text(typed) if isinstance(typed, str) else "", 80), verified=False)
         user = getattr(request, "username", None) if self.passwords else None
         if not user and self.hf_sign_in and profile is not None:
             user = getattr(profile, "username", None)
@@ -94,6 +95,15 @@ class Access:
         if self.login and not who.verified:
             raise NotAllowed("Sign in first: with a login, labels carry the signed-in name.")
         return who.name
+
+    def campaign_annotator(self, who: Identity) -> str:
+        """The name a campaign's claims and grades are written under. On a public Space they need
+        a login: a claim holds a request's slot for its whole time, and typed names cost nothing,
+        so twenty made-up ones could hold every slot of a campaign."""
+        if self.on_space and not self.login:
+            raise NotAllowed("On a public Space, campaigns need a sign-in (Hugging Face sign-in or MMCREC_AUTH): "
+                             "a typed name could hold every request's slot.")
+        return self.annotator(who)
 
     def note(self) -> str:
         """The name box's hint."""

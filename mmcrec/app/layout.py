@@ -11,6 +11,7 @@ from pathlib import Path
 
 import gradio as gr
 
+from .boundary import MAX_NAME, SESSION_IDLE_S, alpha_arg, guarded, mapping_arg, number_arg, text_arg
 from .chat import (WALKTHROUGHS, Session, View, chat_turn, example_messages, explanation_json, new_session,
                    play_walkthrough, render, rephrase_last_reply, rerank, reset, select_item, selected_text)
 from .compare import COMPARE_COLUMNS, CompareView, comparison_status, start_comparison, stop_comparison
@@ -47,6 +48,9 @@ CSS = """
 """
 
 
+REMEMBERED = ("annotator", "session_id")  # what the browser keeps between visits (gr.BrowserState)
+
+
 @dataclass
 class Page:
     """What every tab may read or update: the header, the name box, what the browser remembers
@@ -74,6 +78,7 @@ def build_app(ctx: AppContext) -> gr.Blocks:
 
 def _labeller(ctx: AppContext, name: str, request: gr.Request, profile: gr.OAuthProfile | None) -> str:
     """The name this request's labels are written under (gr.Error when it must sign in first)."""
+    name = text_arg(name, "your name", MAX_NAME)
     try:
         return ctx.access.annotator(ctx.access.identify(name, request, profile))
     except NotAllowed as e:
@@ -82,7 +87,7 @@ def _labeller(ctx: AppContext, name: str, request: gr.Request, profile: gr.OAuth
 
 def build_header(ctx: AppContext, demo: gr.Blocks) -> Page:
     """The title (what is served) and the annotator's name (or the sign-in button)."""
-    session = gr.State(None)
+    session = gr.State(None, time_to_live=SESSION_IDLE_S)
     remembered = gr.BrowserState({"annotator": "", "session_id": ""}, storage_key="mmcrec-annotator")
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=300):
@@ -94,14 +99,16 @@ def build_header(ctx: AppContext, demo: gr.Blocks) -> Page:
             if ctx.hf_sign_in:
                 gr.LoginButton(size="sm")
 
+    @guarded
     def on_name(name: str, mem: dict):
-        return {**(mem or {}), "annotator": one_line(name or "", 80)}
+        return {**mapping_arg(mem, REMEMBERED), "annotator": one_line(text_arg(name, "your name", MAX_NAME))}
 
     annotator.change(on_name, [annotator, remembered], [remembered], api_visibility="private")
     if ctx.hf_sign_in:
+        @guarded
         def on_login(profile: gr.OAuthProfile | None, mem: dict):
             name = profile.username if profile is not None else ""
-            return name, {**(mem or {}), "annotator": name}
+            return name, {**mapping_arg(mem, REMEMBERED), "annotator": name}
 
         demo.load(on_login, [remembered], [annotator, remembered], api_visibility="private")
     return Page(header, annotator, remembered, session)
@@ -146,7 +153,10 @@ def build_chat_tab(ctx: AppContext, page: Page, demo: gr.Blocks) -> None:
                 gr.Examples(examples=example_messages(ctx), inputs=[msg], label="Try a first message")
             with gr.Column(scale=6, min_width=320):
                 with gr.Row():
-                    walk = gr.Dropdown(list(WALKTHROUGHS), label="…or play an example conversation",
+                    # any value reaches on_walk, which checks it: Gradio's own refusal of an unlisted
+                    # value echoes it raw and breaks its event stream on a lone surrogate
+                    walk = gr.Dropdown(list(WALKTHROUGHS), allow_custom_value=True,
+                                       label="…or play an example conversation",
                                        value=None, scale=3)
                     walk_btn = gr.Button("Play", scale=1, min_width=80)
         gr.Markdown("### Why these products\n*Attention shows what the model weighed; "
@@ -181,22 +191,29 @@ def build_chat_tab(ctx: AppContext, page: Page, demo: gr.Blocks) -> None:
         return (s, v.messages, v.gallery, v.figures["turns"], v.figures["alpha"], v.figures["modality"],
                 v.figures["items"], v.explanation, v.selected, v.status, header_markdown(ctx))
 
+    @guarded
     def on_chat(message: dict, history: list, alpha_value: float, s: Session | None, progress=gr.Progress()):
-        return (None,) + shown(*chat_turn(ctx, message, history, s, alpha_value, progress))
+        return (None,) + shown(*chat_turn(ctx, message, history, s, alpha_arg(alpha_value), progress))
 
+    @guarded
     def on_rerank(alpha_value: float, s: Session | None):
+        alpha_value = alpha_arg(alpha_value)
         if not isinstance(s, Session) or s.last is None:  # nothing shown yet (e.g. the page loading)
             return tuple(gr.skip() for _ in range(1 + len(view_outputs)))
-        return shown(*rerank(ctx, s, alpha_value))
+        return shown(*rerank(ctx, s, alpha_arg(alpha_value)))
 
+    @guarded
     def on_reset(s: Session | None, mem: dict):
         s, v = reset(ctx, s)
-        return shown(s, v) + ({**(mem or {}), "session_id": s.session_id},)
+        return shown(s, v) + ({**mapping_arg(mem, REMEMBERED), "session_id": s.session_id},)
 
+    @guarded
     def on_walk(name: str, alpha_value: float, s: Session | None, progress=gr.Progress()):
+        name, alpha_value = text_arg(name, "the walkthrough"), alpha_arg(alpha_value)
         ctx.rec(progress)
         return shown(*play_walkthrough(ctx, name, s, alpha_value))
 
+    @guarded
     def on_select(s: Session | None, evt: gr.SelectData):
         return select_item(s, evt.index if isinstance(evt.index, int) else None)
 
@@ -205,6 +222,7 @@ def build_chat_tab(ctx: AppContext, page: Page, demo: gr.Blocks) -> None:
         return s, v.gallery, v.selected, confirm, my_ratings(ctx, who, s)
 
     def on_thumb(wanted: int):
+        @guarded
         def fn(s: Session | None, name: str, request: gr.Request, profile: gr.OAuthProfile | None):
             who = _labeller(ctx, name, request, profile)
             try:
@@ -214,6 +232,7 @@ def build_chat_tab(ctx: AppContext, page: Page, demo: gr.Blocks) -> None:
             return rated(s, confirm, who)
         return fn
 
+    @guarded
     def on_like(s: Session | None, name: str, request: gr.Request, profile: gr.OAuthProfile | None,
                 evt: gr.LikeData):
         who = _labeller(ctx, name, request, profile)
@@ -224,9 +243,12 @@ def build_chat_tab(ctx: AppContext, page: Page, demo: gr.Blocks) -> None:
             raise gr.Error(str(e)) from None
         return rated(s, confirm, who)
 
+    @guarded
     def on_feedback(target: str, key: str, label: float, name: str, s: Session | None, request: gr.Request,
                     profile: gr.OAuthProfile | None):
         who = _labeller(ctx, name, request, profile)
+        target, key = text_arg(target, "target"), text_arg(key, "key")
+        label = number_arg(label, "label", -1, 1, integer=True)
         try:
             s, stored = record_feedback(ctx, s, target, key, label, who)
         except FeedbackInputError as e:
@@ -236,20 +258,26 @@ def build_chat_tab(ctx: AppContext, page: Page, demo: gr.Blocks) -> None:
         # light on purpose: scripts send many labels; the page refreshes its gallery on the next action
         return s, d, confirmation(stored, key if target == "item" else f"answer #{int(float(key)) + 1}")
 
+    @guarded
     def on_ratings(name: str, s: Session | None, request: gr.Request, profile: gr.OAuthProfile | None):
         # with a login, only the signed-in user's own labels, whatever name is sent
+        name = text_arg(name, "your name", MAX_NAME)
         return my_ratings(ctx, ctx.access.identify(name, request, profile).name, s)
 
+    @guarded
     def on_load(mem: dict, s: Session | None, request: gr.Request, profile: gr.OAuthProfile | None,
                 progress=gr.Progress()):
         try:
             ctx.rec(progress)
         except RuntimeError:
             pass
-        mem = dict(mem or {})
-        s = s if isinstance(s, Session) else new_session(mem.get("session_id") or None)
-        name = ctx.access.identify(mem.get("annotator", ""), request, profile).name
-        mem["session_id"], mem["annotator"] = s.session_id, name or mem.get("annotator", "")
+        mem = mapping_arg(mem, REMEMBERED)
+        sid = mem.get("session_id")
+        sid = sid if isinstance(sid, str) and sid.isalnum() and len(sid) <= 64 else None
+        s = s if isinstance(s, Session) else new_session(sid)
+        typed = mem.get("annotator", "")
+        name = ctx.access.identify(typed, request, profile).name
+        mem["session_id"], mem["annotator"] = s.session_id, name or typed
         text = issues_markdown(ctx)
         # an empty remembered name never overwrites what someone typed while the page loaded
         return (header_markdown(ctx), s, name if name else gr.skip(), mem, my_ratings(ctx, name, s), text,
@@ -257,6 +285,7 @@ def build_chat_tab(ctx: AppContext, page: Page, demo: gr.Blocks) -> None:
 
     turn_event = msg.submit(on_chat, [msg, chatbot, alpha, session], [msg, session] + view_outputs, api_name="chat")
     if ctx.phraser is not None:
+        @guarded
         def on_rephrase(s: Session | None):
             s, changed = rephrase_last_reply(ctx, s)
             return (s, s.messages) if changed else (s, gr.skip())
@@ -272,8 +301,8 @@ def build_chat_tab(ctx: AppContext, page: Page, demo: gr.Blocks) -> None:
     down_btn.click(on_thumb(-1), [session, annotator], rated_outs, api_visibility="private")
     chatbot.like(on_like, [session, annotator], rated_outs, api_visibility="private")
     fb_btn.click(on_feedback, [fb_target, fb_key, fb_label, annotator, session], [session, fb_result, status],
-                 api_name="feedback", queue=False)
-    expl_btn.click(explanation_json, [session], [expl], api_name="explanation", queue=False)
+                 api_name="feedback")
+    expl_btn.click(guarded(explanation_json), [session], [expl], api_name="explanation", queue=False)
     ratings_btn.click(on_ratings, [annotator, session], [ratings], api_name="my_ratings")
     annotator.blur(on_ratings, [annotator, session], [ratings], api_visibility="private")
     demo.load(on_load, [remembered, session],
@@ -297,15 +326,17 @@ def build_labels_tab(ctx: AppContext, page: Page) -> None:
             export_btn = gr.Button("Export labels", variant="primary")
         export_file = gr.File(label="Export", interactive=False, height=90)
 
+    @guarded
     def on_stats():
         st = label_stats(ctx)
         per_annotator, over_time = stats_figures(ctx, st)
         rows, items, agree = stats_tables(ctx, st)
         return agree, rows, per_annotator, over_time, items
 
+    @guarded
     def on_export(fmt_value: str, name: str, request: gr.Request, profile: gr.OAuthProfile | None) -> str:
         try:
-            return export_labels(ctx, fmt_value, ctx.access.identify(name, request, profile))
+            return export_labels(ctx, text_arg(fmt_value, "format"), ctx.access.identify(name, request, profile))
         except (FeedbackInputError, NotAllowed) as e:
             raise gr.Error(str(e)) from None
 
@@ -357,6 +388,7 @@ def build_model_tab(ctx: AppContext, page: Page, demo: gr.Blocks) -> None:
     def shown(v: ModelView) -> tuple:
         return v.status, v.table, v.versions, v.figure, v.header, version_choice(v.versions, v.version)
 
+    @guarded
     def on_train(name: str, request: gr.Request, profile: gr.OAuthProfile | None, progress=gr.Progress()):
         def report(frac: float, message: str) -> None:
             try:
@@ -369,22 +401,26 @@ def build_model_tab(ctx: AppContext, page: Page, demo: gr.Blocks) -> None:
         except (ModelTabError, NotAllowed) as e:
             raise gr.Error(str(e)) from None
 
+    @guarded
     def on_promote(version: str | None, name: str, request: gr.Request, profile: gr.OAuthProfile | None):
         try:
-            return shown(promote_model(ctx, ctx.access.identify(name, request, profile), version))
+            return shown(promote_model(ctx, ctx.access.identify(name, request, profile), text_arg(version, "version")))
         except (ModelTabError, NotAllowed) as e:
             raise gr.Error(str(e)) from None
 
+    @guarded
     def on_rollback(name: str, request: gr.Request, profile: gr.OAuthProfile | None):
         try:
             return shown(rollback_model(ctx, ctx.access.identify(name, request, profile)))
         except (ModelTabError, NotAllowed) as e:
             raise gr.Error(str(e)) from None
 
+    @guarded
     def on_versions():
         rows, fig, line = model_versions(ctx)
         return rows, fig, line, header_markdown(ctx), version_choice(rows)
 
+    @guarded
     def on_visible(request: gr.Request, profile: gr.OAuthProfile | None):
         # a typed name never makes anyone an admin: only the login (or a local run) counts
         return gr.Tab(visible=ctx.access.is_admin(ctx.access.identify("", request, profile)))
@@ -396,15 +432,20 @@ def build_model_tab(ctx: AppContext, page: Page, demo: gr.Blocks) -> None:
             raise gr.Error(str(e)) from None
         return v.status, v.table, v.data
 
+    @guarded
     def on_compare_start(candidate: str | None, name: str, request: gr.Request, profile: gr.OAuthProfile | None):
+        candidate = text_arg(candidate, "candidate version")
         return compare_call(lambda who: start_comparison(ctx, who, candidate), name, request, profile)
 
+    @guarded
     def on_compare_stop(name: str, request: gr.Request, profile: gr.OAuthProfile | None):
         return compare_call(lambda who: stop_comparison(ctx, who), name, request, profile)
 
+    @guarded
     def on_compare_status(name: str, request: gr.Request, profile: gr.OAuthProfile | None):
         return compare_call(lambda who: comparison_status(ctx, who), name, request, profile)
 
+    @guarded
     def on_candidates():
         rows, _fig, _line = model_versions(ctx)
         served = ctx.model_version if ctx.ready else ""
@@ -477,6 +518,7 @@ def build_campaign_tab(ctx: AppContext, page: Page, demo: gr.Blocks) -> None:
     from ..labels.campaigns import SYSTEMS, CampaignError
     from . import campaign_tab as ct
 
+    @guarded
     def choices():
         names = ct.campaign_names(ctx)
         return gr.Dropdown(choices=names, value=names[-1] if names else None)
@@ -543,7 +585,8 @@ def build_campaign_tab(ctx: AppContext, page: Page, demo: gr.Blocks) -> None:
     queue = gr.State(ct.Queue())
 
     def who(name: str, request: gr.Request, profile: gr.OAuthProfile | None) -> str:
-        return _labeller(ctx, name, request, profile)
+        name = text_arg(name, "your name", MAX_NAME)
+        return ctx.access.campaign_annotator(ctx.access.identify(name, request, profile))
 
     def shown(v):
         outs = [v.queue, v.request, gr.Image(value=v.image, visible=bool(v.image)), v.progress, v.status]
@@ -558,13 +601,16 @@ def build_campaign_tab(ctx: AppContext, page: Page, demo: gr.Blocks) -> None:
     grid_outs = [x for i in range(ct.MAX_ITEMS) for x in (slots[i], images[i], titles[i], radios[i])]
     view_outs = [queue, request_md, photo, progress_md, status_md] + grid_outs
 
+    @guarded
     def on_next(campaign: str, q, name: str, request: gr.Request, profile: gr.OAuthProfile | None):
+        campaign = text_arg(campaign, "campaign", MAX_NAME)
         try:
             return shown(ct.next_view(ctx, campaign, who(name, request, profile), q))
         except CampaignError as e:
             raise gr.Error(str(e)) from None
 
     def on_grade(i: int):
+        @guarded
         def fn(grade: str | None, campaign: str, q, name: str, request: gr.Request, profile: gr.OAuthProfile | None):
             if grade is None or not isinstance(q, ct.Queue) or i >= len(q.items):
                 return gr.skip(), gr.skip()
@@ -576,25 +622,35 @@ def build_campaign_tab(ctx: AppContext, page: Page, demo: gr.Blocks) -> None:
             return ct.judged_status(res), ct.progress_markdown(ctx, q.campaign or campaign, annotator)
         return fn
 
+    @guarded
     def on_skip(campaign: str, q, why: str, name: str, request: gr.Request, profile: gr.OAuthProfile | None):
         annotator = who(name, request, profile)
+        campaign, why = text_arg(campaign, "campaign", MAX_NAME), text_arg(why, "reason", 500)
         try:
             ct.skip(ctx, campaign, q.request_id if isinstance(q, ct.Queue) else "", why, annotator)
             return ("",) + shown(ct.next_view(ctx, campaign, annotator))
         except CampaignError as e:
             raise gr.Error(str(e)) from None
 
+    @guarded
     def on_campaign(campaign: str):
-        return ct.guidelines(ctx, campaign)
+        return ct.guidelines(ctx, text_arg(campaign, "campaign", MAX_NAME))
 
-    def on_dashboard(campaign: str):
+    @guarded
+    def on_dashboard(campaign: str, name: str, request: gr.Request, profile: gr.OAuthProfile | None):
+        # names, grades and disagreements of other people: admins only, checked here, not by the page
         try:
-            return ct.dashboard(ctx, campaign)
+            return ct.dashboard(ctx, ctx.access.identify(name, request, profile), text_arg(campaign, "campaign", MAX_NAME))
         except CampaignError as e:
             raise gr.Error(str(e)) from None
 
+    @guarded
     def on_create(name_new, file, overlap, depth, pool, text, name: str, request: gr.Request,
                   profile: gr.OAuthProfile | None):
+        name_new, text = text_arg(name_new, "campaign name", MAX_NAME), text_arg(text, "guidelines", 20_000)
+        overlap = number_arg(overlap, "overlap", 1, ct.MAX_OVERLAP, integer=True)
+        depth = number_arg(depth, "depth", 1, ct.MAX_DEPTH, integer=True)
+        pool = [p for p in pool if isinstance(p, str)] if isinstance(pool, list) else []
         try:
             line = ct.create_campaign(ctx, ctx.access.identify(name, request, profile), name_new, file, overlap,
                                       depth, pool, text)
@@ -603,32 +659,38 @@ def build_campaign_tab(ctx: AppContext, page: Page, demo: gr.Blocks) -> None:
         names = ct.campaign_names(ctx)
         return line, gr.Dropdown(choices=names, value=one_line(name_new))
 
+    @guarded
     def api_next(campaign: str, name: str, request: gr.Request, profile: gr.OAuthProfile | None):
+        campaign = text_arg(campaign, "campaign", MAX_NAME, required=True)
         try:
             req = ct.campaigns_of(ctx).next_request(campaign, who(name, request, profile))
         except CampaignError as e:
             raise gr.Error(str(e)) from None
         return None if req is None else req.to_api()
 
+    @guarded
     def api_judge(campaign: str, request_id: str, item_id: str, grade: float, name: str, request: gr.Request,
                   profile: gr.OAuthProfile | None):
+        campaign = text_arg(campaign, "campaign", MAX_NAME, required=True)
+        request_id, item_id = text_arg(request_id, "request_id", required=True), text_arg(item_id, "item_id", required=True)
         try:
             return ct.judge(ctx, campaign, request_id, item_id, grade, who(name, request, profile))
         except CampaignError as e:
             raise gr.Error(str(e)) from None
 
+    @guarded
     def on_visible(request: gr.Request, profile: gr.OAuthProfile | None):
         return gr.Accordion(visible=ctx.access.is_admin(ctx.access.identify("", request, profile)))
 
     next_btn.click(on_next, [camp, queue, page.annotator], view_outs, api_visibility="private")
     for i, radio in enumerate(radios):
         radio.input(on_grade(i), [radio, camp, queue, page.annotator], [status_md, progress_md],
-                    api_visibility="private", show_progress="hidden", queue=False)
+                    api_visibility="private", show_progress="hidden")
     skip_btn.click(on_skip, [camp, queue, reason, page.annotator], [reason] + view_outs, api_visibility="private")
     camp.change(on_campaign, [camp], [guide], api_visibility="private")
     tab.select(choices, None, [camp], api_visibility="private")
     dash_outs = [dash_md, dash_ann, dash_req, dash_dis]
-    dash_btn.click(on_dashboard, [camp], dash_outs, api_visibility="private")
+    dash_btn.click(on_dashboard, [camp, page.annotator], dash_outs, api_visibility="private")
     create_btn.click(on_create, [new_name, new_file, new_overlap, new_depth, new_pool, new_guide, page.annotator],
                      [create_md, camp], api_visibility="private", concurrency_limit=1)
     api_next_btn.click(api_next, [api_campaign, api_name], [api_out], api_name="campaign_next")

@@ -61,7 +61,7 @@ def record_feedback(ctx: AppContext, session: Session | None, target: str, key: 
             placed_by=s.placed_by.get(item_id, "") if rank is not None else "",
             image_turn=s.image_turn if s.image_sha256 else None,
         )
-        image = s.image_bytes
+        image = ctx.upload_bytes(s.image_sha256) if s.image_sha256 else None
     elif target == "reply":
         try:
             idx = int(float(key))
@@ -78,7 +78,7 @@ def record_feedback(ctx: AppContext, session: Session | None, target: str, key: 
             alpha=c["alpha"], target="reply", label=value_i,
             image_turn=c.get("image_turn") if c["image_sha256"] else None,
         )
-        image = s.image_bytes if c["image_sha256"] and c["image_sha256"] == s.image_sha256 else None
+        image = ctx.upload_bytes(c["image_sha256"]) if c["image_sha256"] else None
     else:
         raise FeedbackInputError(f"target must be 'item' or 'reply', got {target!r}")
     try:

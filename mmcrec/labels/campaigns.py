@@ -20,10 +20,12 @@ import statistics
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from ..clock import format_utc, utc_now
+from ..plain_text import unstorable
 from .agreement import krippendorff_alpha, percent_agreement
 from .formats import atomic_write
 from .schema import FeedbackError
@@ -38,6 +40,8 @@ DEFAULT_DEPTH = 10
 #: seconds an unfinished claim keeps its slot
 DEFAULT_CLAIM_TTL_S = 30 * 60
 MAX_NAME = 80
+MAX_OVERLAP = 100  # annotators per request: more is a typo, and claims would never end
+MAX_DEPTH = 1000
 
 
 class CampaignError(FeedbackError):
@@ -116,8 +120,14 @@ class Campaigns:
         name = campaign.name.strip()
         if not name or len(name) > MAX_NAME or any(ch in name for ch in "\r\n\t"):
             raise CampaignError(f"a campaign name is one line of 1 to {MAX_NAME} characters")
-        if campaign.overlap < 1 or campaign.depth < 1:
-            raise CampaignError("overlap and depth must be at least 1")
+        if not (1 <= campaign.overlap <= MAX_OVERLAP) or not (1 <= campaign.depth <= MAX_DEPTH):
+            raise CampaignError(f"overlap must be 1 to {MAX_OVERLAP} and depth 1 to {MAX_DEPTH}")
+        # what no backend can keep is refused by all of them alike (plain_text.py)
+        for what, text in [("the name", name), ("the guidelines", campaign.guidelines or "")] + [
+                (f"request {r.request_id!r}", t) for r in requests for t in [r.request_id, *r.turns]]:
+            why = unstorable(text)
+            if why:
+                raise CampaignError(f"{what} contains {why}")
         if not requests:
             raise CampaignError("a campaign needs at least one request")
         ids = [r.request_id for r in requests]

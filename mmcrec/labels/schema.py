@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from typing import Any, Iterable
 
 from ..clock import format_utc, utc_now
+from ..plain_text import unstorable
 
 #: docs/contracts.md §4 fields, in export column order
 FIELDS: tuple[str, ...] = (
@@ -275,12 +276,16 @@ def validate_label(lab: Label, known_items: set[str] | None = None, *,
         if not isinstance(value, str):
             raise FeedbackError(f"{name} must be a string, got {type(value).__name__}")
         setattr(lab, name, value.strip())
-    # no database keeps a NUL character in text (PostgreSQL refuses it): the same answer everywhere
+    # what no database keeps (PostgreSQL refuses NUL, UTF-8 has no lone surrogates): the same
+    # answer from every backend (plain_text.py; the app cleans what it is sent by the same rule)
     for name in _TEXT_FIELDS:
-        if "\x00" in getattr(lab, name):
-            raise FeedbackError(f"{name} contains a NUL character")
-    if any("\x00" in t for t in lab.turns):
-        raise FeedbackError("turns contain a NUL character")
+        why = unstorable(getattr(lab, name))
+        if why:
+            raise FeedbackError(f"{name} contains {why}")
+    for t in lab.turns:
+        why = unstorable(t)
+        if why:
+            raise FeedbackError(f"turns contain {why}")
     if lab.target == "item" and not lab.item_id:
         raise FeedbackError("an item label needs an item_id")
     if lab.target == "item" and known_items is not None and lab.item_id not in known_items:
