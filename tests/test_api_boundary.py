@@ -152,3 +152,16 @@ def test_campaign_dashboard_is_for_admins_only_whoever_calls_it(demo_rec, tmp_pa
         assert not msg["success"] and "Only admins" in msg["output"]["error"], msg
     finally:
         demo.close()
+
+
+def test_campaigns_on_a_public_space_need_a_sign_in():
+    """Typed names cost nothing: on a Space without a login, twenty made-up ones could hold every
+    slot of a campaign for the whole claim time, so campaign work needs a sign-in there."""
+    from mmcrec.app.identity import Access, Identity, NotAllowed
+
+    space = Access(on_space=True)
+    with pytest.raises(NotAllowed, match="need a sign-in"):
+        space.campaign_annotator(space.identify("made-up-17"))
+    signed_in = Access(hf_sign_in=True, on_space=True)
+    assert signed_in.campaign_annotator(Identity("ada", verified=True)) == "ada"
+    assert Access().campaign_annotator(Access().identify("ada")) == "ada"  # a local run: typed names are fine
