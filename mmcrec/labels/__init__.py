@@ -7,7 +7,8 @@ a file path is the embedded SQLite store, ``postgresql://user@host:port/db`` a P
 - ``schema.py``    what a label is: fields, id, checks
 - ``store.py``     the store interface and the logic every backend shares
 - ``sqlite.py``    SQLite (WAL) backend and its migrations
-- ``postgres.py``  PostgreSQL backend (psycopg 3, a connection pool) and its migrations
+- ``postgres.py``  PostgreSQL backend (psycopg 3, a connection pool, time bounds) and its migrations
+- ``outbox.py``    what the app could not write in time, kept locally and written later
 - ``formats.py``   JSONL / CSV / Parquet files in and out
 - ``agreement.py`` Krippendorff's alpha, Fleiss' kappa, % agreement
 - ``sync.py``      snapshots to a Hugging Face dataset repo
@@ -25,11 +26,13 @@ from ..paths import default_labels_db
 from .agreement import agreement, fleiss_kappa, krippendorff_alpha_nominal, percent_agreement
 from .schema import FIELDS, TARGETS, FeedbackError, Label, make_label_id
 from .sqlite import SQLiteLabelStore
-from .store import SCHEMA_VERSION, LabelStore, is_database_url
+from .store import SCHEMA_VERSION, STORE_CALL_BOUND_S, LabelStore, StoreUnavailable, is_database_url
 
 __all__ = [
     "FIELDS",
     "SCHEMA_VERSION",
+    "STORE_CALL_BOUND_S",
+    "StoreUnavailable",
     "TARGETS",
     "FeedbackError",
     "Label",
@@ -53,9 +56,9 @@ def open_store(location: str | os.PathLike | None = None, **options: Any) -> Lab
     """The label store at ``location``: a file path (SQLite) or a database URL; None means
     ``$MMCREC_FEEDBACK_DB``, else ``feedback/labels.sqlite`` under the data root (paths.py).
 
-    ``options`` go to the backend: ``require_annotator``, ``sync_repo``, ``create`` for both;
-    ``busy_timeout_s``, ``synchronous`` for SQLite; ``images_dir``, ``pool_size``, ``retry_s`` for
-    PostgreSQL.  A URL is never taken for a file name: an unsupported scheme raises
+    ``options`` go to the backend: ``require_annotator``, ``sync_repo``, ``create``,
+    ``call_bound_s`` for both; ``busy_timeout_s``, ``synchronous`` for SQLite; ``images_dir``,
+    ``pool_size``, ``retry_s``, ``bulk_bound_s`` for PostgreSQL.  A URL is never taken for a file name: an unsupported scheme raises
     :class:`FeedbackError`.
     """
     where = str(location).strip() if location is not None and str(location).strip() else default_labels_db()

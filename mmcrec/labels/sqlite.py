@@ -253,19 +253,22 @@ class SQLiteLabelStore(LabelStore):
         synchronous: str = "FULL",
         sync_repo: str | None = None,
         create: bool = True,
+        call_bound_s: float | None = None,
     ) -> None:
         """Open (creating with ``create=True``) and migrate the database at ``path``
         (default: ``paths.default_labels_db()``).  ``sync_repo`` overrides
         ``$MMCREC_LABELS_REPO`` ("" = no sync).  Raises :class:`FeedbackError` for a database
         URL, an unusable database, a missing one with ``create=False``, or one written by a
-        newer mmcrec."""
+        newer mmcrec.  ``call_bound_s``: kept for callers (the outbox); a local file answers or
+        fails on its own (``busy_timeout_s``)."""
         location = str(path) if path else default_labels_db()
         if is_database_url(location):
             raise FeedbackError(f"{location.split('://')[0]}:// is a database URL, not a SQLite file "
                                 "(open it with mmcrec.labels.open_store)")
         self.path = Path(location).expanduser().absolute()
         self.location = str(self.path)
-        super().__init__(self.path.parent / IMAGES_DIR, require_annotator=require_annotator)
+        super().__init__(self.path.parent / IMAGES_DIR, require_annotator=require_annotator,
+                         **({} if call_bound_s is None else {"call_bound_s": call_bound_s}))
         if not create and not self.path.is_file():
             raise FeedbackError(f"no feedback database at {self.path}")
         self._busy_ms = int(busy_timeout_s * 1000)
