@@ -8,7 +8,8 @@ with its time and the request it belongs to.
 The level is ``$MMCREC_LOG_LEVEL`` (DEBUG, INFO, WARNING, ...), else the caller's default.  Below
 DEBUG an exception logged with a record shows as its type and first line at the end of that one
 line; at DEBUG the full traceback follows.  Libraries that log every retry of what mmcrec already
-reports once (psycopg's pool) are kept to errors unless the level is DEBUG.
+reports once (psycopg's pool), or every request Gradio makes to itself (httpx), are kept quiet
+unless the level is DEBUG.
 """
 from __future__ import annotations
 
@@ -21,8 +22,9 @@ from typing import Iterator
 
 ENV_LOG_LEVEL = "MMCREC_LOG_LEVEL"
 FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
-#: loggers kept to this level (unless DEBUG): they repeat, per attempt, what mmcrec logs once
-QUIET = {"psycopg.pool": logging.ERROR}
+#: loggers kept to this level (unless DEBUG): the pool repeats, per attempt, what mmcrec logs
+#: once; httpx logs each of Gradio's own start-up requests
+QUIET = {"psycopg.pool": logging.ERROR, "httpx": logging.WARNING}
 
 _request_id: contextvars.ContextVar[str] = contextvars.ContextVar("mmcrec_request_id", default="-")
 _handler: logging.Handler | None = None
