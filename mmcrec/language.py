@@ -8,6 +8,7 @@ caught here: MiniLM shares some of their words with English, and answers them le
 """
 from __future__ import annotations
 
+import re
 import unicodedata
 
 MULTILINGUAL_ENCODER = "openclip:xlm-roberta-base-ViT-B-32/laion5b_s13b_b90k"
@@ -51,6 +52,47 @@ def foreign_script(text: str) -> str | None:
     return max(other, key=other.get)
 
 
+# the languages the multilingual sentence encoder reads (multilingual.py: USE multilingual v3)
+MULTILINGUAL_LANGUAGES = frozenset({"ar", "de", "en", "es", "fr", "it", "ja", "ko", "nl", "pl", "pt", "ru", "th",
+                                    "tr", "zh"})
+# a request's main script, when not Latin, names its language (Han with kana is Japanese)
+_SCRIPT_LANGUAGE = {"Han": "zh", "Hiragana": "ja", "Katakana": "ja", "Hangul": "ko", "Cyrillic": "ru",
+                    "Arabic": "ar", "Thai": "th"}
+# Latin-script languages by their commonest short words (shopping requests are short: two hits decide)
+_FUNCTION_WORDS = {
+    "en": "a an the and or for with in on of to my me i im i'm want need some any please show looking under no not".split(),
+    "es": "un una unos unas el la los las y o para con en de del mi me quiero necesito algo por favor busco menos sin no que".split(),
+    "fr": "un une des le la les et ou pour avec en de du mon ma je veux cherche quelque chose s'il vous plaît moins sans pas".split(),
+    "de": "ein eine einen der die das und oder für mit in von mein meine ich möchte suche brauche etwas bitte unter ohne nicht".split(),
+    "it": "un una uno il lo la gli le e o per con in di del mio mia voglio cerco vorrei qualcosa per favore meno senza non".split(),
+    "pt": "um uma uns umas o a os as e ou para com em de do da meu minha eu quero preciso procuro algo por favor menos sem não".split(),
+    "nl": "een de het en of voor met in van mijn ik wil zoek graag iets alsjeblieft onder zonder niet".split(),
+    "pl": "i lub dla z w na mój moja chcę szukam potrzebuję coś proszę poniżej bez nie".split(),
+    "tr": "bir ve veya için ile benim istiyorum arıyorum lütfen altında olmadan değil".split(),
+}
+
+
+def detect_language(text: str) -> str:
+    """The language of one turn, as a code ("en", "zh", "ru", "es", …). Per turn, not per session:
+    people mix. A non-Latin script decides by itself (another script than the ones named here
+    gives its name in lower case, e.g. "hebrew"); Latin text is English unless another language's
+    short words clearly outnumber English ones."""
+    script = foreign_script(text)
+    if script is not None:
+        if script == "Han" and any(script_of(ch) in ("Hiragana", "Katakana") for ch in text):
+            return "ja"
+        return _SCRIPT_LANGUAGE.get(script, script.lower())
+    words = re.findall(r"[^\W\d_]+(?:'[^\W\d_]+)?", text.lower())
+    hits = {lang: sum(w in vocab for w in words) for lang, vocab in _FUNCTION_WORDS_SETS.items()}
+    best = max(hits, key=lambda k: (hits[k], k == "en"))
+    # a short request has few such words: one is enough when no English one stands beside it
+    enough = hits[best] >= 2 or (hits[best] == 1 and hits["en"] == 0)
+    return best if best != "en" and enough and hits[best] > hits["en"] else "en"
+
+
+_FUNCTION_WORDS_SETS = {k: frozenset(v) for k, v in _FUNCTION_WORDS.items()}
+
+
 def english_only(encoder_name: str) -> bool:
     """Does this encoder read English only? The offline one does, and so do open_clip models
     whose text tower was trained on English captions (all but XLM-RoBERTa, NLLB, mT5, i18n)."""
@@ -66,12 +108,23 @@ def _encoder_words(encoder_name: str) -> str:
     return f"the offline text encoder ({OFFLINE_TEXT_MODEL})" if name == "offline" else f"the encoder {name}"
 
 
+def bridged(text: str, encoder_name: str) -> bool:
+    """Is this turn read through the multilingual encoder (multilingual.py)? When the item encoder
+    reads English only, the turn is in another language the multilingual encoder reads, and it is
+    installed."""
+    if not text or not english_only(encoder_name) or detect_language(text) == "en":
+        return False
+    from .multilingual import available
+
+    return detect_language(text) in MULTILINGUAL_LANGUAGES and available()
+
+
 def unreadable_note(text: str, encoder_name: str) -> str | None:
-    """A plain-words message when `encoder_name` cannot read `text`, else None."""
+    """A plain-words message when no installed encoder can read `text`, else None."""
     if not english_only(encoder_name):
         return None
     script = foreign_script(text)
-    if script is None:
+    if script is None or bridged(text, encoder_name):
         return None
     written = _SCRIPT_WORDS.get(script, f"{script} script")
     return (f"This request is written in {written}, which {_encoder_words(encoder_name)} cannot read: it "

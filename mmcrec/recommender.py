@@ -25,6 +25,7 @@ from .encoders import Encoder, ImageEmbeddings, create_encoder, minilm
 from .memory import NO_RECALL, BoundMemory, Recall, request_vectors
 from .intent import KindIndex, kind_lifted, kind_rows, turn_readings
 from .index import ItemIndex, build_index, cache_dir_for
+from .language import bridged
 from .model import (
     Model,
     ModelParams,
@@ -36,6 +37,8 @@ from .model import (
     score,
     turn_scores,
 )
+from .multilingual import MODEL_NAME as ML_MODEL
+from .multilingual import CrossLingual
 
 
 @dataclass
@@ -173,6 +176,8 @@ class Recommender:
         self.vocab = Vocabulary(catalog)
         self.lm = minilm(getattr(encoder, "device", None))
         self._kinds: KindIndex | None = None
+        self._crosslingual: CrossLingual | None = None
+        self._items_lm: np.ndarray | None = None
         self.index = index  # the item embeddings as the encoders gave them (no adapter)
         self._cache: OrderedDict[tuple, dict] = OrderedDict()
         self.use_ann = bool(len(index) > ann_min_items() if ann is None else ann)
@@ -241,8 +246,16 @@ class Recommender:
         keys = list(todo)
         texts = sorted({c for t, c in todo.values() if c})
         if texts:
-            emb = dict(zip(texts, self.encoder.encode_text(texts)))
-            lm = emb if self._text_model() is self.lm else dict(zip(texts, self.lm(texts)))
+            # a turn in another language is read by the multilingual encoder and speaks through
+            # the catalog items it matches (multilingual.py); English goes straight in
+            other = [c for c in texts if bridged(c, self.encoder.name)]
+            plain = [c for c in texts if c not in set(other)]
+            emb = dict(zip(plain, self.encoder.encode_text(plain))) if plain else {}
+            lm = emb if self._text_model() is self.lm else dict(zip(plain, self.lm(plain))) if plain else {}
+            if other:
+                emb.update(zip(other, self.crosslingual.bridge(other, self.index.text)))
+                if lm is not emb:
+                    lm.update(zip(other, self.crosslingual.bridge(other, self.items_lm)))
         # each distinct image once (many asks share one photo)
         img_row: dict[tuple, int] = {}
         first: dict = {}
@@ -286,6 +299,27 @@ class Recommender:
         shared = np.where(np.linalg.norm(words, axis=1, keepdims=True) > 0, (1 - w) * img.shared + w * words, img.shared)
         shared /= np.maximum(np.linalg.norm(shared, axis=1, keepdims=True), 1e-12)
         return ImageEmbeddings(shared.astype(np.float32), img.native)
+
+    @property
+    def crosslingual(self) -> CrossLingual:
+        """The catalog in the multilingual space, for turns in other languages (built on first use)."""
+        if self._crosslingual is None:
+            try:
+                d = cache_dir_for(self.catalog, ML_MODEL)
+            except OSError:
+                d = None
+            self._crosslingual = CrossLingual(self.catalog.texts(), self.catalog.row_keys(), d)
+        return self._crosslingual
+
+    @property
+    def items_lm(self) -> np.ndarray:
+        """The items' texts as the language model reads them (the item encoder's own text vectors
+        when it is the language model; else encoded once, on first use)."""
+        if self._text_model() is self.lm:
+            return self.index.text
+        if self._items_lm is None:
+            self._items_lm = self.lm(self.catalog.texts())
+        return self._items_lm
 
     @property
     def kinds(self) -> KindIndex:

@@ -138,11 +138,13 @@ def test_models_list_promote_rollback(mmcrec, tmp_path):
     assert "serving: v0" in mmcrec("models", "list", "--out", out).stdout
 
 
-def test_recommend_refuses_a_script_the_encoder_cannot_read(mmcrec):
+def test_recommend_refuses_a_script_no_encoder_reads_and_answers_chinese(mmcrec):
     for extra in ([], ["--json"]):
-        p = mmcrec("recommend", "--catalog", str(DEMO_CATALOG), "--turn", "我想要一双红色的运动鞋", *extra)
+        p = mmcrec("recommend", "--catalog", str(DEMO_CATALOG), "--turn", "मुझे लाल जूते चाहिए", *extra)
         assert p.returncode == 2 and p.stdout == ""
         (line,) = p.stderr.strip().splitlines()
-        assert "Chinese" in line and "--encoder openclip:xlm-roberta-base-ViT-B-32/laion5b_s13b_b90k" in line
+        assert "Devanagari" in line and "--encoder openclip:xlm-roberta-base-ViT-B-32/laion5b_s13b_b90k" in line
+    p = mmcrec("recommend", "--catalog", str(DEMO_CATALOG), "--turn", "我想要一双红色的运动鞋", "--json")
+    assert p.returncode == 0 and json.loads(p.stdout)["items"]
     p = mmcrec("recommend", "--catalog", str(DEMO_CATALOG), "--turn", "a mug for my café", "--json")
     assert p.returncode == 0 and json.loads(p.stdout)["items"]

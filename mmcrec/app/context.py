@@ -103,6 +103,10 @@ def warm_up(rec) -> None:
         rec.encoder.encode_text(["warm up"])
         rec.encoder.encode_image([Image.new("RGB", (64, 64), (200, 200, 200))])
         rec.kinds
+        from ..multilingual import available
+
+        if available():  # the multilingual encoder and the catalog in its space: a second or two
+            rec.crosslingual.bridge(["热身"], rec.index.text)
     except Exception:  # noqa: BLE001 — warming up is an optimisation only
         logger.exception("warm-up failed")
 

@@ -1,0 +1,58 @@
+"""Requests in other languages: the language of each turn, and the multilingual path that answers
+them in the catalog's own words (mmcrec/multilingual.py)."""
+from __future__ import annotations
+
+import pytest
+
+from mmcrec.dialogue import DialogueState, Turn
+from mmcrec.language import bridged, detect_language, unreadable_note
+
+
+@pytest.mark.parametrize("text, lang", [
+    ("red running shoes under $80", "en"), ("a café latte cup", "en"), ("nike air max", "en"),
+    ("想买双跑步鞋，80美元以内", "zh"), ("８０美元以内的茶壶", "zh"), ("ランニングシューズが欲しい", "ja"),
+    ("빨간 운동화", "ko"), ("зимняя шапка", "ru"), ("zapatillas para correr", "es"),
+    ("une théière pour le thé vert", "fr"), ("ich suche eine Teekanne für grünen Tee", "de"), ("שלום עולם", "hebrew"),
+])
+def test_each_turn_gets_its_language(text, lang):
+    assert detect_language(text) == lang
+
+
+def test_only_scripts_no_installed_encoder_reads_are_refused():
+    assert unreadable_note("想买双跑步鞋", "offline") is None and bridged("想买双跑步鞋", "offline")
+    assert "Hebrew" in unreadable_note("נעלי ריצה", "offline")
+    assert not bridged("running shoes", "offline")
+
+
+def top_titles(rec, *turns: str, k: int = 5) -> list[str]:
+    st = DialogueState()
+    for t in turns:
+        st.add(Turn(t), rec.vocab)
+    return [it["title"].lower() for it in rec.recommend(st, k=k).items]
+
+
+@pytest.mark.parametrize("request_text, words", [
+    ("想买双跑步鞋", ("runner",)), ("一个泡茶用的茶壶", ("teapot",)), ("zapatillas para correr", ("runner", "sneaker")),
+    ("un sac à dos pour l'école", ("backpack",)),
+])
+def test_a_request_in_another_language_finds_the_english_catalogs_items(demo_rec, request_text, words):
+    titles = top_titles(demo_rec, request_text)
+    assert any(w in t for t in titles[:3] for w in words), titles
+
+
+def test_mixed_languages_in_one_dialogue(demo_rec):
+    """The language is read per turn: an English turn after a Chinese one stays English."""
+    titles = top_titles(demo_rec, "想买双跑步鞋", "in blue")
+    assert titles[0].startswith("cloudstep runner") and "blue" in titles[0], titles
+
+
+def test_the_catalog_in_the_multilingual_space_is_cached_on_disk(demo_rec, tmp_path):
+    import numpy as np
+
+    from mmcrec.multilingual import CrossLingual
+
+    texts, keys = demo_rec.catalog.texts()[:20], demo_rec.catalog.row_keys()[:20]
+    first = CrossLingual(texts, keys, tmp_path).items
+    assert list(tmp_path.glob("*.npz"))
+    again = CrossLingual(["changed"] * 20, keys, tmp_path).items  # same keys: read, not encoded
+    assert np.array_equal(first, again)
