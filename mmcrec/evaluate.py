@@ -27,12 +27,15 @@ class QueryFileError(ValueError):
 
 @dataclass
 class LabelledQuery:
+    """One labelled request; `language` is the code of the language it is written in ("zh", "de"...)."""
+
     query_id: str
     kind: str
     turns: list[str]
     image: str | None  # absolute path
     relevant: dict[str, int]
     paraphrase_of: str | None = None  # another wording of this labelled query (its query_id)
+    language: str = ""  # the "language" field of the line; "" means English/unspecified
     _image_cache: object = field(default=None, repr=False)
 
     def open_image(self):
@@ -85,7 +88,8 @@ def load_queries(path: str | Path) -> list[LabelledQuery]:
             raise QueryFileError(f"{path}: line {n}: query {qid!r} has neither turns nor an image")
         kind = d.get("kind") or derive_kind(turns, image)
         para = d.get("paraphrase_of")
-        out.append(LabelledQuery(qid, kind, turns, image, rel, str(para) if para else None))
+        lang = str(d.get("language") or "")
+        out.append(LabelledQuery(qid, kind, turns, image, rel, str(para) if para else None, language=lang))
     if not out:
         raise QueryFileError(f"{path}: no queries")
     return out
