@@ -248,7 +248,7 @@ def cmd_recommend(args) -> int:
             it.pop("description", None)
         print(json.dumps(out, indent=2))
         return 0
-    print(plain_reply(result, state, rec.vocab.categories))
+    print(plain_reply(result, state, rec.vocab.categories, rec.vocab.currency))
     print()
     print(f"model {result.model_version}  α = {result.alpha:.2f}  modality: image {result.modality_weights['image']:.0%}"
           f" / text {result.modality_weights['text']:.0%}")

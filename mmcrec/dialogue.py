@@ -1,181 +1,28 @@
 """What the shopper asked for across turns: kinds, prices, colours, exclusions, changes of mind.
 
-The parser is plain rules over words (fast, explainable, fuzzed in the tests) for what a shopper
-states explicitly; what kind of thing a turn is about is read by meaning (intent.kind_rows: the
-turn's sentence embedding against the catalog's own kinds and categories, each with a
-confidence). Only explicit statements filter — a price bound, "not X", "only X" — and the page is
-topped up when they leave too few; kinds and colours re-rank. Another turn about the same thing
-narrows; a change of mind replaces.
+Each turn is read by its language's pack (lang/: plain rules over words for what a shopper states
+explicitly); what kind of thing a turn is about is read by meaning (intent.kind_rows: the turn's
+sentence embedding against the catalog's own kinds and categories, each with a confidence). The
+state machine here knows no words of any language. Only explicit statements filter — a price
+bound, "not X", "only X" — and the page is topped up when they leave too few; kinds and colours
+re-rank. Another turn about the same thing narrows; a change of mind replaces.
 """
 from __future__ import annotations
 
 import hashlib
 import re
-import unicodedata
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from .catalog import Catalog
+from .lang import parse_turn
+from .lang.en import COLOR_ALIASES, COLORS, GENERIC, GROUPS, STOP, SYNONYMS, VAGUE, _words, singular
+from .lang.reading import MAX_TURN_CHARS, TurnIntent, normalize_text
 
-MAX_TURN_CHARS = 2000  # a 100,000-character message is cut here before anything reads it
-
-COLORS = {
-    "black", "white", "grey", "gray", "silver", "gold", "golden", "red", "blue", "navy", "green",
-    "yellow", "orange", "pink", "purple", "violet", "brown", "beige", "tan", "cream", "teal",
-    "turquoise", "cyan", "magenta", "maroon", "olive", "khaki", "ivory",
-}
-COLOR_ALIASES = {"gray": "grey", "golden": "gold", "navy": "blue", "violet": "purple", "tan": "beige"}
-
-# Broad shopper words that name a group of shop categories rather than one product type.
-GROUPS: dict[str, set[str]] = {
-    "wearable": {"clothing", "clothes", "shoes", "accessories", "apparel", "fashion", "footwear", "jewelry"},
-    "food": {"food", "grocery", "groceries", "snacks", "drinks", "beverages"},
-    "music": {"instruments", "instrument", "music"},
-    "tech": {"electronics", "electronic", "gadgets", "tech", "computers"},
-    "sport": {"sports", "sport", "fitness", "outdoor", "outdoors"},
-    "toy": {"toys", "toy", "games", "kids"},
-    "kitchen": {"kitchen", "cookware", "kitchenware"},
-    "home": {"home", "furniture", "decor", "garden"},
-}
-GROUP_WORDS = {
-    "wear": "wearable", "wearable": "wearable", "clothes": "wearable", "clothing": "wearable",
-    "outfit": "wearable", "apparel": "wearable", "fashion": "wearable",
-    "eat": "food", "food": "food", "snack": "food", "snacks": "food", "drink": "food", "treat": "food",
-    "gadget": "tech", "gadgets": "tech", "tech": "tech", "electronics": "tech", "device": "tech",
-    "toy": "toy", "toys": "toy",
-    "cook": "kitchen", "cooking": "kitchen", "kitchen": "kitchen", "baking": "kitchen",
-    "instrument": "music", "instruments": "music",
-    "sport": "sport", "sports": "sport", "workout": "sport", "exercise": "sport",
-}
-# Product-type synonyms: a query word on the left also matches items that say any word on the right.
-SYNONYMS: dict[str, set[str]] = {
-    "hat": {"hat", "cap", "beanie", "fedora", "helmet"},
-    "cap": {"cap", "hat"},
-    "sneaker": {"sneaker", "trainer", "running", "shoe"},
-    "trainer": {"sneaker", "trainer"},
-    "shoe": {"shoe", "sneaker", "boot", "sandal", "heel", "flat", "loafer", "trainer", "slipper"},
-    "sunglass": {"sunglass", "sunglasses", "shades"},
-    "sunglasses": {"sunglass", "sunglasses", "shades"},
-    "shades": {"sunglass", "sunglasses", "shades"},
-    "glasses": {"glasses", "eyeglasses", "spectacles", "sunglasses"},
-    "bag": {"bag", "backpack", "handbag", "purse", "tote", "clutch", "briefcase", "luggage", "suitcase"},
-    "purse": {"purse", "handbag", "clutch", "wallet"},
-    "headphone": {"headphone", "headphones", "earbuds", "headset"},
-    "phone": {"phone", "smartphone", "mobile"},
-    "shirt": {"shirt", "t-shirt", "tee", "blouse", "polo"},
-    "tee": {"tee", "t-shirt", "shirt"},
-    "jacket": {"jacket", "coat", "parka", "blazer"},
-    "coat": {"coat", "jacket", "parka"},
-    "pants": {"pants", "trousers", "jeans", "slacks"},
-    "trousers": {"pants", "trousers", "jeans"},
-}
-CHANGE_OF_MIND = re.compile(
-    r"\b(no wait|wait|actually|instead|rather|changed my mind|change of plan|forget (that|it|those)|scratch that|"
-    r"i mean|i meant)\b"
-)
-ONLY = re.compile(r"\bonly\s+(?:the\s+|some\s+)?([\w'-]+)")
-ADDITIVE = re.compile(r"\b(also|too|as well|and also|plus)\b")
-STOP = {
-    "a", "an", "the", "some", "any", "i", "me", "my", "we", "you", "it", "this", "that", "these", "those", "one",
-    "ones", "for", "to", "of", "in", "on", "with", "and", "or", "but", "is", "are", "be", "do", "does", "please",
-    "show", "need", "want", "looking", "look", "find", "get", "like", "would", "could", "can", "something",
-    "anything", "thing", "things", "just", "maybe", "really", "very", "more", "less", "much", "what", "have",
-    "has", "got", "give", "let", "see", "s", "m", "im", "i'm", "it's", "no", "not", "wait", "instead", "else",
-    "other", "another", "only", "same", "so", "hi", "hello", "hey", "thanks", "ok", "okay", "buy", "shop", "sorry",
-    # words that point at a photo or at what was shown ("this style", "something similar") name nothing
-    "style", "similar", "kind", "sort", "type",
-}
-# words that shade a colour ("light blue", "dark green") without naming anything else
-SHADES = {"light", "dark", "pale", "bright", "deep", "pastel", "neon", "soft", "coloured", "colored", "color", "colour"}
-# words that end titles without naming a product kind ("Socks 3-Pack", "Knife Set")
-GENERIC = {"pack", "set", "pair", "kit", "trio", "duo", "bundle", "complete", "setting", "head", "edition", "collection",
-           "mini", "pro", "max", "plus", "classic", "deluxe", "original", "square"}
-VAGUE = {
-    "gift", "gifts", "present", "presents", "idea", "ideas", "someone", "somebody", "sister", "brother", "mom",
-    "mum", "mother", "dad", "father", "friend", "friends", "wife", "husband", "boyfriend", "girlfriend", "kid",
-    "son", "daughter", "colleague", "boss", "birthday", "christmas", "recommend", "recommendation", "suggest",
-    "nice", "good", "great", "cool", "help", "her", "him", "them", "he", "she", "they", "our", "your",
-}
-NUM = r"(\d+(?:[.,]\d+)?)\s*(?:k\b)?"
-CUR = r"(?:\$|usd|dollars?|bucks|eur|euros?|€|£|pounds?)?"
-PRICE_RANGE = re.compile(rf"(?:between|from)\s*{CUR}\s*{NUM}\s*{CUR}\s*(?:and|to|-|–)\s*{CUR}\s*{NUM}\s*{CUR}")
-PRICE_DASH = re.compile(rf"{CUR}\s*(\d+)\s*(?:-|–)\s*{CUR}\s*(\d+)\s*(?:\$|usd|dollars?|bucks|€|£)")
-PRICE_MAX = re.compile(
-    rf"(?:under|below|less than|cheaper than|max(?:imum)?|up to|at most|no more than|within|budget(?: of| is)?|<|≤)\s*{CUR}\s*{NUM}\s*{CUR}"
-)
-PRICE_MIN = re.compile(rf"(?:over|above|more than|at least|min(?:imum)?|>|≥|starting at)\s*{CUR}\s*{NUM}\s*{CUR}")
-PRICE_AROUND = re.compile(rf"(?:around|about|roughly|approximately|~)\s*{CUR}\s*{NUM}\s*{CUR}")
-PRICE_BARE = re.compile(r"(?:\$\s*(\d+(?:\.\d+)?))|(?:(\d+(?:\.\d+)?)\s*(?:\$|dollars|bucks|usd))")
-CHEAPER = re.compile(r"\b(cheaper|less expensive|lower price|more affordable|on a budget|budget option)\b")
-PRICIER = re.compile(r"\b(pricier|more expensive|higher end|high-end|fancier|premium)\b")
-# "something to go with this", "cups to go with it", "the leaves to steep in this": with a photo,
-# the photo shows what the shopper has, not what they want ("in this colour" is not one of them)
-GOES_WITH = re.compile(
-    r"\b(?:go(?:es)? with|to match|matching|(?:with|for|in|into|on) (?:this|these|it|them|that|those))\b"
-    r"(?!\s+(?:colou?r|style|shade|pattern|material|design|size|shape|one|ones|kind|type|look|version|fabric|print))"
-)
-NEGATION = re.compile(
-    r"\b(?:not|no|without|except|excluding|anything but|nothing|none of the|avoid|hate|don't want|dont want|"
-    r"don't like|dont like|no more)\s+(?:a |an |any |the |in |more )?((?:(?!and\b|or\b|but\b)[\w'-]+\s*){1,3})"
-)
-
-
-def normalize_text(text: str) -> str:
-    """Unicode-normalised, control characters removed, bounded length."""
-    text = unicodedata.normalize("NFKC", text or "")[:MAX_TURN_CHARS]
-    return "".join(ch if (ch.isprintable() or ch in " \n\t") else " " for ch in text).strip()
-
-
-def _words(text: str) -> list[str]:
-    return re.findall(r"[\w'-]+", text.lower())
-
-
-def singular(w: str) -> str:
-    if w in ("glasses", "sunglasses", "pants", "trousers", "jeans", "shorts", "headphones", "earbuds", "clothes",
-             "shades", "accessories", "electronics", "sports", "leggings"):
-        return w
-    if len(w) > 4 and w.endswith("ies"):
-        return w[:-3] + "y"
-    if len(w) > 4 and w.endswith(("ches", "shes", "xes", "sses")):
-        return w[:-2]
-    if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us")):
-        return w[:-1]
-    return w
-
-
-@dataclass
-class TurnIntent:
-    """What one turn says, read without context."""
-
-    text: str
-    content: str = ""  # the words worth embedding: constraints and negated phrases taken out
-    kinds: list[str] = field(default_factory=list)
-    groups: list[str] = field(default_factory=list)
-    excluded_kinds: list[str] = field(default_factory=list)
-    colors: list[str] = field(default_factory=list)
-    excluded_colors: list[str] = field(default_factory=list)
-    price_min: float | None = None
-    price_max: float | None = None
-    cheaper: bool = False
-    pricier: bool = False
-    change_of_mind: bool = False
-    additive: bool = False
-    # names no thing, only qualifies the one asked before: a colour alone ("actually light blue"),
-    # "a big one", "something warmer" — a change of mind then keeps the thing
-    qualifies: bool = False
-    goes_with: bool = False  # "something to go with this": a photo of the turn is context, not the target
-    only_kinds: list[str] = field(default_factory=list)  # "only mugs": the one kind that filters
-    modifiers: list[str] = field(default_factory=list)  # kinds that only qualify the next noun ("notebook computer")
-
-    @property
-    def constrains(self) -> bool:
-        return bool(
-            self.excluded_kinds or self.only_kinds or self.colors or self.excluded_colors or self.cheaper or self.pricier
-            or self.price_min is not None or self.price_max is not None or self.change_of_mind
-        )
-
+__all__ = ["COLORS", "COLOR_ALIASES", "MAX_TURN_CHARS", "DialogueState", "Turn", "TurnIntent", "Vocabulary",
+           "dialogue_turns", "normalize_text", "parse_turn"]
 
 _FIRST_CLAUSE_END = re.compile(r" - |,| with | for ")
 
@@ -191,6 +38,9 @@ class Vocabulary:
         items = catalog.items
         n = len(items)
         self.categories = sorted({c for c in items["category"] if c})
+        # the catalog's currency (ISO code): its `currency` column when it has one value, else dollars
+        cur = {str(v).strip().upper() for v in items["currency"] if str(v).strip()} if "currency" in items else set()
+        self.currency = cur.pop() if len(cur) == 1 else "USD"
         self.colors = set(COLORS) | {c for c in items["color"] if c and " " not in c}
         extra = [c for c in catalog.attributes if c in ("type", "kind", "product_type", "subcategory")]
         texts = (items["title"].astype(str) + " " + items["category"].astype(str)).tolist()
@@ -290,178 +140,7 @@ def _any_code(codes: np.ndarray, wanted: list[int]) -> np.ndarray:
     return m
 
 
-def parse_turn(text: str, vocab: Vocabulary | None = None) -> TurnIntent:
-    text = normalize_text(text)
-    low = text.lower().replace("’", "'")
-    it = TurnIntent(text=text)
-    kinds = vocab.kinds if vocab else set(SYNONYMS)
-    # membership tests, not a union: a 1M-item catalog's vocabulary has millions of words
-    excludable = (lambda w: w in vocab.excludable or w in kinds) if vocab else kinds.__contains__
-    colors = vocab.colors if vocab else COLORS
-    consumed: list[tuple[int, int]] = []
 
-    def take(m: re.Match) -> None:
-        consumed.append(m.span())
-
-    # prices
-    for m in PRICE_RANGE.finditer(low):
-        a, b = _num(m.group(1)), _num(m.group(2))
-        it.price_min, it.price_max = min(a, b), max(a, b)
-        take(m)
-    if it.price_max is None:
-        for m in PRICE_DASH.finditer(low):
-            a, b = _num(m.group(1)), _num(m.group(2))
-            it.price_min, it.price_max = min(a, b), max(a, b)
-            take(m)
-    for m in PRICE_MAX.finditer(low):
-        if not _inside(m.span(), consumed):
-            it.price_max = _num(m.group(1))
-            take(m)
-    for m in PRICE_MIN.finditer(low):
-        if not _inside(m.span(), consumed):
-            it.price_min = _num(m.group(1))
-            take(m)
-    for m in PRICE_AROUND.finditer(low):
-        if not _inside(m.span(), consumed):
-            v = _num(m.group(1))
-            it.price_min, it.price_max = round(v * 0.75, 2), round(v * 1.25, 2)
-            take(m)
-    if it.price_max is None and it.price_min is None:
-        for m in PRICE_BARE.finditer(low):
-            if not _inside(m.span(), consumed):
-                it.price_max = _num(m.group(1) or m.group(2))
-                take(m)
-    if it.price_min is not None and it.price_max is not None and it.price_min > it.price_max:
-        it.price_min, it.price_max = it.price_max, it.price_min  # "under 20 over 40": read as a range
-    if CHEAPER.search(low) and it.price_max is None:
-        it.cheaper = True
-        consumed.extend(m.span() for m in CHEAPER.finditer(low))
-    if PRICIER.search(low) and it.price_min is None:
-        it.pricier = True
-        consumed.extend(m.span() for m in PRICIER.finditer(low))
-
-    # change of mind ("no wait, sunglasses instead") before negation, so "no wait" is not "no <thing>"
-    com = list(CHANGE_OF_MIND.finditer(low))
-    it.change_of_mind = bool(com)
-    consumed.extend(m.span() for m in com)
-    it.additive = bool(ADDITIVE.search(low))
-    it.goes_with = bool(GOES_WITH.search(low))
-
-    # negations: "not black", "no backpacks", "without a hood"
-    for m in NEGATION.finditer(low):
-        if _inside(m.span(), consumed):
-            continue
-        negated = [singular(w) for w in _words(m.group(1))]
-        hit = False
-        for w in negated:
-            if w in ("wait",):
-                break
-            c = COLOR_ALIASES.get(w, w)
-            if w in colors:
-                it.excluded_colors.append(c)
-                hit = True
-            elif excludable(w):
-                it.excluded_kinds.append(w)
-                hit = True
-            if hit and w not in colors:
-                break
-        # a negated phrase is never embedded as something wanted: "for filming, not photos"
-        # must not pull toward photo cameras, even where "photos" names no kind to exclude
-        take(m)
-
-    # what remains: colours and kinds asked for, and the content words
-    rest = _strip(low, consumed)
-    # "a case for my phone": the kind is the case, not the phone
-    head = re.split(r"\b(?:for|to go with|that goes with|to match|matching|with)\b", rest)[0]
-    for w in _words(rest):
-        s = singular(w)
-        if w in colors or s in colors:
-            c = COLOR_ALIASES.get(w, w)
-            if c not in it.colors and c not in it.excluded_colors:
-                it.colors.append(c)
-    hw = _words(head)
-    for k, w in enumerate(hw):
-        s = singular(w)
-        if _used_as_verb(hw, k):
-            continue  # "print your system prompt", "watch the game": a verb that is also a product
-        # a noun compound names the kind by its last noun: a "notebook computer" is a computer,
-        # a "phone case" a case; the noun before it only says which (and stays in the content)
-        modifier = k + 1 < len(hw) and singular(hw[k + 1]) in kinds
-        if s in kinds and not modifier and s not in it.kinds and s not in it.excluded_kinds:
-            it.kinds.append(s)
-        elif s in kinds and modifier and s not in it.modifiers:
-            it.modifiers.append(s)
-        g = GROUP_WORDS.get(w) or GROUP_WORDS.get(s)
-        if g and g not in it.groups:
-            it.groups.append(g)
-    if it.kinds:  # "I'd rather wear trousers": the trousers say more than "wear" does
-        it.groups = []
-    for m in ONLY.finditer(low):
-        s = singular(m.group(1))
-        if s in kinds and vocab is not None and s in vocab.postings:  # clearly one of the catalog's kinds
-            it.only_kinds.append(s)
-            if s not in it.kinds:
-                it.kinds.append(s)
-    if not it.kinds and not it.groups:  # "something for running": no head noun, take the rest
-        for w in _words(rest):
-            g = GROUP_WORDS.get(w) or GROUP_WORDS.get(singular(w))
-            if g and g not in it.groups:
-                it.groups.append(g)
-    # the sentence encoder reads whole phrases ("a pad for gaming on the sofa"), so content keeps
-    # the function words; it is empty when only constraints and filler were said
-    meaningful = [w for w in re.findall(r"[\w'-]+", rest) if w not in STOP]
-    it.content = " ".join(re.sub(r"[\s,;:.!?]+", " ", rest).split()).strip(" ,.") if meaningful else ""
-    only_colours = bool(it.colors) and all(w in colors or singular(w) in colors or w in SHADES for w in meaningful)
-    it.qualifies = not (it.kinds or it.groups) and (only_colours or _points_back(_words(rest)))
-    return it
-
-
-_BEFORE_COMPARATIVE = {"something", "anything", "bit", "slightly", "much", "even", "way", "lot", "little", "somewhat"}
-
-
-def _points_back(words: list[str]) -> bool:
-    """"a big one", "something warmer", "a bit smaller", "lighter than that": points back at the
-    thing asked for ("one") or compares with it — "a blender" names a new thing, even where the
-    catalog has none."""
-    for k, w in enumerate(words):
-        if w in ("one", "ones"):
-            return True
-        before = words[k - 1] if k else ""
-        after = words[k + 1] if k + 1 < len(words) else ""
-        if len(w) > 4 and w.endswith("er") and (before in _BEFORE_COMPARATIVE or after in ("one", "ones", "than")):
-            return True
-    return False
-
-
-# a word followed by one of these and not preceded by a determiner is read as a verb ("print your
-# photos", "watch the match"), not as the product of the same name ("a watch for my dad")
-_VERB_OBJECTS = {"your", "my", "the", "this", "that", "these", "those", "it", "me", "them", "our", "his", "her",
-                 "us", "all", "every"}
-_DETERMINERS = {"a", "an", "the", "my", "this", "that", "some", "any", "your", "our", "his", "her", "their", "one",
-                "new", "another"}
-
-
-def _used_as_verb(words: list[str], k: int) -> bool:
-    nxt = words[k + 1] if k + 1 < len(words) else ""
-    return nxt in _VERB_OBJECTS and (k == 0 or words[k - 1] not in _DETERMINERS)
-
-
-def _num(s: str) -> float:
-    return float(s.replace(",", "."))
-
-
-def _inside(span: tuple[int, int], spans: list[tuple[int, int]]) -> bool:
-    return any(a <= span[0] < b or a < span[1] <= b for a, b in spans)
-
-
-def _strip(text: str, spans: list[tuple[int, int]]) -> str:
-    out, last = [], 0
-    for a, b in sorted(spans):
-        if a >= last:
-            out.append(text[last:a])
-            last = b
-    out.append(text[last:])
-    return " ".join(" ".join(out).split())
 
 
 @dataclass

@@ -103,21 +103,24 @@ def explain_alpha(rec: Recommendation) -> go.Figure:
                    yaxis={"autorange": "reversed"}, barmode="relative")
 
 
-def labels_reason(item: dict) -> str:
-    """Why the label memory moved an item, in words ("" when no recalled request judged it: its
-    share only made room for the lifted ones): "liked by 3 shoppers with a similar request
+def labels_reason(item: dict, language: str = "en") -> str:
+    """Why the label memory moved an item, in words of `language` ("" when no recalled request judged
+    it: its share only made room for the lifted ones): "liked by 3 shoppers with a similar request
     (“marathon trainers under $100”, 91% alike)"."""
+    from .lang import pack
+
     ev = item.get("labels")
     if not ev or not item.get("from_labels"):
         return ""
+    say = pack(language).REPLY
     parts = []
-    for n, verb in ((ev.get("liked_by", 0), "liked"), (ev.get("disliked_by", 0), "disliked")):
+    for n, key in ((ev.get("liked_by", 0), "liked"), (ev.get("disliked_by", 0), "disliked")):
         if n:
-            parts.append(f"{verb} by {n} shopper{'s' * (n != 1)}")
-    said = " → ".join(t for t in ev.get("request") or [] if t.strip()) or "a photo like yours"
+            parts.append(say[key].format(n=n, s="s" * (n != 1)))
+    said = " → ".join(t for t in ev.get("request") or [] if t.strip()) or say["a_photo"]
     if ev.get("with_photo") and (ev.get("request") or []):
         said = f"[photo] {said}"
-    return f"{' and '.join(parts) or 'rated'} with a similar request (“{said[:60]}”, {100 * ev['similarity']:.0f}% alike)"
+    return (say["and"].join(parts) or "rated") + say["similar"].format(said=said[:60], p=f"{100 * ev['similarity']:.0f}%")
 
 
 def explain_modality(rec: Recommendation) -> go.Figure:

@@ -53,9 +53,10 @@ class Recommendation:
     summary: str
     notes: list[str]
     vague: bool
-    n_candidates: int
+    n_candidates: int  # items the hard constraints (budget, exclusions, "only") leave
     memory: dict | None = None  # the labelled requests the label memory recalled (None: none)
     turn_labels: list[str] = field(default_factory=list)
+    n_items: int = 0  # the catalog's items
 
     def to_json(self) -> dict:
         """The explanation as docs/contracts.md §5 `recommend --json` prints it (plus extras)."""
@@ -549,6 +550,7 @@ class Recommender:
             notes=s.notes,
             vague=state.is_vague,
             n_candidates=s.n_eligible,
+            n_items=self.vocab.n,
             memory=self._recall_summary(s.recall, mem),
             turn_labels=[_turn_label(t, with_photo=state.photo_turn(j) not in (None, j)) for j, t in enumerate(state.turns)],
         )

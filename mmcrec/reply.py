@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 from pathlib import Path
 from typing import Callable
 
 from .dialogue import DialogueState
 from .explain import labels_reason
+from .lang import pack
 from .recommender import Recommendation
 
 logger = logging.getLogger(__name__)
@@ -22,56 +24,107 @@ def _price(p) -> str:
     return "" if p is None else f"${p:,.2f}".replace(".00", "")
 
 
+def reply_language(state: DialogueState) -> str:
+    """The language to answer in: that of the latest turn with words (English before any)."""
+    for it in reversed(state.intents):
+        if it.text.strip():
+            return it.language
+    return "en"
+
+
 def clarifying_question(state: DialogueState, categories: list[str]) -> str:
-    cats = ", ".join(categories[:6]) if categories else "clothes, gadgets, home things"
-    return (
-        "Happy to help! To narrow it down: what are they into — for example "
-        f"{cats}? And is there a budget I should stay under? Meanwhile, here is a varied first selection."
-    )
+    say = pack(reply_language(state)).REPLY
+    cats = say["list_sep"].join(categories[:6]) if categories else "clothes, gadgets, home things"
+    return say["clarify"].format(cats=cats)
 
 
-def plain_reply(rec: Recommendation, state: DialogueState, categories: list[str]) -> str:
+def understood_words(state: DialogueState, language: str) -> str:
+    """What the dialogue asked for, in the reply's language (the catalog's own words for kinds)."""
+    p = pack(language)
+    say, back = p.REPLY, p.WORDS_BACK
+    word = lambda w: back.get(w, w)  # noqa: E731
+    u = state.understood()
+    parts = []
+    if "kind" in u:
+        parts.append(say["kind"].format(v=u["kind"]))
+    if "price_min" in u and "price_max" in u:
+        parts.append(say["price_range"].format(lo=f"{u['price_min']:g}", hi=f"{u['price_max']:g}"))
+    elif "price_max" in u:
+        parts.append(say["price_max"].format(v=f"{u['price_max']:g}"))
+    elif "price_min" in u:
+        parts.append(say["price_min"].format(v=f"{u['price_min']:g}"))
+    if state.colors:
+        parts.append(say["color"].format(v=say["list_sep"].join(word(c) for c in state.colors)))
+    excluded = state.excluded_colors + state.excluded_kinds
+    if excluded:
+        parts.append(say["excluded"].format(v=say["list_sep"].join(word(x) for x in excluded)))
+    if "only" in u:
+        parts.append(say["only"].format(v=u["only"]))
+    if state.inferred:  # read by meaning: a preference, with how sure
+        best = sorted(state.inferred, key=lambda x: -x["confidence"])[:2]
+        parts.append(say["looks_like"].format(v=say["or"].join(
+            say["sure"].format(kind=x["kind"], p=f"{x['confidence']:.0%}") for x in best)))
+    return say["sep"].join(parts)
+
+
+def plain_reply(rec: Recommendation, state: DialogueState, categories: list[str], currency: str = "USD") -> str:
+    """The reply, in the language of the shopper's latest words."""
+    language = reply_language(state)
+    say = pack(language).REPLY
     if rec.vague:
         return clarifying_question(state, categories)
     lines = []
-    if rec.summary:
-        lines.append(f"Understood: {rec.summary}.")
+    summary = understood_words(state, language)
+    if summary:
+        lines.append(say["understood"].format(summary=summary))
     elif state.turns and state.turns[-1].has_image and not state.turns[-1].text.strip():
-        lines.append("Looking for things like your photo.")
+        lines.append(say["photo_only"])
+    asked = state.intents[-1].currency_asked if state.intents else ""
+    if asked:  # a budget in another currency: asked about, never converted at a guessed rate
+        names = pack(language).CURRENCY_NAMES
+        m = next(iter(re.findall(r"\d+(?:\.\d+)?", state.intents[-1].text)), "")
+        lines.append(say["currency"].format(catalog=names.get(currency, currency), amount=m,
+                                            word=say["join"] + names.get(asked, asked)))
     for note in rec.notes:
-        lines.append(f"Note: {note}.")
+        lines.append(say["note"].format(note=note))
     if not rec.items:
-        lines.append("Nothing in the catalog fits all of that. Try loosening a constraint (price, colour or kind).")
-        return " ".join(lines)
+        lines.append(say["nothing"])
+        return say["join"].join(lines)
     top = rec.items[0]
-    moved = [(it, r) for it in rec.items if (r := labels_reason(it))]  # judged in a recalled request
+    moved = [(it, r) for it in rec.items if (r := labels_reason(it, language))]  # judged in a recalled request
     lifted = [(it, r) for it, r in moved if it["from_labels"] > 0]
     lowered = [(it, r) for it, r in moved if it["from_labels"] < 0]
     why = []
     share_r = top["alpha_contribution"]["m_r"] / max(top["score"], 1e-12)
     if lifted and lifted[0][0] is top and top["from_labels"] > 0.5 * top["score"]:
-        why.append(f"it was {lifted.pop(0)[1]}")  # the labels put it first, not the match
+        why.append(say["why_labels"].format(reason=lifted.pop(0)[1]))  # the labels put it first, not the match
     elif rec.modality_weights["image"] > 0.5:
-        why.append("it looks most like your photo" if top["modality"]["image"] > 0.5 else "its description matches your photo")
+        why.append(say["why_photo"] if top["modality"]["image"] > 0.5 else say["why_photo_text"])
     elif share_r >= 0.5:
-        why.append("it matches what you asked for most directly")
+        why.append(say["why_direct"])
     else:
-        why.append("it fits the whole conversation best")
+        why.append(say["why_whole"])
     if state.colors and top.get("color") in state.colors:
-        why.append(f"it is {top['color']}")
+        why.append(say["why_color"].format(color=pack(language).WORDS_BACK.get(top["color"], top["color"])))
     price = _price(top.get("price"))
-    lines.append(f"Top pick: {top['title']}{f' ({price})' if price else ''} — {' and '.join(why)}.")
+    lines.append(say["top"].format(title=top["title"], price=say["price"].format(price=price) if price else "",
+                                   why=say["and"].join(why)))
     if lifted:
         it, r = lifted[0]
-        lines.append(f"{it['title']} moved up: {r}.")
+        lines.append(say["moved_up"].format(title=it["title"], reason=r))
     if lowered:
         it, r = lowered[0]
-        lines.append(f"{it['title']} moved down: {r}.")
+        lines.append(say["moved_down"].format(title=it["title"], reason=r))
     if len(rec.items) > 1:
-        others = ", ".join(it["title"] for it in rec.items[1:3])
-        lines.append(f"Also worth a look: {others}.")
-    lines.append(f"{rec.n_candidates} of the catalog's items fit so far.")
-    return " ".join(lines)
+        lines.append(say["also"].format(titles=say["list_sep"].join(it["title"] for it in rec.items[1:3])))
+    # how many items the hard constraints leave, only when there are some: without a budget or an
+    # exclusion every item "fits", and saying so would count the whole catalog
+    budget = state.price_max is not None or state.price_min is not None
+    excluded = bool(state.excluded_colors or state.excluded_kinds or state.only_kinds)
+    if (budget or excluded) and rec.n_candidates:
+        what = say["what_both"] if budget and excluded else say["what_budget"] if budget else say["what_excluded"]
+        lines.append(say["fit"].format(n=rec.n_candidates, total=rec.n_items, what=what))
+    return say["join"].join(lines)
 
 
 # ----------------------------------------------------------------------------- optional chat-model replies

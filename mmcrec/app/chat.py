@@ -265,7 +265,7 @@ def chat_turn(ctx: AppContext, message: Any, history: list | None, session: Sess
         st.shown_prices = [it["price"] for it in (s.last.items[:5] if s.last else []) if it.get("price") is not None]
         st.add(Turn(text, img, sha, shown), rec.vocab)
         result = _gallery(ctx, rec, s, alpha)
-        reply = plain_reply(result, st, rec.vocab.categories)
+        reply = plain_reply(result, st, rec.vocab.categories, rec.vocab.currency)
     s.texts.append(text)
     if data is not None:
         s.image_sha256, s.image_turn = sha, len(s.texts) - 1

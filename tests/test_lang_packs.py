@@ -1,0 +1,100 @@
+"""Language packs (mmcrec/lang/): a Chinese shopper's budgets, colours, exclusions and corrections,
+the other languages' budgets and "not X", and replies in the shopper's language."""
+from __future__ import annotations
+
+import pytest
+
+from mmcrec.dialogue import DialogueState, Turn, parse_turn
+from mmcrec.reply import plain_reply
+
+from app_support import query_image
+
+
+@pytest.mark.parametrize("text, lo, hi", [
+    ("想买双跑步鞋，80美元以内", None, 80), ("不超过50刀的茶壶", None, 50), ("最多80美元", None, 80),
+    ("低于$30的杯子", None, 30), ("８０美元以下", None, 80), ("80到120美元之间的背包", 80, 120),
+    ("100美元左右", 75, 125), ("20美元以上", 20, None),
+])
+def test_chinese_budgets(text, lo, hi):
+    it = parse_turn(text)
+    assert it.language == "zh" and it.price_min == lo and it.price_max == hi and not it.currency_asked
+
+
+def test_a_budget_in_another_currency_is_asked_about_not_guessed(demo_rec):
+    it = parse_turn("100块以下的帽子", demo_rec.vocab)  # 块: yuan, in a shop priced in dollars
+    assert it.price_max is None and it.currency_asked == "CNY"
+    st = DialogueState()
+    st.add(Turn("100块以下的帽子"), demo_rec.vocab)
+    reply = plain_reply(demo_rec.recommend(st, k=5), st, demo_rec.vocab.categories, demo_rec.vocab.currency)
+    assert "美元" in reply and "吗" in reply
+
+
+@pytest.mark.parametrize("text, field, want", [
+    ("不要黑色的", "excluded_colors", ["black"]), ("别给我看皮的", "excluded_kinds", ["leather"]),
+    ("除了红色都行", "excluded_colors", ["red"]), ("要蓝色的", "colors", ["blue"]), ("粉红色的", "colors", ["pink"]),
+    ("红茶", "colors", []),  # black tea, not something red
+])
+def test_chinese_colours_materials_and_exclusions(text, field, want):
+    assert getattr(parse_turn(text), field) == want
+
+
+@pytest.mark.parametrize("text", ["算了，换成帽子吧", "不对，我要的是背包", "还是要耳机吧", "其实我想要个杯子"])
+def test_chinese_corrections_are_a_change_of_mind(text):
+    assert parse_turn(text).change_of_mind
+
+
+def test_cheaper_and_like_this():
+    assert parse_turn("便宜点").cheaper
+    it = parse_turn("像这样但要蓝色的")
+    assert it.colors == ["blue"] and it.qualifies and it.content == ""  # names no new thing: the photo does
+
+
+@pytest.mark.parametrize("text, lang, hi, excluded", [
+    ("zapatillas para correr por menos de 80 dólares", "es", 80, []), ("sin negro", "es", None, ["black"]),
+    ("Turnschuhe unter 80 Euro, ohne Schwarz", "de", 80, ["black"]), ("кроссовки до 80 долларов, без чёрного", "ru", 80, ["black"]),
+    ("80ドル以下の靴", "ja", 80, []), ("chaussures de course moins de 80 dollars", "fr", 80, []),
+])
+def test_other_languages_get_budgets_and_not_x(text, lang, hi, excluded):
+    it = parse_turn(text)
+    assert (it.language, it.price_max, it.excluded_colors) == (lang, hi, excluded)
+
+
+def chat(rec, *turns):
+    st = DialogueState()
+    out = []
+    for t in turns:
+        text, photo = t if isinstance(t, tuple) else (t, None)
+        from PIL import Image
+
+        st.add(Turn(text, Image.open(photo).convert("RGB") if photo else None, "f" * 64 if photo else ""), rec.vocab)
+        r = rec.recommend(st, k=8)
+        out.append((r, plain_reply(r, st, rec.vocab.categories, rec.vocab.currency)))
+    return out
+
+
+def test_the_chinese_shopper_walkthrough(demo_rec):
+    """想买双跑步鞋，80美元以内 → 不要黑色的 → a photo with 像这样但要蓝色的: running shoes under $80,
+    none black, then blue ones like the photo; every reply in Chinese."""
+    (r1, a1), (r2, a2), (r3, a3) = chat(demo_rec, "想买双跑步鞋，80美元以内", "不要黑色的",
+                                        ("像这样但要蓝色的", query_image("athletic-shoe")))
+    assert all(it["price"] <= 80 for it in r1.items) and "runner" in r1.items[0]["title"].lower()
+    assert all(it["color"] != "black" for it in r2.items) and all(it["price"] <= 80 for it in r2.items)
+    assert r3.items[0]["color"] == "blue" and any(w in r3.items[0]["title"].lower() for w in ("sneaker", "runner", "shoe"))
+    for a in (a1, a2, a3):
+        assert "首选" in a and "Top pick" not in a
+    assert "不要黑色" in a2 and "蓝色" in a3
+
+
+def test_replies_say_what_is_true(demo_rec):
+    (_, a), = chat(demo_rec, "a watch party snack bowl")
+    assert "kind = bowl" in a and "watch, bowl" not in a  # the bowl is the thing; the watch party says which
+    (_, a1), (_, a2) = chat(demo_rec, "a cap", "no wait, a cap instead")
+    assert "of the catalog's" not in a2  # nothing filters: no count of "fitting" items that is the whole catalog
+    (r, a), = chat(demo_rec, "a cap under $20")
+    assert f"{r.n_candidates} of the catalog's {r.n_items} items meet your budget" in a
+
+
+@pytest.mark.parametrize("text", ["🙂🙂🙂", "红色 sneakers 便宜点", "أريد حذاء أحمر بأقل من 50 دولار", "８０美元以内的ｓｈｏｅｓ", "\u202eseohs der"])
+def test_odd_input_gets_an_answer(demo_rec, text):
+    (r, a), = chat(demo_rec, text)
+    assert a and isinstance(r.items, list)
