@@ -55,6 +55,7 @@ class Vocabulary:
         for w in self.postings:
             self._by_suffix.setdefault(w[-3:], []).append(w)
         heads = set()
+        self.title_heads: dict[str, str] = {}  # title → its head noun (the kind it names)
         for t in set(items["title"]):
             # the head noun ends the title's first clause: "Daypack Backpack - Pink" → backpack,
             # "Chunky Knit Scarf, Merino, 180 cm" → scarf, "Ceramic Teapot with Infuser" → teapot
@@ -64,6 +65,7 @@ class Vocabulary:
                   and singular(w) not in GENERIC]  # "Knife Set" → knife, "Phone 15 Pro" → phone
             if ws:
                 heads.add(singular(ws[-1]))
+                self.title_heads[str(t)] = singular(ws[-1])
         heads |= {singular(w) for c in self.categories for w in _words(c)}
         for c in extra:
             heads |= {singular(w) for v in set(items[c].astype(str)) for w in _words(v)}

@@ -215,6 +215,8 @@ def evaluate(system, queries: list[LabelledQuery], k: int = 10) -> dict:
                 "mrr": mrr(ranked, q.relevant),
                 # a repeat need: the model's label memory recalled a labelled request like it
                 "need": "repeat" if getattr(system, "recalled", False) else "new",
+                # the request's language: the set's own field, else read from its words
+                "language": query_language(q),
             }
         )
     kinds = sorted({r["kind"] for r in per_query})
@@ -231,10 +233,24 @@ def evaluate(system, queries: list[LabelledQuery], k: int = 10) -> dict:
         "per_query": per_query,
         "runs": runs,
     }
+    languages = sorted({r["language"] for r in per_query})
+    if len(languages) > 1:  # requests in several languages: each one apart
+        out["by_language"] = {lg: summarize([r for r in per_query if r["language"] == lg]) for lg in languages}
     if getattr(getattr(system, "rec", None), "served", None) is not None and system.rec.served.memory is not None:
         # with a label memory: new needs (nothing like them was labelled) and repeat needs apart
         out["by_need"] = {nd: summarize(rows) for nd in ("new", "repeat") if (rows := [r for r in per_query if r["need"] == nd])}
     return out
+
+
+def query_language(q: LabelledQuery) -> str:
+    """A labelled request's language: its `language` field (zh-CN and zh-TW are zh), else what its
+    words are written in; a photo alone has none ("-")."""
+    if q.language:
+        return q.language.split("-")[0].lower()
+    from .language import detect_language
+
+    text = " ".join(q.turns).strip()
+    return detect_language(text) if text else "-"
 
 
 def write_run(runs: list[dict], path: str | Path) -> None:
@@ -249,6 +265,9 @@ def format_table(results: list[dict]) -> str:
             m = r["overall"] if kd == "overall" else r["by_kind"].get(kd)
             if m:
                 lines.append(f"| {r['system']} | {kd} | {m['n']} | {m['ndcg']:.3f} | {m['recall']:.3f} | {m['mrr']:.3f} |")
+    for r in results:
+        for lg, m in (r.get("by_language") or {}).items():
+            lines.append(f"| {r['system']} | language {lg} | {m['n']} | {m['ndcg']:.3f} | {m['recall']:.3f} | {m['mrr']:.3f} |")
     for r in results:
         for nd, m in (r.get("by_need") or {}).items():
             lines.append(f"| {r['system']} | {nd} needs | {m['n']} | {m['ndcg']:.3f} | {m['recall']:.3f} | {m['mrr']:.3f} |")

@@ -110,3 +110,31 @@ class CrossLingual:
         rows, w = self.weights(texts)
         out = np.einsum("mk,mkd->md", w, np.asarray(item_vectors, np.float32)[rows])
         return (out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)).astype(np.float32)
+
+
+KIND_MATCH = 0.55  # how alike a phrase and a catalog title must be to read the phrase as its kind
+KIND_TITLES_MAX = 20_000  # distinct titles encoded for it (a bigger catalog: its first ones)
+
+
+def catalog_kind(phrase: str, vocab) -> str | None:
+    """The catalog kind (the head noun of its titles) a phrase in any language names, by meaning:
+    "双肩包" → backpack, "棒球帽" → cap. The phrase is matched against the catalog's titles, whose
+    head nouns vote, weighted by similarity; None when no title is alike enough or the encoder is
+    absent. The titles' vectors are computed once per catalog vocabulary."""
+    if vocab is None or not phrase.strip() or not available() or not getattr(vocab, "title_heads", None):
+        return None
+    cached = getattr(vocab, "_titles_ml", None)
+    if cached is None:
+        titles = list(vocab.title_heads)[:KIND_TITLES_MAX]
+        cached = vocab._titles_ml = (titles, encode(titles))
+    titles, vecs = cached
+    sims = vecs @ encode([phrase])[0]
+    top = np.argsort(-sims)[:5]
+    if not len(top) or sims[top[0]] < KIND_MATCH:
+        return None
+    votes: dict[str, float] = {}
+    for i in top:
+        if sims[i] >= sims[top[0]] - 0.1:
+            head = vocab.title_heads[titles[i]]
+            votes[head] = votes.get(head, 0.0) + float(sims[i])
+    return max(votes, key=votes.get) if votes else None

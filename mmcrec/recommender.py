@@ -7,11 +7,12 @@ catalogs (ann.py) — and returns the top k with everything the explanation show
 """
 from __future__ import annotations
 
+import functools
 import gc
 import os
 import sys
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from .encoders import Encoder, ImageEmbeddings, create_encoder, minilm
 from .memory import NO_RECALL, BoundMemory, Recall, request_vectors
 from .intent import KindIndex, kind_lifted, kind_rows, turn_readings
 from .index import ItemIndex, build_index, cache_dir_for
-from .language import bridged
+from .language import bridged, detect_language, english_only
 from .model import (
     Model,
     ModelParams,
@@ -39,6 +40,7 @@ from .model import (
 )
 from .multilingual import MODEL_NAME as ML_MODEL
 from .multilingual import CrossLingual
+from .multilingual import available as multilingual_available
 
 
 @dataclass
@@ -249,7 +251,7 @@ class Recommender:
         if texts:
             # a turn in another language is read by the multilingual encoder and speaks through
             # the catalog items it matches (multilingual.py); English goes straight in
-            other = [c for c in texts if bridged(c, self.encoder.name)]
+            other = [c for c in texts if self._bridged(c)]
             plain = [c for c in texts if c not in set(other)]
             emb = dict(zip(plain, self.encoder.encode_text(plain))) if plain else {}
             lm = emb if self._text_model() is self.lm else dict(zip(plain, self.lm(plain))) if plain else {}
@@ -300,6 +302,22 @@ class Recommender:
         shared = np.where(np.linalg.norm(words, axis=1, keepdims=True) > 0, (1 - w) * img.shared + w * words, img.shared)
         shared /= np.maximum(np.linalg.norm(shared, axis=1, keepdims=True), 1e-12)
         return ImageEmbeddings(shared.astype(np.float32), img.native)
+
+    def _bridged(self, text: str) -> bool:
+        """Is this turn read through the multilingual encoder? A turn in another language than
+        English is, and so is every turn on a catalog written in another language, whose texts
+        the English-only encoder cannot read (multilingual.py)."""
+        if bridged(text, self.encoder.name):
+            return True
+        return self.catalog_language != "en" and english_only(self.encoder.name) and multilingual_available()
+
+    @functools.cached_property
+    def catalog_language(self) -> str:
+        """The language most of the catalog's titles are written in."""
+        titles = self.catalog.items["title"].astype(str).tolist()
+        sample = titles[:: max(1, len(titles) // 200)]
+        votes = Counter(detect_language(t) for t in sample)
+        return votes.most_common(1)[0][0] if votes else "en"
 
     @property
     def crosslingual(self) -> CrossLingual:

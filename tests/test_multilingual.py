@@ -43,7 +43,8 @@ def test_a_request_in_another_language_finds_the_english_catalogs_items(demo_rec
 def test_mixed_languages_in_one_dialogue(demo_rec):
     """The language is read per turn: an English turn after a Chinese one stays English."""
     titles = top_titles(demo_rec, "想买双跑步鞋", "in blue")
-    assert titles[0].startswith("cloudstep runner") and "blue" in titles[0], titles
+    assert "blue" in titles[0] and any(w in titles[0] for w in ("runner", "sneaker")), titles
+    assert "cloudstep runner - blue" in titles[:5], titles
 
 
 def test_the_catalog_in_the_multilingual_space_is_cached_on_disk(demo_rec, tmp_path):

@@ -52,15 +52,21 @@ PRICE_MIN_BEFORE = re.compile(rf"(?:超过|高于|至少|不低于|起码){_CUR}
 PRICE_AROUND = re.compile(rf"(?:大概|大约|差不多)?{_CUR}\s*{_NUM}\s*{_CUR}\s*(?:左右|上下)")
 CHEAPER = re.compile(r"便宜(?:一)?点|便宜些|更便宜|再便宜|实惠(?:一)?点|便宜的")
 PRICIER = re.compile(r"贵(?:一)?点|更贵|高档(?:一)?点|好(?:一)?点的|高端")
-CHANGE_OF_MIND = re.compile(r"算了|不对|还是|换成|改成|其实|不要这个了|换个")
+CHANGE_OF_MIND = re.compile(r"(?<!就)算了|不对|还是|换成|改成|其实|不要这个了|换个")
 ADDITIVE = re.compile(r"也要|还要|另外|再来")
 GOES_WITH = re.compile(r"配(?:这个|它|这些)|搭配|跟这个配|和这个配|配套")
 # what is not wanted: 不要X / 别(给我看|要)X / 除了X(都行|以外|之外) / X的不要
 NEGATION = re.compile(r"(?:不要|不想要|别给我看|别要|别|不喜欢|去掉|排除)([^，。,.!！?？；;]{1,8}?)(?:的|了|[，。,.!！?？；;]|$)")
 EXCEPT = re.compile(r"除了([^，。,.!！?？；;]{1,8}?)(?:的)?(?:以外|之外)?(?:都行|都可以|都好|，|,|$)")
-NOT_AFTER = re.compile(r"([^，。,.!！?？；;不别]{1,6}?)的不要")
+# X的不要 / X的都不要 / X就算了 / X就不要了: the negation after what it negates
+NOT_AFTER = re.compile(r"([^，。,.!！?？；;不别]{1,10}?)(?:的)?(?:都)?(?:不要|就算了|就不要了|不考虑)(?:了)?(?=$|[，。,.!！?？；;])")
 # words that carry no thing: what is left of a turn of only these names nothing ("要蓝色的")
 FILLER = set("我想要买个一双件只条台把支套请给看看有没吗呢吧啊呀的了但是还就再来换成改其实算不对这样像种类似款也都行可以") | {""}
+# how a request starts and ends without naming anything ("我想买件", "有没有…吗"): left out of what is
+# embedded, where a short request would otherwise be read as mostly "I want to buy"
+LEAD = re.compile(r"^(?:请问|请|麻烦|帮我|给我|我|就)*(?:想要|想买|想找|想|需要|要|买|找|看看|看一下|看|推荐|来|有没有|有)*"
+                  r"(?:一|几|点|些)?(?:个|件|双|条|只|台|把|支|套|顶|副|款|种|些|点)?")
+TAIL = re.compile(r"(?:吗|呢|吧|啊|呀|的|了)+$")
 # the turn points at its photo ("像这样", "这种"): nothing to add, the photo is the target already
 LIKE_THIS = re.compile(r"像这样|像这个|这种|类似的|同款|差不多的")
 
@@ -188,11 +194,19 @@ def read(text: str, vocab: Vocabulary | None = None) -> TurnIntent:
             if _inside(m.span(), consumed):
                 continue
             phrase = m.group(1)
-            colour, material = _colour_in(phrase), _material_in(phrase)
-            if colour and colour not in it.excluded_colors:
-                it.excluded_colors.append(colour)
+            colours = [COLOR_PHRASES[n] for n in COLOR_PHRASES if n in phrase] or [
+                COLORS[c] for c in re.findall("([" + "".join(COLORS) + "])(?:色|的)", phrase + "的")]
+            material = _material_in(phrase)
+            if colours:  # "粉的黑的都不要": every colour named
+                it.excluded_colors += [c for c in dict.fromkeys(colours) if c not in it.excluded_colors]
             elif material and material not in it.excluded_kinds:
                 it.excluded_kinds.append(material)
+            else:  # a kind, by meaning: "不要棒球帽" → no cap
+                from ..multilingual import catalog_kind
+
+                kind = catalog_kind(phrase, vocab)
+                if kind and kind not in it.excluded_kinds:
+                    it.excluded_kinds.append(kind)
             consumed.append(m.span())  # a negated phrase is never embedded as something wanted
 
     rest = _strip(low, consumed)
@@ -209,6 +223,8 @@ def read(text: str, vocab: Vocabulary | None = None) -> TurnIntent:
     left = [ch for ch in re.sub(r"[\s，。,.!！?？；;、~～\-]", "", bare) if ch not in FILLER]
     # the words worth embedding: the whole rest (the multilingual encoder reads phrases), or nothing
     # when only constraints, a colour or filler were said
-    it.content = " ".join(rest.split()).strip(" ，。,.的了吧呢啊") if left else ""
+    content = " ".join(rest.split()).strip(" ，。,.的了吧呢啊")
+    core = TAIL.sub("", LEAD.sub("", content)).strip(" ，。,.")
+    it.content = (core or content) if left else ""
     it.qualifies = not left and bool(it.colors or it.excluded_colors or LIKE_THIS.search(low))
     return it
