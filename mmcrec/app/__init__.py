@@ -5,7 +5,7 @@
 
 boundary.py what every call is checked for · config.py settings · identity.py who a request is · context.py what all sessions share ·
 chat.py the conversation · ratings.py thumbs → labels · labels_tab.py / model_tab.py those tabs ·
-layout.py the page, wired to those plain functions.
+layout.py the page, wired to those plain functions · ui_text.py the page's words in English and Chinese.
 """
 from __future__ import annotations
 
@@ -44,10 +44,11 @@ def with_queue(demo, concurrency: int = 4):
 
 
 def launch_kwargs(ctx: AppContext, host: str | None = None, port: int | None = None) -> dict:
-    """demo.launch() arguments: where to listen, what files may be served, the login, the look."""
+    """demo.launch() arguments: where to listen, what files may be served, the login, the look, the words."""
     import gradio as gr
 
     from .layout import CSS
+    from .ui_text import I18N
 
     h, p = resolve_host_port(host, port)
     kw = dict(
@@ -60,6 +61,7 @@ def launch_kwargs(ctx: AppContext, host: str | None = None, port: int | None = N
         theme=gr.themes.Soft(),
         max_file_size="10mb",
         footer_links=["api"],
+        i18n=I18N,  # the page's words in the browser's language (ui_text.py)
     )
     if ctx.config.auth:
         kw["auth"] = ctx.config.auth

@@ -23,6 +23,7 @@ from .model_tab import (TRAIN_COLUMNS, VERSION_COLUMNS, ModelTabError, ModelView
 from .ratings import (RATINGS_COLUMNS, FeedbackInputError, confirmation, my_ratings, rate_reply, rate_selected,
                       record_feedback)
 from .text import md_escape, one_line
+from .ui_text import LANGUAGE_LOAD_JS, LANGUAGE_SWITCH_JS, LANGUAGES, english_labels, known, t
 
 CSS = """
 #mm-gallery .grid-wrap { height: auto !important; max-height: none !important; overflow: visible !important; }
@@ -54,17 +55,27 @@ REMEMBERED = ("annotator", "session_id")  # what the browser keeps between visit
 @dataclass
 class Page:
     """What every tab may read or update: the header, the name box, what the browser remembers
-    (annotator name, session id), and this browser tab's conversation."""
+    (annotator name, session id), this browser tab's conversation, and the interface language switch."""
 
     header: gr.Markdown
     annotator: gr.Textbox
     remembered: gr.BrowserState
     session: gr.State
+    language: gr.Radio
+
+
+class AppBlocks(gr.Blocks):
+    """gr.Blocks whose API description names parameters and results in English, as before the page
+    had translated labels (ui_text.english_labels)."""
+
+    def get_api_info(self, all_endpoints: bool = False, page: str | None = None):
+        return english_labels(super().get_api_info(all_endpoints=all_endpoints, page=page))
 
 
 def build_app(ctx: AppContext) -> gr.Blocks:
-    """The whole page: the header with the name box, then the Recommend, Labels, Model and Campaigns tabs."""
-    with gr.Blocks(title="mmcrec — conversational recommendation", analytics_enabled=False) as demo:
+    """The whole page: the header with the language switch and the name box, then the Recommend, Labels, Model
+    and Campaigns tabs. Its fixed words are ui_text.py's keys: launch it with launch_kwargs (i18n=ui_text.I18N)."""
+    with AppBlocks(title="mmcrec — conversational recommendation", analytics_enabled=False) as demo:
         page = build_header(ctx, demo)
         with gr.Tabs():
             build_chat_tab(ctx, page, demo)
@@ -72,8 +83,24 @@ def build_app(ctx: AppContext) -> gr.Blocks:
             build_model_tab(ctx, page, demo)
             # after the Model tab: a tab built after one that starts hidden shows it twice (Gradio 6)
             build_campaign_tab(ctx, page, demo)
+        wire_language(demo, page.language)
     demo.mmcrec_ctx = ctx  # type: ignore[attr-defined]
     return demo
+
+
+def wire_language(demo: gr.Blocks, language: gr.Radio) -> None:
+    """The interface language is the browser's business (Gradio's locale, ui_text.py): the page load
+    applies `?lang=` or the kept choice, the switch a new one. Then the tab names are sent again: Gradio
+    translates a tab not yet opened once, when the page is built, and keeps that name on a switch."""
+    tabs = [b for b in demo.blocks.values() if isinstance(b, gr.Tab)]
+
+    @guarded
+    def relabel():
+        return [gr.Tab(label=tab.label) for tab in tabs]
+
+    for event in (demo.load(None, None, [language], js=LANGUAGE_LOAD_JS, api_visibility="private"),
+                  language.input(None, [language], [language], js=LANGUAGE_SWITCH_JS, api_visibility="private")):
+        event.then(relabel, None, tabs, api_visibility="private", show_progress="hidden")
 
 
 def _labeller(ctx: AppContext, name: str, request: gr.Request, profile: gr.OAuthProfile | None) -> str:
@@ -86,15 +113,18 @@ def _labeller(ctx: AppContext, name: str, request: gr.Request, profile: gr.OAuth
 
 
 def build_header(ctx: AppContext, demo: gr.Blocks) -> Page:
-    """The title (what is served) and the annotator's name (or the sign-in button)."""
+    """The title (what is served), the interface language, and the annotator's name (or the sign-in button)."""
     session = gr.State(None, time_to_live=SESSION_IDLE_S)
     remembered = gr.BrowserState({"annotator": "", "session_id": ""}, storage_key="mmcrec-annotator")
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=300):
             header = gr.Markdown(header_markdown(ctx), elem_id="mm-header")
         with gr.Column(scale=1, min_width=220):
-            annotator = gr.Textbox(label="Your name (for ratings)", placeholder="e.g. Ada", max_lines=1,
-                                   info=ctx.access.note(),
+            # the interface language (ui_text.py): starts from the browser's, kept in this browser
+            language = gr.Radio(LANGUAGES, value="en", label=t("language"), show_label=False, container=False,
+                                elem_id="mm-lang")
+            annotator = gr.Textbox(label=t("name_label"), placeholder=t("name_placeholder"), max_lines=1,
+                                   info=known(ctx.access.note()),
                                    interactive=not ctx.access.login, elem_id="mm-annotator")
             if ctx.hf_sign_in:
                 gr.LoginButton(size="sm")
@@ -111,7 +141,7 @@ def build_header(ctx: AppContext, demo: gr.Blocks) -> Page:
             return name, {**mapping_arg(mem, REMEMBERED), "annotator": name}
 
         demo.load(on_login, [remembered], [annotator, remembered], api_visibility="private")
-    return Page(header, annotator, remembered, session)
+    return Page(header, annotator, remembered, session, language)
 
 
 def build_chat_tab(ctx: AppContext, page: Page, demo: gr.Blocks) -> None:
@@ -122,60 +152,59 @@ def build_chat_tab(ctx: AppContext, page: Page, demo: gr.Blocks) -> None:
         """The served model's α (the slider starts there on each page load)."""
         return round(float(ctx.rec().params.alpha), 2) if ctx.ready else ModelParams().alpha
 
-    with gr.Tab("Recommend", id="recommend"):
+    with gr.Tab(t("tab_recommend"), id="recommend"):
         with gr.Row(equal_height=False):
             with gr.Column(scale=5, min_width=320):
-                chatbot = gr.Chatbot(label="Conversation", show_label=False, buttons=["copy_all"],
+                chatbot = gr.Chatbot(label=t("chat_label"), show_label=False, buttons=["copy_all"],
                                      height=440, elem_id="mm-chat", sanitize_html=True, render_markdown=True,
-                                     placeholder="Tell me what you are looking for — or attach a photo.")
+                                     placeholder=t("chat_placeholder"))
                 msg = gr.MultimodalTextbox(
-                    placeholder="Describe what you want, or attach a photo (📎)…", file_types=["image"],
+                    placeholder=t("input_placeholder"), file_types=["image"],
                     file_count="single", sources=["upload"], show_label=False, elem_id="mm-input",
                     max_plain_text_length=2000,
                 )
                 with gr.Row():
                     alpha = gr.Slider(0, 1, value=served_alpha, step=0.01, scale=4,
-                                      label="α — how much the catalog match counts vs. the whole conversation",
-                                      info="0 = the conversation as a whole, 1 = the strongest single match",
+                                      label=t("alpha_label"),
+                                      info=t("alpha_info"),
                                       elem_id="mm-alpha")
-                    reset_btn = gr.Button("New conversation", variant="secondary", scale=1, min_width=120)
+                    reset_btn = gr.Button(t("new_conversation"), variant="secondary", scale=1, min_width=120)
             with gr.Column(scale=6, min_width=320):
-                gallery = gr.Gallery(label="Recommended for you", show_label=False, columns=4, height=None,
+                gallery = gr.Gallery(label=t("gallery_label"), show_label=False, columns=4, height=None,
                                      object_fit="contain", allow_preview=False, elem_id="mm-gallery",
                                      buttons=[], interactive=False)
                 selected = gr.Markdown(selected_text(new_session()), elem_id="mm-selected")
                 with gr.Row():
-                    up_btn = gr.Button("👍 Good match", size="sm", elem_id="mm-up")
-                    down_btn = gr.Button("👎 Not for me", size="sm", elem_id="mm-down")
+                    up_btn = gr.Button(t("good_match"), size="sm", elem_id="mm-up")
+                    down_btn = gr.Button(t("not_for_me"), size="sm", elem_id="mm-down")
                 status = gr.Markdown("", elem_id="mm-status")
         with gr.Row(equal_height=False):
             with gr.Column(scale=5, min_width=320):
-                gr.Examples(examples=example_messages(ctx), inputs=[msg], label="Try a first message")
+                gr.Examples(examples=example_messages(ctx), inputs=[msg], label=t("examples_label"))
             with gr.Column(scale=6, min_width=320):
                 with gr.Row():
                     # any value reaches on_walk, which checks it: Gradio's own refusal of an unlisted
                     # value echoes it raw and breaks its event stream on a lone surrogate
                     walk = gr.Dropdown(list(WALKTHROUGHS), allow_custom_value=True,
-                                       label="…or play an example conversation",
+                                       label=t("walkthrough_label"),
                                        value=None, scale=3)
-                    walk_btn = gr.Button("Play", scale=1, min_width=80)
-        gr.Markdown("### Why these products\n*Attention shows what the model weighed; "
-                    "it is an indication, not a proof.*")
+                    walk_btn = gr.Button(t("play"), scale=1, min_width=80)
+        gr.Markdown(t("why_heading"))
         with gr.Row(equal_height=False):
-            p_turns = gr.Plot(label="Which turns drove this result", show_label=False, elem_classes=["mm-plot"])
-            p_alpha = gr.Plot(label="Catalog match vs. conversation (α)", show_label=False, elem_classes=["mm-plot"])
+            p_turns = gr.Plot(label=t("plot_turns"), show_label=False, elem_classes=["mm-plot"])
+            p_alpha = gr.Plot(label=t("plot_alpha"), show_label=False, elem_classes=["mm-plot"])
         with gr.Row(equal_height=False):
-            p_mod = gr.Plot(label="Picture or words?", show_label=False, elem_classes=["mm-plot"])
-            p_items = gr.Plot(label="What the last turn looked at", show_label=False, elem_classes=["mm-plot"])
-        with gr.Accordion("The explanation as data (JSON)", open=False):
+            p_mod = gr.Plot(label=t("plot_modality"), show_label=False, elem_classes=["mm-plot"])
+            p_items = gr.Plot(label=t("plot_items"), show_label=False, elem_classes=["mm-plot"])
+        with gr.Accordion(t("explanation_json"), open=False):
             expl = gr.JSON(label="Recommendation.to_json()")
-            expl_btn = gr.Button("Refresh", size="sm")
-        with gr.Accordion("Catalog issues", open=False, visible=False) as issues_box:
+            expl_btn = gr.Button(t("refresh"), size="sm")
+        with gr.Accordion(t("catalog_issues"), open=False, visible=False) as issues_box:
             issues = gr.Markdown("")
-        with gr.Accordion("My ratings", open=False):
+        with gr.Accordion(t("my_ratings"), open=False):
             ratings = gr.Dataframe(headers=RATINGS_COLUMNS, interactive=False, wrap=True,
-                                   label="What you rated (also after a reload)")
-            ratings_btn = gr.Button("Refresh", size="sm")
+                                   label=t("ratings_table"))
+            ratings_btn = gr.Button(t("refresh"), size="sm")
         # API-only inputs for /feedback (scripts rate as a browser would)
         with gr.Row(visible=False):
             fb_target = gr.Textbox(value="item", label="target")
@@ -281,7 +310,7 @@ def build_chat_tab(ctx: AppContext, page: Page, demo: gr.Blocks) -> None:
         text = issues_markdown(ctx)
         # an empty remembered name never overwrites what someone typed while the page loaded
         return (header_markdown(ctx), s, name if name else gr.skip(), mem, my_ratings(ctx, name, s), text,
-                gr.Accordion(visible=bool(text), label=f"⚠️ Catalog issues ({text.count(chr(10) + '- ')})"))
+                gr.Accordion(visible=bool(text), label="⚠️ " + t("catalog_issues") + f" ({text.count(chr(10) + '- ')})"))
 
     turn_event = msg.submit(on_chat, [msg, chatbot, alpha, session], [msg, session] + view_outputs, api_name="chat")
     if ctx.phraser is not None:
@@ -311,20 +340,19 @@ def build_chat_tab(ctx: AppContext, page: Page, demo: gr.Blocks) -> None:
 
 def build_labels_tab(ctx: AppContext, page: Page) -> None:
     """Counts, agreement and charts of the labels collected; the export (admins)."""
-    with gr.Tab("Labels", id="labels") as labels_tab:
-        gr.Markdown("Counts count each label once, at its latest value. Agreement is over items that "
-                    "two or more annotators rated 👍 or 👎.")
-        stats_btn = gr.Button("Refresh", size="sm", elem_id="mm-stats-refresh")
+    with gr.Tab(t("tab_labels"), id="labels") as labels_tab:
+        gr.Markdown(t("labels_help"))
+        stats_btn = gr.Button(t("refresh"), size="sm", elem_id="mm-stats-refresh")
         agree_md = gr.Markdown("")
         with gr.Row(equal_height=False):
-            by_label = gr.Dataframe(headers=LABEL_COLUMNS, interactive=False, label="Per label")
-            ann_plot = gr.Plot(label="Per annotator", show_label=False)
-        time_plot = gr.Plot(label="Over time", show_label=False)
-        by_item = gr.Dataframe(headers=ITEM_COLUMNS, interactive=False, label="Per item (most rated first)")
+            by_label = gr.Dataframe(headers=LABEL_COLUMNS, interactive=False, label=t("per_label"))
+            ann_plot = gr.Plot(label=t("per_annotator"), show_label=False)
+        time_plot = gr.Plot(label=t("over_time"), show_label=False)
+        by_item = gr.Dataframe(headers=ITEM_COLUMNS, interactive=False, label=t("per_item"))
         with gr.Row():
-            fmt = gr.Radio(["jsonl", "csv", "parquet"], value="parquet", label="Export format (admins)")
-            export_btn = gr.Button("Export labels", variant="primary")
-        export_file = gr.File(label="Export", interactive=False, height=90)
+            fmt = gr.Radio(["jsonl", "csv", "parquet"], value="parquet", label=t("export_format"))
+            export_btn = gr.Button(t("export_labels"), variant="primary")
+        export_file = gr.File(label=t("export_file"), interactive=False, height=90)
 
     @guarded
     def on_stats():
@@ -348,38 +376,32 @@ def build_labels_tab(ctx: AppContext, page: Page) -> None:
 
 def build_model_tab(ctx: AppContext, page: Page, demo: gr.Blocks) -> None:
     """Admins: train the next model, compare, promote, roll back; shown to admins only."""
-    with gr.Tab("Model", id="model", visible=ctx.access.is_admin(Identity())) as model_tab:
-        gr.Markdown("**Admins.** Train the next model on the labels collected here, compare it with the "
-                    "served one on held-out sessions, then promote it (served at once, no restart) or "
-                    "roll back to the version before.")
+    with gr.Tab(t("tab_model"), id="model", visible=ctx.access.is_admin(Identity())) as model_tab:
+        gr.Markdown(t("model_help"))
         with gr.Row():
-            train_btn = gr.Button("Train next model", variant="primary", elem_id="mm-train")
-            versions_btn = gr.Button("Refresh", size="sm", elem_id="mm-versions-refresh")
+            train_btn = gr.Button(t("train"), variant="primary", elem_id="mm-train")
+            versions_btn = gr.Button(t("refresh"), size="sm", elem_id="mm-versions-refresh")
         model_status = gr.Markdown("", elem_id="mm-model-status")
         train_table = gr.Dataframe(headers=TRAIN_COLUMNS, interactive=False, wrap=True,
-                                   label="Current vs. new, on held-out labels")
+                                   label=t("train_table"))
         with gr.Row():
             version_dd = gr.Dropdown(choices=[], value=None, allow_custom_value=True, scale=2,
-                                     label="Version to promote (default: the newest)")
-            promote_btn = gr.Button("Promote", variant="primary", scale=1, elem_id="mm-promote")
-            rollback_btn = gr.Button("Roll back", variant="stop", scale=1, elem_id="mm-rollback")
-        versions_plot = gr.Plot(label="Metrics by version", show_label=False)
-        versions_table = gr.Dataframe(headers=VERSION_COLUMNS, interactive=False, wrap=True, label="Saved versions")
-        gr.Markdown("### Compare with shoppers\nWhile a comparison runs, every gallery interleaves the served "
-                    "version's ranking with a candidate's (team draft: a coin decides who picks first each round), "
-                    "and each 👍 counts for the version that placed the item. A version wins a gallery when its "
-                    "items got more 👍; the interval is for the candidate's share of the galleries that were not "
-                    "a tie (above 0.5: shoppers prefer it).")
+                                     label=t("version_to_promote"))
+            promote_btn = gr.Button(t("promote"), variant="primary", scale=1, elem_id="mm-promote")
+            rollback_btn = gr.Button(t("roll_back"), variant="stop", scale=1, elem_id="mm-rollback")
+        versions_plot = gr.Plot(label=t("metrics_by_version"), show_label=False)
+        versions_table = gr.Dataframe(headers=VERSION_COLUMNS, interactive=False, wrap=True, label=t("saved_versions"))
+        gr.Markdown(t("compare_help"))
         with gr.Row():
             candidate_dd = gr.Dropdown(choices=[], value=None, allow_custom_value=True, scale=2,
-                                       label="Candidate version to compare with the served one")
-            compare_start_btn = gr.Button("Start comparison", variant="primary", scale=1, elem_id="mm-compare-start")
-            compare_stop_btn = gr.Button("Stop comparison", variant="stop", scale=1, elem_id="mm-compare-stop")
-            compare_btn = gr.Button("Refresh", size="sm", scale=0, elem_id="mm-compare-refresh")
+                                       label=t("candidate"))
+            compare_start_btn = gr.Button(t("start_comparison"), variant="primary", scale=1, elem_id="mm-compare-start")
+            compare_stop_btn = gr.Button(t("stop_comparison"), variant="stop", scale=1, elem_id="mm-compare-stop")
+            compare_btn = gr.Button(t("refresh"), size="sm", scale=0, elem_id="mm-compare-refresh")
         compare_md = gr.Markdown("", elem_id="mm-compare-status")
-        compare_table = gr.Dataframe(headers=COMPARE_COLUMNS, interactive=False, label="Galleries won, lost, tied")
-        with gr.Accordion("The comparison as data (JSON)", open=False):
-            compare_json = gr.JSON(label="comparison")
+        compare_table = gr.Dataframe(headers=COMPARE_COLUMNS, interactive=False, label=t("galleries_won"))
+        with gr.Accordion(t("comparison_json"), open=False):
+            compare_json = gr.JSON(label=t("comparison"))
 
     def version_choice(rows: list[list], value: str = ""):
         names = [r[0] for r in rows]
@@ -523,17 +545,17 @@ def build_campaign_tab(ctx: AppContext, page: Page, demo: gr.Blocks) -> None:
         names = ct.campaign_names(ctx)
         return gr.Dropdown(choices=names, value=names[-1] if names else None)
 
-    with gr.Tab("Campaigns", id="campaigns") as tab:
+    with gr.Tab(t("tab_campaigns"), id="campaigns") as tab:
         with gr.Row(equal_height=False):
-            camp = gr.Dropdown(choices=[], value=None, label="Campaign", scale=2, elem_id="mm-camp-name",
+            camp = gr.Dropdown(choices=[], value=None, label=t("campaign"), scale=2, elem_id="mm-camp-name",
                                allow_custom_value=True)
-            next_btn = gr.Button("Next request ⏎", variant="primary", scale=1, elem_id="mm-camp-next")
-        with gr.Accordion("Guidelines", open=False):
+            next_btn = gr.Button(t("next_request"), variant="primary", scale=1, elem_id="mm-camp-next")
+        with gr.Accordion(t("guidelines"), open=False):
             guide = gr.Markdown("", elem_id="mm-camp-guidelines", sanitize_html=True)
         progress_md = gr.Markdown("", elem_id="mm-camp-progress")
         with gr.Row(equal_height=False):
             request_md = gr.Markdown("", elem_id="mm-camp-request")
-            photo = gr.Image(label="The shopper's photo", visible=False, interactive=False, height=180,
+            photo = gr.Image(label=t("shopper_photo"), visible=False, interactive=False, height=180,
                              buttons=[], scale=0, min_width=200)
         status_md = gr.Markdown("", elem_id="mm-camp-status")
         slots, images, titles, radios = [], [], [], []
@@ -547,30 +569,28 @@ def build_campaign_tab(ctx: AppContext, page: Page, demo: gr.Blocks) -> None:
                                            elem_id=f"mm-camp-grade-{i}"))
                 slots.append(col)
         with gr.Row():
-            reason = gr.Textbox(placeholder="Why skip? (e.g. the request is unclear)", show_label=False, scale=3,
+            reason = gr.Textbox(placeholder=t("skip_placeholder"), show_label=False, scale=3,
                                 max_lines=1, elem_id="mm-camp-reason")
-            skip_btn = gr.Button("Skip request", scale=1, elem_id="mm-camp-skip")
-        with gr.Accordion("Dashboard (admins)", open=True, visible=ctx.access.is_admin(Identity())) as admin_box:
-            dash_btn = gr.Button("Refresh dashboard", size="sm", elem_id="mm-camp-refresh")
+            skip_btn = gr.Button(t("skip_request"), scale=1, elem_id="mm-camp-skip")
+        with gr.Accordion(t("dashboard"), open=True, visible=ctx.access.is_admin(Identity())) as admin_box:
+            dash_btn = gr.Button(t("refresh_dashboard"), size="sm", elem_id="mm-camp-refresh")
             dash_md = gr.Markdown("", elem_id="mm-camp-summary")
-            dash_ann = gr.Dataframe(headers=ct.ANNOTATOR_COLUMNS, interactive=False, label="Per annotator")
-            dash_req = gr.Dataframe(headers=ct.REQUEST_COLUMNS, interactive=False, label="Per request",
+            dash_ann = gr.Dataframe(headers=ct.ANNOTATOR_COLUMNS, interactive=False, label=t("per_annotator"))
+            dash_req = gr.Dataframe(headers=ct.REQUEST_COLUMNS, interactive=False, label=t("per_request"),
                                     max_height=300)
             dash_dis = gr.Dataframe(headers=ct.DISAGREEMENT_COLUMNS, interactive=False, wrap=True,
-                                    label="Disagreements to adjudicate (largest spread first)", max_height=300)
-            gr.Markdown("**New campaign.** Requests: JSONL, one `{\"query_id\", \"turns\": [...], \"image\"}` "
-                        "a line (images as URLs or absolute paths). Each request's items are the top *depth* "
-                        "of each pooled system, merged and shuffled.")
+                                    label=t("disagreements"), max_height=300)
+            gr.Markdown(t("new_campaign_help"))
             with gr.Row():
-                new_name = gr.Textbox(label="Name", max_lines=1, scale=2)
-                new_file = gr.File(label="Requests (JSONL)", file_types=[".jsonl", ".json"], type="filepath",
+                new_name = gr.Textbox(label=t("campaign_name"), max_lines=1, scale=2)
+                new_file = gr.File(label=t("requests_file"), file_types=[".jsonl", ".json"], type="filepath",
                                    height=90, scale=2)
             with gr.Row():
-                new_overlap = gr.Number(value=2, minimum=1, precision=0, label="Overlap (annotators per request)")
-                new_depth = gr.Number(value=10, minimum=1, maximum=10, precision=0, label="Depth (per system)")
-                new_pool = gr.CheckboxGroup(list(SYSTEMS), value=list(SYSTEMS), label="Pool")
-            new_guide = gr.Textbox(label="Guidelines (Markdown)", lines=4)
-            create_btn = gr.Button("Create campaign", variant="primary")
+                new_overlap = gr.Number(value=2, minimum=1, precision=0, label=t("overlap"))
+                new_depth = gr.Number(value=10, minimum=1, maximum=10, precision=0, label=t("depth"))
+                new_pool = gr.CheckboxGroup(list(SYSTEMS), value=list(SYSTEMS), label=t("pool"))
+            new_guide = gr.Textbox(label=t("guidelines_markdown"), lines=4)
+            create_btn = gr.Button(t("create_campaign"), variant="primary")
             create_md = gr.Markdown("")
         # API-only parts of /campaign_next and /campaign_judge (scripts judge as a browser would)
         with gr.Row(visible=False):
