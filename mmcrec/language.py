@@ -60,7 +60,11 @@ _SCRIPT_LANGUAGE = {"Han": "zh", "Hiragana": "ja", "Katakana": "ja", "Hangul": "
                     "Arabic": "ar", "Thai": "th"}
 # Latin-script languages by their commonest short words (shopping requests are short: two hits decide)
 _FUNCTION_WORDS = {
-    "en": "a an the and or for with in on of to my me i im i'm want need some any please show looking under no not".split(),
+    "en": ("a an the and or for with in on of to my me i im i'm want need some any please show looking under no not "
+           "what do does you your have has got is are it this that these those can could would do any "
+           "something anything get buy find looking like one ones more less than over but just also too "
+           "good nice new cheap under below above around about instead actually wait sorry thanks "
+           "he she they his her their him them we our us be was were will shall should am").split(),
     "es": "un una unos unas el la los las y o para con en de del mi me quiero necesito algo por favor busco menos sin no que".split(),
     "fr": "un une des le la les et ou pour avec en de du mon ma je veux cherche quelque chose s'il vous plaît moins sans pas".split(),
     "de": "ein eine einen der die das und oder für mit in von mein meine ich möchte suche brauche etwas bitte unter ohne nicht".split(),
@@ -87,10 +91,24 @@ def detect_language(text: str) -> str:
     best = max(hits, key=lambda k: (hits[k], k == "en"))
     # a short request has few such words: one is enough when no English one stands beside it
     enough = hits[best] >= 2 or (hits[best] == 1 and hits["en"] == 0)
-    return best if best != "en" and enough and hits[best] > hits["en"] else "en"
+    if best != "en" and enough and hits[best] > hits["en"]:
+        return best
+    if hits["en"] == 0:  # no short words at all ("słuchawki bezprzewodowe"): letters no English word has
+        low = text.lower()
+        for lang, letters in _LETTERS.items():
+            if any(ch in low for ch in letters):
+                return lang
+    return "en"
 
 
-_FUNCTION_WORDS_SETS = {k: frozenset(v) for k, v in _FUNCTION_WORDS.items()}
+# letters of one Latin-script language that English words never use (é, è, à, ç are left out:
+# "café", "crème", "façade" are English too)
+_LETTERS = {"pl": "łśżźąęćń", "de": "ßäö", "tr": "ğış", "es": "ñ¿¡", "pt": "ãõ"}
+
+
+# a word English also uses ("do", "me", "no", "a") tells nothing against English
+_FUNCTION_WORDS_SETS = {k: frozenset(v) - (set() if k == "en" else set(_FUNCTION_WORDS["en"]))
+                        for k, v in _FUNCTION_WORDS.items()}
 
 
 def english_only(encoder_name: str) -> bool:

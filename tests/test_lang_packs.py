@@ -98,3 +98,9 @@ def test_replies_say_what_is_true(demo_rec):
 def test_odd_input_gets_an_answer(demo_rec, text):
     (r, a), = chat(demo_rec, text)
     assert a and isinstance(r.items, list)
+
+
+def test_a_purpose_clause_is_not_part_of_the_thing(demo_rec):
+    """A noun compound's kind is its last noun, but "to brew …" starts a purpose: the teapot stays."""
+    assert parse_turn("a teapot to brew loose leaf tea", demo_rec.vocab).kinds[0] == "teapot"
+    assert parse_turn("a mug that keeps coffee hot", demo_rec.vocab).kinds[:1] == ["mug"]

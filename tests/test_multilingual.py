@@ -10,6 +10,7 @@ from mmcrec.language import bridged, detect_language, unreadable_note
 
 @pytest.mark.parametrize("text, lang", [
     ("red running shoes under $80", "en"), ("a café latte cup", "en"), ("nike air max", "en"),
+    ("what hats do you sell", "en"), ("słuchawki bezprzewodowe", "pl"), ("kabellose Kopfhörer", "de"),
     ("想买双跑步鞋，80美元以内", "zh"), ("８０美元以内的茶壶", "zh"), ("ランニングシューズが欲しい", "ja"),
     ("빨간 운동화", "ko"), ("зимняя шапка", "ru"), ("zapatillas para correr", "es"),
     ("une théière pour le thé vert", "fr"), ("ich suche eine Teekanne für grünen Tee", "de"), ("שלום עולם", "hebrew"),

@@ -285,11 +285,16 @@ _DETERMINERS = {"a", "an", "the", "my", "this", "that", "some", "any", "your", "
                 "new", "another"}
 
 
+# words that end a noun phrase: what follows says what for, with what, or adds another thing
+_PHRASE_ENDS = {"and", "or", "&", "plus", "but", "to", "that", "which", "who", "so", "for", "with", "in", "on", "at",
+                "of", "from", "by", "like", "as"}
+
+
 def _phrase_after(words: list[str], k: int) -> list[str]:
-    """The words after words[k] in its noun phrase (up to "and", "or" or "&")."""
+    """The words after words[k] in its noun phrase ("a teapot to brew loose leaf tea": none)."""
     out = []
     for w in words[k + 1 :]:
-        if w in ("and", "or", "&", "plus"):
+        if w in _PHRASE_ENDS or w in STOP:  # "what hats do you sell": "do" ends the phrase
             break
         out.append(w)
     return out
