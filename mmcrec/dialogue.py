@@ -194,6 +194,7 @@ class DialogueState:
     content_of: list[int] = field(default_factory=list)  # turn whose content each turn refines
     request_start: list[int] = field(default_factory=list)  # first turn of the request each turn belongs to
     shown_prices: list[float] = field(default_factory=list)  # prices of the last gallery, best first, for "cheaper"
+    relative_price: bool = False  # the price bounds came from "cheaper" / "pricier" (they filter)
     only_kinds: list[str] = field(default_factory=list)  # "only X": the kind that filters
     inferred: list[dict] = field(default_factory=list)  # kinds read by meaning, with confidence (Recommender)
 
@@ -235,7 +236,11 @@ class DialogueState:
                 self.colors.remove(c)
         if it.price_min is not None or it.price_max is not None:
             self.price_min, self.price_max = it.price_min, it.price_max
-        # "cheaper" / "pricier" are relative to the top pick the shopper was shown
+            self.relative_price = False
+        # "cheaper" / "pricier" are relative to the top pick the shopper was shown: a filter, since
+        # what it rules out is exactly what the shopper saw and turned down
+        if (it.cheaper or it.pricier) and self.shown_prices:
+            self.relative_price = True
         if it.cheaper and self.shown_prices:
             ref = float(self.shown_prices[0])
             self.price_max = round(ref - 0.005, 3)  # strictly below, to the cent
@@ -292,8 +297,9 @@ class DialogueState:
         words = [w for it in self.intents for w in _words(it.content)]
         return all(w in VAGUE or w in STOP for w in words)
 
-    def mask(self, vocab: Vocabulary) -> tuple[np.ndarray, list[str]]:
-        """Items that meet the hard constraints; relaxed (and said so) when none would be left."""
+    def mask(self, vocab: Vocabulary, budget: bool = True) -> tuple[np.ndarray, list[str]]:
+        """Items that meet the hard constraints; relaxed (and said so) when none would be left.
+        budget=False: the price bounds are left out (they order the page instead: budget_mask)."""
         n = len(vocab.prices)
         notes: list[str] = []
         keep = np.ones(n, bool)
@@ -314,11 +320,35 @@ class DialogueState:
             apply(~vocab.kind_mask(k), f"'no {k}'")
         for c in self.excluded_colors:
             apply(~vocab.color_mask(c), f"'not {c}'")
-        if self.price_max is not None:
+        if budget and self.price_max is not None:
             apply(vocab.price_hi <= self.price_max + 1e-9, f"a price up to {self.price_max:g}")
-        if self.price_min is not None:
+        if budget and self.price_min is not None:
             apply(vocab.price_lo >= self.price_min - 1e-9, f"a price from {self.price_min:g}")
         return keep, notes
+
+    @property
+    def has_budget(self) -> bool:
+        """A budget the shopper stated ("under $80"); "cheaper" than what was shown is not one."""
+        return (self.price_max is not None or self.price_min is not None) and not self.relative_price
+
+    def budget_mask(self, vocab: Vocabulary) -> np.ndarray:
+        """Items within the budget (all of them without one)."""
+        m = np.ones(len(vocab.prices), bool)
+        if self.price_max is not None:
+            m &= vocab.price_hi <= self.price_max + 1e-9
+        if self.price_min is not None:
+            m &= vocab.price_lo >= self.price_min - 1e-9
+        return m
+
+    def over_budget(self, price: float | None) -> float:
+        """How far a price is outside the budget (0 inside it, or without a price or a budget)."""
+        if price is None or not np.isfinite(price):
+            return 0.0
+        if self.price_max is not None and price > self.price_max + 1e-9:
+            return float(price - self.price_max)
+        if self.price_min is not None and price < self.price_min - 1e-9:
+            return float(self.price_min - price)
+        return 0.0
 
     def color_match(self, vocab: Vocabulary, rows: np.ndarray | None = None) -> np.ndarray:
         """1 for the items of a wanted colour (float32; of `rows` only, when given)."""

@@ -43,6 +43,9 @@ from .multilingual import CrossLingual
 from .multilingual import available as multilingual_available
 
 
+SURE_KIND = 0.75  # a kind read by meaning this surely orders a budget's page as a named one does
+
+
 @dataclass
 class Recommendation:
     model_version: str
@@ -163,6 +166,8 @@ class DialogueScores:
     candidates: np.ndarray | None  # catalog rows scored through the ANN index (None: every item)
     n_eligible: int  # items the hard constraints allow in the whole catalog
     strict: np.ndarray | None = None  # when the page was topped up: the items that meet every constraint
+    within: np.ndarray | None = None  # with a budget that orders: the items within it
+    asked: np.ndarray | None = None  # ... and the items of the kind asked for
     from_labels: np.ndarray | None = None  # y − the model's own score: the label memory's part (None: it recalled nothing)
     recall: Recall = NO_RECALL  # the labelled requests the memory recalled
 
@@ -185,6 +190,9 @@ class Recommender:
         self._cache: OrderedDict[tuple, dict] = OrderedDict()
         self.use_ann = bool(len(index) > ann_min_items() if ann is None else ann)
         self.caption_weight = float(getattr(encoder, "caption_weight", 0.0))  # see photo_embeddings
+        # a budget orders the page (the asked kind over budget before other kinds, labelled); a shop
+        # that wants nothing over budget shown sets MMCREC_BUDGET=filter
+        self.budget_filters = os.environ.get("MMCREC_BUDGET", "order").strip().lower() == "filter"
         self.set_model(model or Model())
         if len(index) > 50_000:
             # a big catalog is millions of long-lived Python objects (titles, postings): frozen, the
@@ -440,10 +448,15 @@ class Recommender:
         served = served or self.served  # read once: the whole request is scored by one model
         p = served.model.params
         alpha = p.alpha if alpha is None else float(np.clip(alpha, 0.0, 1.0))
-        mask, notes = state.mask(self.vocab)
+        # a budget orders the page (recommend: the asked kind within it first, then the same kind
+        # over it, nearest price first, then the rest) unless the shop wants it to filter
+        soft_budget = state.has_budget and not self.budget_filters
+        mask, notes = state.mask(self.vocab, budget=not soft_budget)
+        within = state.budget_mask(self.vocab) if soft_budget else None
         strict = None
-        n_eligible = int(np.count_nonzero(mask))
-        if n_eligible < min(fill, len(mask)):
+        n_eligible = int(np.count_nonzero(mask if within is None else mask & within))
+        if int(np.count_nonzero(mask)) < min(fill, len(mask)):
+            n_eligible = int(np.count_nonzero(mask))
             strict, mask = mask, np.ones(len(mask), bool)
             notes.append(f"only {n_eligible} item{'s' * (n_eligible != 1)} met everything you asked for; "
                          "the rest of the page are the closest matches that miss a constraint")
@@ -482,14 +495,28 @@ class Recommender:
             image_share = float((w * img_share.double()).sum())
         y = s.y.numpy()
         recall, from_labels = self.remember(served, d, s.turn_weights.numpy(), y, cand)
+        if within is not None:
+            # the items of the kind the shopper named in words ("running shoes", "a teapot"): a
+            # reading by meaning alone is too unsure to put its kind over budget before the rest
+            named = np.zeros(len(mask), bool)
+            for k in state.kinds:
+                named |= self.vocab.kind_mask(k)
+            asked = named if cand is None else named[cand]
+            if len(kind_c):  # and what the latest ask is surely read as by meaning ("marathon trainers": runners too)
+                asked = asked | (kind_c[-1] >= SURE_KIND)
+            if from_labels is not None:  # and what shoppers with a request like this one liked
+                asked = asked | (from_labels > 0)
+            within_c = within if cand is None else within[cand]
         arrays = {"y": y if from_labels is None else y + from_labels, "m_r": s.m_r.numpy(), "m_c": s.m_c.numpy(),
                   "beta": beta_bar.numpy(), "last_attention": last_attention.numpy(), "mask": mask_c}
         if from_labels is not None:
             arrays["from_labels"] = from_labels
+        if within is not None:
+            arrays["within"], arrays["asked"] = within_c, asked
         if cand is not None and full:  # back to catalog rows; an item outside the candidates scores 0 and is not shown
             n = len(mask)
             for k, v in arrays.items():
-                whole = np.zeros(n, v.dtype) if k != "beta" else np.full(n, 0.5)
+                whole = np.zeros(n, v.dtype) if k != "beta" else np.full(n, 0.5)  # (within, asked: False)
                 whole[cand] = v
                 arrays[k] = whole
         return DialogueScores(model=served.model, alpha=alpha, notes=notes, turn_attention=s.turn_attention.numpy(),
@@ -527,7 +554,10 @@ class Recommender:
         rows = s.candidates  # the arrays' catalog rows (None: all of them)
         # topped up: the items that meet every constraint first, the closest others after them
         rank_y = s.y if s.strict is None else s.y + s.strict * (1.0 + float(np.abs(s.y).max()))
-        order = self._top(rank_y, s.mask, k, diverse=state.is_vague, rows=rows)
+        if s.within is None:
+            order = self._top(rank_y, s.mask, k, diverse=state.is_vague, rows=rows)
+        else:
+            order = self._budget_order(state, s, rank_y, k, rows)
         items = []
         mem = (served or self.served).memory
         evidence = mem.evidence(s.recall) if s.recall else {}
@@ -548,6 +578,8 @@ class Recommender:
                     "labels": evidence.get(r),
                     "modality": {"image": float(s.beta[i]), "text": float(1 - s.beta[i])},
                     "price": None if price is None or (isinstance(price, float) and np.isnan(price)) else float(price),
+                    # how far outside the budget (0: inside it, or no budget): the page says so
+                    "over_budget": state.over_budget(None if price is None else float(price)),
                     "category": row.get("category", ""),
                     "color": row.get("color", ""),
                     "description": row.get("description", ""),
@@ -581,6 +613,41 @@ class Recommender:
         return {"threshold": mem.threshold, "requests": [
             {"turns": list(mem.memory.entries[e].get("turns") or []), "similarity": float(sim), "weight": float(g)}
             for e, sim, g in zip(recall.entries, recall.sims, recall.weights)]}
+
+    def _budget_order(self, state: DialogueState, s: DialogueScores, y: np.ndarray, k: int,
+                      rows: np.ndarray | None) -> np.ndarray:
+        """The page with a budget that orders: the asked kind within budget (best first), then the
+        asked kind over it (the wanted colour first, then the nearest price), then other kinds within
+        budget, then the rest. Without a kind read, within budget first, then the rest."""
+        allowed = s.mask
+        within, asked = s.within, s.asked
+        picked: list[int] = []
+
+        def take(m: np.ndarray, order_by: np.ndarray | None = None) -> None:
+            left = k - len(picked)
+            if left <= 0:
+                return
+            cand = np.flatnonzero(allowed & m)
+            cand = cand[~np.isin(cand, picked)]
+            if order_by is None:
+                top = self._top(y, np.isin(np.arange(len(y)), cand), left, diverse=False, rows=rows)
+            else:
+                top = cand[np.lexsort((order_by[cand],))][:left] if cand.size else cand
+            picked.extend(int(i) for i in top)
+
+        if asked is not None and asked.any():
+            prices = self.vocab.prices if rows is None else self.vocab.prices[rows]
+            over = np.array([state.over_budget(p) for p in prices]) if len(prices) < 50_000 else np.where(within, 0.0, 1.0)
+            colour = state.color_match(self.vocab, rows) > 0
+            take(within & asked)
+            # the same kind over budget: the wanted colour first, then the nearest price
+            take(~within & asked, order_by=over - 1e6 * colour)
+            take(within & ~asked)
+            take(~within & ~asked)
+        else:
+            take(within)
+            take(~within)
+        return np.array(picked, dtype=int)
 
     def _top(self, y: np.ndarray, mask: np.ndarray, k: int, diverse: bool, rows: np.ndarray | None = None) -> np.ndarray:
         """Positions in y of the k best allowed items (rows: y's catalog rows, None = all)."""

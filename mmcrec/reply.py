@@ -117,6 +117,12 @@ def plain_reply(rec: Recommendation, state: DialogueState, categories: list[str]
         lines.append(say["moved_down"].format(title=it["title"], reason=r))
     if len(rec.items) > 1:
         lines.append(say["also"].format(titles=say["list_sep"].join(it["title"] for it in rec.items[1:3])))
+    over = [it for it in rec.items if it.get("over_budget")]
+    if over and state.kinds:  # the asked kind over budget is shown before other kinds: said plainly
+        inside = sum(1 for it in rec.items if not it.get("over_budget") and it is not None)
+        key = "over_budget_none" if over[0] is rec.items[0] else "over_budget_some"
+        lines.append(say[key].format(kind=say["list_sep"].join(state.kinds), n=len(over), cheapest=_price(min(
+            (it["price"] for it in over if it.get("price") is not None), default=None)), inside=inside))
     # how many items the hard constraints leave, only when there are some: without a budget or an
     # exclusion every item "fits", and saying so would count the whole catalog
     budget = state.price_max is not None or state.price_min is not None

@@ -86,12 +86,21 @@ def test_lists_are_full_on_a_catalog_never_tuned_on(openmoji_rec, texts):
     assert len(r.items) == 10
 
 
-def test_a_topped_up_page_says_so_and_lists_the_matches_first(demo_rec):
+def test_a_budget_orders_the_page_the_asked_kind_first(demo_rec):
+    """The kind asked for within budget, then the same kind over it (marked), then the rest."""
     _, r = talk(demo_rec, "sunglasses under $36")
-    matching = [it for it in r.items if it["price"] <= 36]
-    assert len(r.items) == 10 and r.items[: len(matching)] == matching
-    if len(matching) < 10:
-        assert any("met everything you asked for" in n for n in r.notes)
+    kind = [any(w in it["title"].lower() for w in ("shades", "sunglass")) for it in r.items]  # not reading glasses
+    tiers = [0 if k and not it["over_budget"] else 1 if k else 2 for k, it in zip(kind, r.items)]
+    assert len(r.items) == 10 and tiers == sorted(tiers) and tiers[0] == 0, [(it["title"], it["price"]) for it in r.items]
+    assert all(it["over_budget"] == 0 or it["price"] > 36 for it in r.items)
+
+
+def test_a_topped_up_page_says_so_and_lists_the_matches_first(demo_rec):
+    """A filter that leaves fewer than a page ("not X", "only X") tops it up after the matches."""
+    _, r = talk(demo_rec, "only teapots")
+    matching = [it for it in r.items if "teapot" in it["title"].lower()]
+    assert len(r.items) == 10 and r.items[: len(matching)] == matching and len(matching) < 10
+    assert any("met everything you asked for" in n for n in r.notes)
 
 
 def test_only_a_kind_filters(demo_rec):

@@ -150,9 +150,19 @@ def test_hard_constraints_still_win_over_the_memory(demo_rec, trained):
     rec.set_model(res.model)
     try:
         r, _ = ask(rec, NEEDS["marathon"][1], f"under ${cap:.2f}", k=10)
+        rec.budget_filters = True  # a shop that keeps the budget a filter
+        strict, _ = ask(rec, NEEDS["marathon"][1], f"under ${cap:.2f}", k=10)
     finally:
+        rec.budget_filters = False
         rec.set_model(Model())
-    shown = [it["item_id"] for it in r.items]
+    # the budget orders the page: what the labels liked comes after the kind within budget, marked
+    assert r.items[0]["over_budget"] == 0
+    for it in r.items:
+        if it["item_id"] in liked:
+            assert it["over_budget"] > 0
+            assert all(o["over_budget"] == 0 for o in r.items[: r.items.index(it)] if o["item_id"] not in liked and
+                       any(w in o["title"].lower() for w in ("runner", "sneaker"))), [o["title"] for o in r.items]
+    shown = [it["item_id"] for it in strict.items]
     assert not set(liked) & set(shown[: len([i for i in shown if price[i] <= cap])])
 
 

@@ -101,8 +101,14 @@ class View:
 def item_caption(rank: int, item: dict, rated: int | None = None) -> str:
     price = item.get("price")
     p = f" · ${price:,.2f}" if price is not None else ""
+    if item.get("over_budget"):  # shown because it is the kind asked for, and said plainly
+        p += f" ({_money(item['over_budget'])} over budget)"
     mark = {1: " · ✓👍", -1: " · ✓👎"}.get(rated or 0, "")
     return f"{rank}. {one_line(item['title'], 60)}{p} · score {score_text(item['score'])}{mark}"
+
+
+def _money(x: float) -> str:
+    return f"${x:,.2f}".replace(".00", "")
 
 
 def score_text(score: float) -> str:

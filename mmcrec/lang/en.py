@@ -328,6 +328,9 @@ REPLY = {
     "also": "Also worth a look: {titles}.",
     "list_sep": ", ",
     "fit": "{n} of the catalog's {total} items meet {what}.",
+    "over_budget_none": ("Nothing of that kind ({kind}) is within your budget: these are the nearest prices, from "
+                         "{cheapest}, each marked with how far over it is."),
+    "over_budget_some": "After what fits your budget, {n} more of that kind ({kind}) over it, nearest price first.",
     "what_budget": "your budget",
     "what_excluded": "your exclusions",
     "what_both": "your budget and exclusions",

@@ -92,6 +92,8 @@ REPLY = {
     "also": "也可以看看：{titles}。",
     "list_sep": "、",
     "fit": "目录{total}件商品中有{n}件符合{what}。",
+    "over_budget_none": "这类商品（{kind}）没有在预算内的：下面按价格从近到远排列，最低{cheapest}，每件都标明超出多少。",
+    "over_budget_some": "预算内的之后，还有{n}件同类商品（{kind}）超出预算，按价格从近到远排列。",
     "what_budget": "您的预算",
     "what_excluded": "您排除的条件",
     "what_both": "您的预算和排除条件",
