@@ -340,6 +340,16 @@ class DialogueState:
             m &= vocab.price_lo >= self.price_min - 1e-9
         return m
 
+    def over_budget_many(self, prices: np.ndarray) -> np.ndarray:
+        """over_budget for an array of prices (NaN: no price, 0), in one pass."""
+        p = np.asarray(prices, np.float64)
+        out = np.zeros(len(p))
+        if self.price_max is not None:
+            out = np.where(p > self.price_max + 1e-9, p - self.price_max, out)
+        if self.price_min is not None:
+            out = np.where(p < self.price_min - 1e-9, self.price_min - p, out)
+        return np.nan_to_num(out, nan=0.0)
+
     def over_budget(self, price: float | None) -> float:
         """How far a price is outside the budget (0 inside it, or without a price or a budget)."""
         if price is None or not np.isfinite(price):

@@ -637,7 +637,7 @@ class Recommender:
 
         if asked is not None and asked.any():
             prices = self.vocab.prices if rows is None else self.vocab.prices[rows]
-            over = np.array([state.over_budget(p) for p in prices]) if len(prices) < 50_000 else np.where(within, 0.0, 1.0)
+            over = state.over_budget_many(prices)
             colour = state.color_match(self.vocab, rows) > 0
             take(within & asked)
             # the same kind over budget: the wanted colour first, then the nearest price
