@@ -15,7 +15,8 @@ At serving a request (t, p) recalls the entries whose similarity clears the thre
     sim(request, e) = cos(t, t_e)                       both worded, no photo
                     = cos(p, p_e) if ≥ PHOTO_ALONE      both a photo alone (else no match)
                     = min(cos(t, t_e), cos(p, p_e))     both words and a photo: both must match
-                    = no match                          one has a photo, the other not
+                    = no match                          one has a photo, the other not,
+                                                        or e took more turns than the request
     g_e  = min(1, (sim − θ) / RAMP)                     0 at the threshold, 1 from θ + RAMP on
     Δ_i  = Σ_e g_e v_ei / max(1, Σ_e g_e)
     y'_i = y_i · exp(λ Δ_i) / Z                         liked items up, disliked ones down; Z keeps
@@ -195,6 +196,9 @@ class BoundMemory:
             if len(idx):
                 self.groups[key] = (idx, np.ascontiguousarray(memory.text[idx]) if key[0] else None,
                                     np.ascontiguousarray(memory.photo[idx]) if key[1] else None)
+        # an entry's thumbs judge the state its dialogue reached: a dialogue that has taken fewer
+        # turns has not asked for what came later ("show me phones" is not yet "... something cheaper")
+        self.turns = np.array([len(e.get("turns") or []) for e in memory.entries], np.int64)
         self._graph = None
         if int(live.sum()) > EXACT_MAX:
             self._graph = self._build_graph()
@@ -225,8 +229,9 @@ class BoundMemory:
         return graphs
 
     def similarities(self, text: np.ndarray, photo: np.ndarray, has_text: bool, has_photo: bool,
-                     among: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """(entries, their similarity to the request) over `among` (default: every live entry)."""
+                     among: np.ndarray | None = None, turns: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(entries, their similarity to the request) over `among` (default: every live entry);
+        turns: the request's, entries of more turns do not match (None: any)."""
         group = self.groups.get((bool(has_text), bool(has_photo)))
         if group is None:
             return np.zeros(0, np.int64), np.zeros(0)
@@ -242,11 +247,15 @@ class BoundMemory:
         if has_photo:
             p = photos @ np.asarray(photo, np.float32)
             parts.append(p if has_text else np.where(p >= PHOTO_ALONE, p, -1.0))
-        return idx, (parts[0] if len(parts) == 1 else np.minimum(*parts)).astype(np.float64)
+        sims = (parts[0] if len(parts) == 1 else np.minimum(*parts)).astype(np.float64)
+        if turns is not None:
+            sims = np.where(self.turns[idx] <= turns, sims, -1.0)
+        return idx, sims
 
     def recall(self, text: np.ndarray, photo: np.ndarray, has_text: bool, has_photo: bool,
-               threshold: float | None = None) -> Recall:
-        """The entries similar enough to the request (at most NEIGHBOURS, best first)."""
+               threshold: float | None = None, turns: int | None = None) -> Recall:
+        """The entries similar enough to the request (at most NEIGHBOURS, best first); turns: how
+        many the request's dialogue has taken (entries of more are not recalled; None: any)."""
         theta = self.threshold if threshold is None else threshold
         among = None
         if self._graph is not None:
@@ -256,7 +265,7 @@ class BoundMemory:
             g, ids = self._graph[name]
             _, found = g.search(np.asarray(q, np.float32)[None], 4 * NEIGHBOURS)
             among = np.unique(ids[found[0][found[0] >= 0]])
-        idx, sims = self.similarities(text, photo, has_text, has_photo, among)
+        idx, sims = self.similarities(text, photo, has_text, has_photo, among, turns)
         hit = sims > theta
         if not hit.any():
             return NO_RECALL

@@ -494,7 +494,7 @@ class Recommender:
             beta_bar = (w[:, None] * beta.double()).sum(0) if last else torch.full((len(mask_c),), 0.5, dtype=torch.float64)
             image_share = float((w * img_share.double()).sum())
         y = s.y.numpy()
-        recall, from_labels = self.remember(served, d, s.turn_weights.numpy(), y, cand)
+        recall, from_labels = self.remember(served, d, s.turn_weights.numpy(), y, cand, len(state.turns))
         if within is not None:
             # the items of the kind the shopper named in words ("running shoes", "a teapot"): a
             # reading by meaning alone is too unsure to put its kind over budget before the rest
@@ -525,7 +525,7 @@ class Recommender:
 
     @staticmethod
     def remember(served: ServedModel, d: dict, weights: np.ndarray, y: np.ndarray,
-                 rows: np.ndarray | None) -> tuple[Recall, np.ndarray | None]:
+                 rows: np.ndarray | None, turns: int | None = None) -> tuple[Recall, np.ndarray | None]:
         """The label memory's stage: the labelled requests like this dialogue (its turns' sentence
         embeddings mixed by the turn weights, its photo), and what their thumbs add to each scored
         item's y, y·exp(λΔ) renormalised to y's total (rows: the catalog rows of y, None = all).
@@ -538,7 +538,7 @@ class Recommender:
         # much as the rest of the turn); budgets and exclusions are the hard constraints' business
         text, photo, has_text, has_photo = request_vectors(d["lm"].numpy(), d["has_text"].numpy(), d["image_native"].numpy(),
                                                            d["has_image"].numpy(), weights)
-        recall = mem.recall(text, photo, bool(has_text), bool(has_photo))
+        recall = mem.recall(text, photo, bool(has_text), bool(has_photo), turns=turns)
         if not recall:
             return recall, None
         moved = y * np.exp(mem.shift(recall, len(y), rows))

@@ -242,3 +242,29 @@ def test_a_photo_alone_recalls_only_the_same_picture_and_words_with_a_photo_need
     words_and_photo = bound.recall(t1, p2, True, True)
     assert list(words_and_photo.entries) == [1] and words_and_photo.sims[0] == pytest.approx(float(p1 @ p2), abs=1e-5)
     assert not bound.recall(unit(rng.normal(size=d)), p1, True, True)  # the same photo, other words: both must match
+
+
+def test_a_dialogue_recalls_only_rated_requests_it_has_got_as_far_as(demo_rec):
+    """Thumbs given at the end of "a teapot | a cheaper one" judge the cheaper teapots: a shopper
+    who has only said "a teapot" has not asked for that yet, one who has taken both steps has."""
+    import copy
+
+    from mmcrec.memory import catalog_hashes
+
+    iid = demo_rec.catalog.ids[0]
+    d, dn = demo_rec.lm.dim, demo_rec.index.native.shape[1]
+    said = np.asarray(demo_rec.lm(["a teapot"])[0], np.float32)
+    mem = LabelMemory(text=(said / np.linalg.norm(said))[None], photo=np.zeros((1, dn), np.float32),
+                      has_text=np.array([True]), has_photo=np.array([False]),
+                      entries=[{"turns": ["a teapot", "a cheaper one"]}], entry=np.array([0]), item_ids=[iid],
+                      value=np.array([0.5], np.float32), up=np.array([1]), down=np.array([0]),
+                      grade=np.full(1, np.nan, np.float32), item_hashes={iid: catalog_hashes(demo_rec.catalog)[iid]},
+                      threshold=0.3, strength=2.0)
+    assert d == said.shape[0]
+    rec = copy.copy(demo_rec)
+    rec.set_model(Model(memory=mem))
+    one_step, _ = ask(rec, "a teapot")
+    assert one_step.memory is None  # the closest words, but the rated dialogue went one step further
+    assert [it["item_id"] for it in one_step.items] == [it["item_id"] for it in ask(demo_rec, "a teapot")[0].items]
+    both, _ = ask(rec, "a teapot", "a cheaper one")
+    assert both.memory is not None and both.memory["requests"][0]["turns"] == ["a teapot", "a cheaper one"]

@@ -131,15 +131,18 @@ def batch_vectors(batch: dict, params: ModelParams, rows: list[int]) -> tuple:
     return request_vectors(pick("lm"), pick("has_text"), pick("image_native"), pick("has_image"), w[rows])
 
 
-def similarity_matrix(q: tuple, m: tuple) -> np.ndarray:
+def similarity_matrix(q: tuple, m: tuple, q_turns=None, m_turns=None) -> np.ndarray:
     """(Q, E) similarities as BoundMemory.similarities computes them; −inf where a request and an
-    entry differ in having words or a photo."""
+    entry differ in having words or a photo, or the entry took more turns (q_turns, m_turns: the
+    requests' and entries' numbers of turns; None: not compared)."""
     qt, qp, qht, qhp = q
     mt, mp, mht, mhp = m
     st, sp = qt @ mt.T, qp @ mp.T
     sp = np.where(qht[:, None] | (sp >= PHOTO_ALONE), sp, -1.0)  # a photo alone: the same picture or none
     s = np.where(qht[:, None] & qhp[:, None], np.minimum(st, sp), np.where(qht[:, None], st, sp))
     same = (qht[:, None] == mht[None]) & (qhp[:, None] == mhp[None]) & (qht | qhp)[:, None]
+    if q_turns is not None and m_turns is not None:
+        same &= np.asarray(m_turns)[None] <= np.asarray(q_turns)[:, None]
     return np.where(same, s, -np.inf)
 
 
@@ -252,7 +255,9 @@ def fit(entries: list[EntryVotes], vectors: tuple, queries: list, qvectors: tupl
     lam = None if not by_lam else top
 
     # 2. θ from other requests: never the request's own entry
-    sims = similarity_matrix(tuple(v[[row_of[k] for k in keys]] for v in qvectors), tuple(v for v in vectors))
+    turns = [len(e.turns) for e in entries]
+    sims = similarity_matrix(tuple(v[[row_of[k] for k in keys]] for v in qvectors), tuple(v for v in vectors),
+                             [turns[k] for k in keys], turns)
     sims[np.arange(len(keys)), keys] = -np.inf
     want = [agreed(k) for k in keys]
     ok = [j for j, w in enumerate(want) if w]
@@ -333,10 +338,11 @@ def build(entries: list[EntryVotes], vectors: tuple, catalog, fitted: dict, skip
                        strength=float(fitted["strength"]), card=card)
 
 
-def memory_shift(memory: LabelMemory | None, catalog, qvectors: tuple, items: np.ndarray, rows: list[int] | None = None) -> tuple[np.ndarray | None, np.ndarray]:
+def memory_shift(memory: LabelMemory | None, catalog, qvectors: tuple, items: np.ndarray, rows: list[int] | None = None,
+                 turns: dict[int, int] | None = None) -> tuple[np.ndarray | None, np.ndarray]:
     """(Q, len(items)) λ·Δ of a saved memory for featurized dialogues (rows of qvectors), as serving
     computes it over these catalog positions, and (Q,) whether anything was recalled. (None, all
-    False) without a memory."""
+    False) without a memory. turns: each row's number of turns (missing: not compared)."""
     rows = list(range(len(qvectors[0]))) if rows is None else rows
     hit = np.zeros(len(rows), bool)
     if memory is None or not len(memory):
@@ -345,7 +351,7 @@ def memory_shift(memory: LabelMemory | None, catalog, qvectors: tuple, items: np
     out = np.zeros((len(rows), len(items)))
     qt, qp, qht, qhp = qvectors
     for j, r in enumerate(rows):
-        rc = bound.recall(qt[r], qp[r], bool(qht[r]), bool(qhp[r]))
+        rc = bound.recall(qt[r], qp[r], bool(qht[r]), bool(qhp[r]), turns=(turns or {}).get(r))
         if rc:
             hit[j] = True
             out[j] = bound.shift(rc, len(items), items)
@@ -411,4 +417,4 @@ def heldout_shift(memory: LabelMemory | None, model, batch: dict, examples: list
     if memory is None or not len(memory):
         return None, np.zeros(n, bool)
     q = dialogue_vectors(batch, examples, model.params, rec)
-    return memory_shift(memory, catalog, q, items)
+    return memory_shift(memory, catalog, q, items, turns={e.row: len(e.turns) for e in examples})

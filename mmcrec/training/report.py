@@ -60,8 +60,8 @@ def learned_line(card: dict) -> str:
     scalars and bridge kept (...); no click-through expansion (...); the shoppers' photo style
     from 9 photos"."""
     exp, photo = card.get("expansion") or {}, card.get("photo_centring") or {}
-    parts = ["trained scalars and bridge " + ("kept (validation sessions ranked better)" if exp.get("trained_scalars_kept")
-                                                else "not kept (validation sessions did not rank better)")]
+    parts = ["trained scalars and bridge " + ("kept (validation sessions ranked clearly better)" if exp.get("trained_scalars_kept")
+                                                else "not kept (validation sessions did not rank clearly better)")]
     if exp.get("pull") or exp.get("push"):
         parts.append(f"click-through expansion on {exp.get('items', 0)} items (λ {exp['pull']}, μ {exp['push']})")
     else:
