@@ -62,7 +62,7 @@ def latency(rec, texts: list[str], repeats: int = 3) -> dict:
 def index_time(catalog: Path) -> dict:
     from mmcrec.catalog import load_catalog
     from mmcrec.encoders import create_encoder
-    from mmcrec.index import build_index
+    from mmcrec.embedding_cache import build_index
     from mmcrec.multilingual import CrossLingual
 
     cat = load_catalog(catalog)

@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 from mmcrec.catalog import Catalog, load_catalog  # noqa: E402
 from mmcrec.dialogue import DialogueState, Turn  # noqa: E402
 from mmcrec.encoders import create_encoder  # noqa: E402
-from mmcrec.index import build_index  # noqa: E402
+from mmcrec.embedding_cache import build_index  # noqa: E402
 from mmcrec.recommender import Recommender, serving_threads  # noqa: E402
 from mmcrec.synthetic import synthetic_catalog  # noqa: E402
 

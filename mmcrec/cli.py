@@ -27,7 +27,7 @@ def _add_catalog(p, required=True):
 
 
 def _slice_arg(text: str) -> tuple[int, int]:
-    from .index import parse_slice
+    from .embedding_cache import parse_slice
 
     try:
         return parse_slice(text)
@@ -191,7 +191,7 @@ def cmd_serve(args) -> int:
 def cmd_index(args) -> int:
     from .catalog import load_catalog
     from .encoders import create_encoder
-    from .index import build_index, index_slice, tqdm_progress
+    from .embedding_cache import build_index, index_slice, tqdm_progress
 
     cat = load_catalog(args.catalog)
     enc = create_encoder(args.encoder)

@@ -17,7 +17,7 @@ import numpy as np
 from .catalog import Catalog
 from .dialogue import DialogueState, Turn, dialogue_turns
 from .images import ImageError, open_image
-from .index import ItemIndex
+from .embedding_cache import ItemIndex
 from .recommender import Recommender
 
 

@@ -3,7 +3,7 @@
 The data root is ``$MMCREC_DATA_DIR``, else the project folder (the one holding ``app.py``).
 Under it: ``feedback/labels.sqlite`` (labels) and ``feedback/images/`` (uploaded photos),
 ``models/`` (the model registry). Each can be moved on its own by its variable.
-Embedding caches live beside their catalog (see ``index.py``), not here.
+Embedding caches live beside their catalog (see ``embedding_cache.py``), not here.
 """
 from __future__ import annotations
 

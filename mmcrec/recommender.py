@@ -3,7 +3,7 @@
 The Recommender holds a catalog's item embeddings, the encoders and the served model. For each
 dialogue it encodes the turns (cached by turn_key), scores the items with the model's scoring
 pipeline (model.py: `turn_scores`, then `score`) — through the ANN index's candidates for big
-catalogs (ann.py) — and returns the top k with everything the explanation shows.
+catalogs (vector_index.py) — and returns the top k with everything the explanation shows.
 """
 from __future__ import annotations
 
@@ -19,13 +19,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .ann import AnnIndex, ann_min_items
+from .vector_index import AnnIndex, ann_min_items
 from .catalog import Catalog, load_catalog
 from .dialogue import DialogueState, Turn, Vocabulary
 from .encoders import Encoder, ImageEmbeddings, create_encoder, minilm
 from .memory import NO_RECALL, BoundMemory, Recall, request_vectors
-from .intent import KindIndex, kind_lifted, kind_rows, turn_readings
-from .index import ItemIndex, build_index, cache_dir_for
+from .kind_reading import KindIndex, kind_lifted, kind_rows, turn_readings
+from .embedding_cache import ItemIndex, build_index, cache_dir_for
 from .language import bridged, detect_language, english_only
 from .model import (
     Model,
@@ -177,7 +177,7 @@ class Recommender:
 
     def __init__(self, catalog: Catalog, index: ItemIndex, encoder: Encoder, model: Model | None = None,
                  ann: bool | None = None):
-        """ann: score through an approximate nearest-neighbour index (mmcrec.ann) — None picks it
+        """ann: score through an approximate nearest-neighbour index (mmcrec.vector_index) — None picks it
         for catalogs above MMCREC_ANN_MIN_ITEMS items (default 50,000)."""
         self.catalog = catalog
         self.encoder = encoder

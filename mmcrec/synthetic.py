@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .catalog import Catalog
-from .index import ItemIndex
+from .embedding_cache import ItemIndex
 
 CATS = ["clothing", "shoes", "bags", "accessories", "electronics", "audio", "kitchen", "home", "sports", "toys",
         "instruments", "food"]

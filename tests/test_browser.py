@@ -140,7 +140,7 @@ def test_browser_never_renders_catalog_or_user_text_as_html(encoder, tmp_path, b
     import pandas as pd
 
     from mmcrec.catalog import load_catalog
-    from mmcrec.index import build_index
+    from mmcrec.embedding_cache import build_index
     from mmcrec.recommender import Recommender
 
     src = Path(__file__).resolve().parent.parent / "assets"

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from mmcrec.catalog import CatalogError, load_catalog
-from mmcrec.index import build_index
+from mmcrec.embedding_cache import build_index
 
 from conftest import DEMO_CATALOG
 

@@ -68,7 +68,7 @@ def test_walkthrough_vague_shopper(vocab):
     s.add(Turn("not black"), vocab)
     assert s.excluded_colors == ["black"]
     assert "price ≤ 40" in s.summary() and "not black" in s.summary()
-    mask, notes = s.mask(vocab)  # what the shopper stated filters; "to wear" re-ranks (test_intent.py)
+    mask, notes = s.mask(vocab)  # what the shopper stated filters; "to wear" re-ranks (test_kind_reading.py)
     assert mask.sum() > 10
     assert (vocab.prices[mask] <= 40).all()
     assert "black" not in set(vocab.color_of[mask])

@@ -259,7 +259,7 @@ def test_index_reports_refused_rows_and_indexes_the_rest(server, tmp_path, capsy
 def test_after_opting_in_the_refused_rows_are_fetched(server, tmp_path, encoder, monkeypatch):
     """Refusals are not cached as unreadable images: the next run after the opt-in fetches them."""
     from mmcrec.catalog import load_catalog
-    from mmcrec.index import build_index
+    from mmcrec.embedding_cache import build_index
 
     monkeypatch.setenv("MMCREC_CACHE_DIR", str(tmp_path / "cache"))
     cat = load_catalog(_mixed_catalog(tmp_path, server.port))

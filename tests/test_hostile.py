@@ -218,7 +218,7 @@ def test_catalog_image_urls_that_are_not_images(tmp_path, encoder, monkeypatch):
     import threading
 
     from mmcrec.images import MAX_BYTES
-    from mmcrec.index import build_index
+    from mmcrec.embedding_cache import build_index
 
     pages = {"/shoe.png": ("image/png", png_bytes(Image.new("RGB", (64, 64), (200, 30, 30)))),
              "/page.png": ("text/html", b"<html><body>not a picture</body></html>"),

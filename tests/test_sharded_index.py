@@ -14,7 +14,7 @@ import pytest
 
 from conftest import DEMO_CATALOG, ROOT
 from mmcrec.catalog import load_catalog
-from mmcrec.index import build_index, parse_slice, slice_of
+from mmcrec.embedding_cache import build_index, parse_slice, slice_of
 
 
 @pytest.fixture

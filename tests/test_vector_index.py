@@ -1,4 +1,4 @@
-"""The ANN path (mmcrec.ann) against exact scoring on a 20k-item synthetic catalog, ANN forced."""
+"""The ANN path (mmcrec.vector_index) against exact scoring on a 20k-item synthetic catalog, ANN forced."""
 from __future__ import annotations
 
 import numpy as np
