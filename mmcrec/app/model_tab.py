@@ -9,16 +9,13 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from . import compare
 from .context import AppContext, header_markdown
 from .identity import Identity
+from .model_check import ModelTabError, check_compatible
 from .text import md_escape
 
 logger = logging.getLogger(__name__)
-
-
-class ModelTabError(ValueError):
-    """An impossible model action (bad labels, nothing to roll back); nothing was changed. The
-    page shows it as gr.Error. A request that is not an admin's gets identity.NotAllowed."""
 
 
 TRAIN_COLUMNS = ["set", "kind", "n", "metric", "current", "new", "Δ"]
@@ -82,12 +79,6 @@ def _view(ctx: AppContext, status: str, table: list[list] | None = None, version
     return ModelView(status + "\n\n" + line, table or [], rows, fig, header_markdown(ctx), version)
 
 
-def check_compatible(ctx: AppContext, model) -> None:
-    problem = ctx.incompatible(model)
-    if problem:
-        raise ModelTabError(problem)
-
-
 def train_model(ctx: AppContext, who: Identity, progress: Callable[[float, str], None] | None = None,
                 seed: int = 0, config: Any = None) -> ModelView:
     """Admins: train the next version on the labels in the app's feedback store (this catalog's),
@@ -148,8 +139,6 @@ def promote_model(ctx: AppContext, who: Identity, version: str | None = None) ->
     except Exception as e:  # noqa: BLE001 — a broken version directory is reported, nothing changes
         raise ModelTabError(f"{version} cannot be loaded: {e}") from None
     check_compatible(ctx, model)
-    from . import compare
-
     cited = compare.citable(ctx, version)  # before the swap: it compared `version` with the served one
     with ctx.model_lock:  # not ctx.lock: turns go on while the model is prepared
         old = ctx.rec().model
@@ -199,8 +188,6 @@ def rollback_model(ctx: AppContext, who: Identity) -> ModelView:
         except Exception:
             ctx.set_model(old)
             raise
-    from . import compare
-
     compare.stop_running(ctx)  # the served version changed: a running comparison is over
     shown = prev or "v0 (built-in defaults)"
     logger.info("rolled back %s → %s (by %s)", hist[-1]["version"], shown, who.name)
