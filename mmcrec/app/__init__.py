@@ -47,7 +47,7 @@ def launch_kwargs(ctx: AppContext, host: str | None = None, port: int | None = N
     """demo.launch() arguments: where to listen, what files may be served, the login, the look, the words."""
     import gradio as gr
 
-    from .layout import CSS
+    from .assets import CSS_PATH
     from .ui_text import I18N
 
     h, p = resolve_host_port(host, port)
@@ -57,7 +57,7 @@ def launch_kwargs(ctx: AppContext, host: str | None = None, port: int | None = N
         allowed_paths=ctx.allowed_paths(),
         show_error=False,  # gr.Error texts only (app/boundary.py): never an exception's own words
         state_session_capacity=MAX_LIVE_SESSIONS,
-        css=CSS,
+        css_paths=[CSS_PATH],  # static/app.css
         theme=gr.themes.Soft(),
         max_file_size="10mb",
         footer_links=["api"],

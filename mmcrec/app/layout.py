@@ -11,6 +11,7 @@ from pathlib import Path
 
 import gradio as gr
 
+from .assets import script
 from .boundary import MAX_NAME, SESSION_IDLE_S, alpha_arg, guarded, mapping_arg, number_arg, text_arg
 from .chat import (WALKTHROUGHS, Session, View, chat_turn, example_messages, explanation_json, new_session,
                    play_walkthrough, render, rephrase_last_reply, rerank, reset, select_item, selected_text)
@@ -24,30 +25,6 @@ from .ratings import (RATINGS_COLUMNS, FeedbackInputError, confirmation, my_rati
                       record_feedback)
 from .text import md_escape, one_line
 from .ui_text import LANGUAGE_LOAD_JS, LANGUAGE_SWITCH_JS, LANGUAGES, english_labels, known, t
-
-CSS = """
-#mm-gallery .grid-wrap { height: auto !important; max-height: none !important; overflow: visible !important; }
-#mm-gallery .thumbnail-item { aspect-ratio: auto !important; height: auto !important; display: flex;
-  flex-direction: column; align-items: stretch; padding: 4px; }
-#mm-gallery .thumbnail-item img { height: 120px !important; width: 100% !important; object-fit: contain; }
-#mm-gallery .caption-label { position: static !important; max-width: none !important; white-space: normal !important;
-  overflow: visible !important; text-overflow: clip !important; background: none !important;
-  color: var(--body-text-color) !important; font-size: 12px !important; line-height: 1.3; padding: 4px 2px 0 !important;
-  text-align: left; transform: none !important; left: auto !important; bottom: auto !important; }
-#mm-status { min-height: 1.5em; }
-#mm-header h2 { margin-bottom: 0.2em; }
-#mm-camp-grid { display: grid !important; grid-template-columns: repeat(auto-fill, minmax(190px, 1fr)); gap: 10px; }
-#mm-camp-grid > .mm-slot { border: 2px solid var(--border-color-primary); border-radius: 8px; padding: 6px;
-  min-width: 0 !important; }
-#mm-camp-grid > .mm-slot.mm-focus { border-color: #2a6fdb; box-shadow: 0 0 0 3px rgba(42, 111, 219, .25); }
-#mm-camp-grid .mm-slot img { height: 140px !important; object-fit: contain; }
-#mm-camp-grid .mm-slot .wrap { gap: 4px !important; }
-@media (max-width: 640px) {
-  #mm-gallery .grid-container { grid-template-columns: repeat(2, minmax(0, 1fr)) !important; }
-  #mm-chat { height: 360px !important; }
-}
-"""
-
 
 REMEMBERED = ("annotator", "session_id")  # what the browser keeps between visits (gr.BrowserState)
 
@@ -492,48 +469,6 @@ def build_model_tab(ctx: AppContext, page: Page, demo: gr.Blocks) -> None:
     demo.load(on_visible, None, [model_tab], api_visibility="private")
 
 
-# keys on the Campaigns tab: 2/1/0 grade the highlighted item, arrows move, Enter asks for the next
-# request (not while typing in a box); runs once per page
-CAMPAIGN_KEYS_JS = """
-() => {
-  if (window.mmCampaignKeys) return;
-  window.mmCampaignKeys = true;
-  let focus = 0;
-  const slots = () => [...document.querySelectorAll('#mm-camp-grid .mm-slot')].filter(e => e.offsetParent !== null);
-  const show = () => slots().forEach((el, i) => el.classList.toggle('mm-focus', i === focus));
-  window.mmCampaignFocus = (i) => { focus = i; show(); };
-  document.addEventListener('keydown', (ev) => {
-    const grid = document.querySelector('#mm-camp-grid');
-    if (!grid || grid.offsetParent === null || ev.ctrlKey || ev.metaKey || ev.altKey) return;
-    const t = ev.target;
-    if (t && (t.tagName === 'TEXTAREA' || (t.tagName === 'INPUT' && t.type !== 'radio'))) return;
-    const s = slots();
-    if (ev.key === 'Enter') {
-      ev.preventDefault(); focus = 0;
-      document.querySelector('#mm-camp-next')?.click();
-      return;
-    }
-    if (!s.length) return;
-    focus = Math.min(focus, s.length - 1);
-    if (['0', '1', '2'].includes(ev.key)) {
-      ev.preventDefault();
-      const r = s[focus].querySelector(`input[type=radio][value="${ev.key}"]`);
-      if (r) r.click();
-      focus = Math.min(focus + 1, s.length - 1);
-    } else if (['ArrowRight', 'ArrowDown'].includes(ev.key)) {
-      ev.preventDefault(); focus = Math.min(focus + 1, s.length - 1);
-    } else if (['ArrowLeft', 'ArrowUp'].includes(ev.key)) {
-      ev.preventDefault(); focus = Math.max(focus - 1, 0);
-    } else return;
-    show();
-  });
-  new MutationObserver(show).observe(document.body, {childList: true, subtree: true});
-}
-"""
-
-
-
-
 def build_campaign_tab(ctx: AppContext, page: Page, demo: gr.Blocks) -> None:
     """Annotators judge pooled requests (0/1/2 per item, keys, skip, progress); admins follow
     progress and agreement and create campaigns.  API: /campaign_next, /campaign_judge."""
@@ -717,4 +652,4 @@ def build_campaign_tab(ctx: AppContext, page: Page, demo: gr.Blocks) -> None:
     api_judge_btn.click(api_judge, [api_campaign, api_request, api_item, api_grade, api_name], [api_out],
                         api_name="campaign_judge")
     demo.load(on_visible, None, [admin_box], api_visibility="private")
-    demo.load(None, js=CAMPAIGN_KEYS_JS)
+    demo.load(None, js=script("campaign_keys.js"))
