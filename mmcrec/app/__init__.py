@@ -4,8 +4,9 @@
     demo.launch(**launch_kwargs(ctx))              # or serve(...): `mmcrec serve`, `python app.py`
 
 boundary.py what every call is checked for · config.py settings · identity.py who a request is · context.py what all sessions share ·
-chat.py the conversation · ratings.py thumbs → labels · labels_tab.py / model_tab.py those tabs ·
-layout.py the page, wired to those plain functions · ui_text.py the page's words in English and Chinese.
+chat.py the conversation · ratings.py thumbs → labels · compare.py the live comparison ·
+layout.py the page: header.py, then one module per tab (recommend_tab.py, labels_tab.py, model_tab.py,
+campaign_tab.py) · ui_text.py the page's words in English and Chinese · static/ its CSS and scripts (assets.py).
 """
 from __future__ import annotations
 

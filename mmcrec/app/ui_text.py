@@ -1,7 +1,8 @@
 """The page's own words in each interface language: one dict per language, the same keys.
 
-layout.py asks for `t("key")` (a gr.I18n key); the browser shows the text of its locale
-(zh, zh-CN, zh-TW… → ZH, anything else → EN) or of the language picked with the header's switch.
+The page's builders (header.py, the *_tab.py modules) ask for `t("key")` (a gr.I18n key); the
+browser shows the text of its locale (zh, zh-CN, zh-TW… → ZH, anything else → EN) or of the
+language picked with the header's switch.
 Only the page's fixed text lives here: tab names, buttons, labels, placeholders, info lines,
 headings and help. What the server writes while it runs (replies, status lines, the header's
 serving line, errors) and the shopper's own data are not translated here.

@@ -1,6 +1,7 @@
-/* The interface language, the browser's business (ui_text.py wires it): mode "load" when the page
-   opens (`?lang=` in the address, else the choice kept in this browser, else the browser's own
-   language), mode "switch" when the header's switch picks `lang` (kept for the next visits).
+/* The interface language, the browser's business (ui_text.py calls this, layout.py wires it):
+   mode "load" when the page opens (`?lang=` in the address, else the choice kept in this browser,
+   else the browser's own language), mode "switch" when the header's switch picks `lang` (kept for
+   the next visits).
 
    Gradio 6 keeps the locale in its svelte-i18n store: it starts from the browser's language and
    its own Settings panel changes it with `changeLocale`, exported by its `core-<hash>.js` chunk.
