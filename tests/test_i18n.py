@@ -32,10 +32,12 @@ def test_every_key_in_both_languages():
     assert ui_text.known("typed by someone") == "typed by someone"
 
 
-def test_layout_keys_exist_and_launch_carries_translations(demo_rec, tmp_path):
-    """Every key layout.py asks for is translated, and launch_kwargs hands the translations to Gradio."""
-    layout = (ROOT / "mmcrec" / "app" / "layout.py").read_text(encoding="utf-8")
-    used = set(re.findall(r"\bt\(\"([a-z_]+)\"\)", layout))
+def test_page_keys_exist_and_launch_carries_translations(demo_rec, tmp_path):
+    """Every key the page's builders ask for (layout.py, header.py, the *_tab.py modules) is
+    translated, and launch_kwargs hands the translations to Gradio."""
+    builders = [p for p in sorted((ROOT / "mmcrec" / "app").glob("*.py")) if p.name != "ui_text.py"]
+    page = "".join(p.read_text(encoding="utf-8") for p in builders)
+    used = set(re.findall(r"\bt\(\"([a-z_]+)\"\)", page))
     assert len(used) > 40 and used <= EN.keys(), used - EN.keys()
     ctx = make_ctx(demo_rec, tmp_path)
     assert launch_kwargs(ctx)["i18n"].translations_dict == {"en": EN, "zh": ZH}

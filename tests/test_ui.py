@@ -230,6 +230,23 @@ def test_build_app_has_the_parts(ctx):
     assert {"chat", "rerank", "reset", "explanation", "feedback", "my_ratings", "label_stats", "export_labels"} <= names
 
 
+def test_page_files_ship_with_the_package(ctx):
+    """The stylesheet and scripts in mmcrec/app/static/ are package data (a normal install has them,
+    not only a checkout), and launch hands the stylesheet to Gradio."""
+    import tomllib
+    from fnmatch import fnmatch
+
+    from mmcrec.app import assets, launch_kwargs
+
+    pyproject = Path(assets.__file__).resolve().parents[2] / "pyproject.toml"
+    shipped = tomllib.loads(pyproject.read_text(encoding="utf-8"))["tool"]["setuptools"]["package-data"]["mmcrec.app"]
+    files = [p.relative_to(assets.STATIC.parent).as_posix() for p in assets.STATIC.iterdir()]
+    assert {"static/app.css", "static/campaign_keys.js", "static/language.js"} <= set(files)
+    assert all(any(fnmatch(f, pattern) for pattern in shipped) for f in files), (files, shipped)
+    assert launch_kwargs(ctx)["css_paths"] == [assets.CSS_PATH]
+    assert assets.script("campaign_keys.js").startswith("() => {")  # the function, not the file's comment
+
+
 def test_example_conversation_change_of_mind(ctx):
     s, v = chat.play_walkthrough(ctx, "Change of mind", None, None)
     assert len(s.texts) == 2

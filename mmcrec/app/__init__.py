@@ -4,8 +4,9 @@
     demo.launch(**launch_kwargs(ctx))              # or serve(...): `mmcrec serve`, `python app.py`
 
 boundary.py what every call is checked for · config.py settings · identity.py who a request is · context.py what all sessions share ·
-chat.py the conversation · ratings.py thumbs → labels · labels_tab.py / model_tab.py those tabs ·
-layout.py the page, wired to those plain functions · ui_text.py the page's words in English and Chinese.
+chat.py the conversation · ratings.py thumbs → labels · compare.py the live comparison ·
+layout.py the page: header.py, then one module per tab (recommend_tab.py, labels_tab.py, model_tab.py,
+campaign_tab.py) · ui_text.py the page's words in English and Chinese · static/ its CSS and scripts (assets.py).
 """
 from __future__ import annotations
 
@@ -47,7 +48,7 @@ def launch_kwargs(ctx: AppContext, host: str | None = None, port: int | None = N
     """demo.launch() arguments: where to listen, what files may be served, the login, the look, the words."""
     import gradio as gr
 
-    from .layout import CSS
+    from .assets import CSS_PATH
     from .ui_text import I18N
 
     h, p = resolve_host_port(host, port)
@@ -57,7 +58,7 @@ def launch_kwargs(ctx: AppContext, host: str | None = None, port: int | None = N
         allowed_paths=ctx.allowed_paths(),
         show_error=False,  # gr.Error texts only (app/boundary.py): never an exception's own words
         state_session_capacity=MAX_LIVE_SESSIONS,
-        css=CSS,
+        css_paths=[CSS_PATH],  # static/app.css
         theme=gr.themes.Soft(),
         max_file_size="10mb",
         footer_links=["api"],

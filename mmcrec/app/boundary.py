@@ -3,7 +3,8 @@ the page's hidden events (fn_index) all arrive here with whatever JSON they like
 
 Each handler checks its arguments with the small functions below (types, finite numbers in range,
 lengths, text cleaned by plain_text's rule) and is wrapped in `guarded`, which turns every failure
-into one clear line for the caller: a `BadRequest` or another known refusal says what was wrong;
+into one clear line for the caller: a `Refusal` (a `BadRequest`, a refused rating or model action)
+or another known refusal says what was wrong;
 anything else is logged (one line with a reference, the traceback at debug level) and answered
 "something went wrong … (ref …)", never with Python's own words or a server path.
 """
@@ -18,7 +19,11 @@ from typing import Any, Callable
 
 import gradio as gr
 
+from ..images import ImageError
+from ..labels import FeedbackError
 from ..plain_text import clean_text
+from ..registry import RegistryError
+from .identity import NotAllowed
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +38,13 @@ MAX_LIVE_SESSIONS = 1000
 MAX_QUEUED = 256  # calls waiting in the queue; more are turned away at once ("queue is full")
 
 
-class BadRequest(ValueError):
+class Refusal(ValueError):
+    """A request the app turns down, with a message meant for its caller; nothing was changed.
+    The app's own refusals derive from it (BadRequest, ratings.FeedbackInputError,
+    model_check.ModelTabError), so `guarded` knows them without importing their modules."""
+
+
+class BadRequest(Refusal):
     """An argument a handler cannot take; the message says which and why, in one line."""
 
 
@@ -115,20 +126,8 @@ def public_message(message: str) -> str:
     return " ".join(_PATH.sub(lambda m: m.group(1) or "…", clean_text(str(message))).split())[:500]
 
 
-#: refusals that already say what was wrong (imported lazily: their modules import this one)
-def _known_refusals() -> tuple[type[BaseException], ...]:
-    from ..images import ImageError
-    from ..labels import FeedbackError
-    from ..registry import RegistryError
-    from .identity import NotAllowed
-
-    known: list[type[BaseException]] = [BadRequest, FeedbackError, NotAllowed, RegistryError, ImageError]
-    for mod, name in (("ratings", "FeedbackInputError"), ("model_tab", "ModelTabError")):
-        try:
-            known.append(getattr(__import__(f"mmcrec.app.{mod}", fromlist=[name]), name))
-        except (ImportError, AttributeError):
-            pass
-    return tuple(known)
+#: refusals that already say what was wrong: answered with their own (cleaned) message
+KNOWN_REFUSALS = (Refusal, FeedbackError, NotAllowed, RegistryError, ImageError)
 
 
 def guarded(fn: Callable) -> Callable:
@@ -142,7 +141,7 @@ def guarded(fn: Callable) -> Callable:
             return fn(*args, **kwargs)
         except gr.Error:
             raise
-        except _known_refusals() as e:
+        except KNOWN_REFUSALS as e:
             raise gr.Error(public_message(str(e)) or "That request was refused.") from None
         except Exception as e:  # noqa: BLE001 — the boundary: nothing unexpected reaches a caller as is
             ref = uuid.uuid4().hex[:8]

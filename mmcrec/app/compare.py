@@ -20,7 +20,7 @@ from ..clock import utc_now
 from ..interleave import ComparisonResult, compare_labels, team_draft
 from .context import AppContext
 from .identity import Identity
-from .model_tab import ModelTabError, check_compatible
+from .model_check import ModelTabError, check_compatible
 from .text import md_escape
 
 COMPARE_COLUMNS = ["version", "role", "wins", "losses", "ties"]

@@ -1,17 +1,27 @@
-"""The Labels tab: counts per label, annotator, item and over time, agreement, and the export."""
+"""The Labels tab: counts per label, annotator, item and over time, agreement, and the export
+(admins). Plain functions first; `build` lays out the tab and wires them to it.
+
+API: /label_stats, /export_labels.
+"""
 from __future__ import annotations
 
 import datetime as dt
 import logging
 import tempfile
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
+import gradio as gr
+
 from ..labels.store import StoreUnavailable
+from .boundary import guarded, text_arg
 from .context import AppContext
-from .identity import Identity
+from .header import Page
+from .identity import Identity, NotAllowed
 from .ratings import FeedbackInputError
 from .text import one_line, plotly_text
+from .ui_text import t
 
 logger = logging.getLogger(__name__)
 
@@ -132,3 +142,65 @@ def export_labels(ctx: AppContext, fmt: str, who: Identity) -> str:
         return str(zpath)
     logger.info("exported %d labels to %s", n, out)
     return str(out)
+
+
+# ----------------------------------------------------------------------------- the tab
+
+
+@dataclass
+class LabelsTab:
+    """The tab's components: what its events read and write."""
+
+    tab: gr.Tab
+    refresh_button: gr.Button
+    agreement: gr.Markdown
+    by_label: gr.Dataframe
+    per_annotator: gr.Plot
+    over_time: gr.Plot
+    by_item: gr.Dataframe
+    export_format: gr.Radio
+    export_button: gr.Button
+    export_file: gr.File
+
+
+def build(ctx: AppContext, page: Page) -> LabelsTab:
+    """Lay out the tab and wire it: the counts refresh on opening it and on the button; the export
+    is for admins (checked by export_labels)."""
+    c = lay_out()
+
+    @guarded
+    def on_stats():
+        st = label_stats(ctx)
+        per_annotator, over_time = stats_figures(ctx, st)
+        rows, items, agree = stats_tables(ctx, st)
+        return agree, rows, per_annotator, over_time, items
+
+    @guarded
+    def on_export(fmt_value: str, name: str, request: gr.Request, profile: gr.OAuthProfile | None) -> str:
+        try:
+            return export_labels(ctx, text_arg(fmt_value, "format"), ctx.access.identify(name, request, profile))
+        except (FeedbackInputError, NotAllowed) as e:
+            raise gr.Error(str(e)) from None
+
+    stats_outs = [c.agreement, c.by_label, c.per_annotator, c.over_time, c.by_item]
+    c.refresh_button.click(on_stats, None, stats_outs, api_name="label_stats")
+    c.tab.select(on_stats, None, stats_outs, api_visibility="private")
+    c.export_button.click(on_export, [c.export_format, page.annotator], [c.export_file], api_name="export_labels")
+    return c
+
+
+def lay_out() -> LabelsTab:
+    with gr.Tab(t("tab_labels"), id="labels") as tab:
+        gr.Markdown(t("labels_help"))
+        stats_btn = gr.Button(t("refresh"), size="sm", elem_id="mm-stats-refresh")
+        agree_md = gr.Markdown("")
+        with gr.Row(equal_height=False):
+            by_label = gr.Dataframe(headers=LABEL_COLUMNS, interactive=False, label=t("per_label"))
+            ann_plot = gr.Plot(label=t("per_annotator"), show_label=False)
+        time_plot = gr.Plot(label=t("over_time"), show_label=False)
+        by_item = gr.Dataframe(headers=ITEM_COLUMNS, interactive=False, label=t("per_item"))
+        with gr.Row():
+            fmt = gr.Radio(["jsonl", "csv", "parquet"], value="parquet", label=t("export_format"))
+            export_btn = gr.Button(t("export_labels"), variant="primary")
+        export_file = gr.File(label=t("export_file"), interactive=False, height=90)
+    return LabelsTab(tab, stats_btn, agree_md, by_label, ann_plot, time_plot, by_item, fmt, export_btn, export_file)

@@ -6,6 +6,7 @@ from typing import Any
 
 from ..labels import FeedbackError, Label, make_label_id
 from ..logs import request_context
+from .boundary import Refusal
 from .chat import Session, as_session
 from .context import AppContext
 from .text import md_escape, one_line
@@ -14,7 +15,7 @@ LABEL_ICONS = {1: "👍", -1: "👎", 0: "retracted"}
 RATINGS_COLUMNS = ["when (UTC)", "rated", "what", "conversation", "this browser session"]
 
 
-class FeedbackInputError(ValueError):
+class FeedbackInputError(Refusal):
     """Bad feedback input; nothing was written. The page shows it as gr.Error."""
 
 

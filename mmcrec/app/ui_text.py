@@ -1,7 +1,8 @@
 """The page's own words in each interface language: one dict per language, the same keys.
 
-layout.py asks for `t("key")` (a gr.I18n key); the browser shows the text of its locale
-(zh, zh-CN, zh-TW… → ZH, anything else → EN) or of the language picked with the header's switch.
+The page's builders (header.py, the *_tab.py modules) ask for `t("key")` (a gr.I18n key); the
+browser shows the text of its locale (zh, zh-CN, zh-TW… → ZH, anything else → EN) or of the
+language picked with the header's switch.
 Only the page's fixed text lives here: tab names, buttons, labels, placeholders, info lines,
 headings and help. What the server writes while it runs (replies, status lines, the header's
 serving line, errors) and the shopper's own data are not translated here.
@@ -11,6 +12,8 @@ Gradio shows a missing key as the key itself, so both dicts must have every key 
 from __future__ import annotations
 
 import gradio as gr
+
+from .assets import script
 
 EN: dict[str, str] = {
     "language": "Language",
@@ -224,47 +227,7 @@ def known(text: str):
     return text
 
 
-# Gradio 6 keeps the locale in its svelte-i18n store: it starts from the browser's language and its
-# own Settings panel changes it with `changeLocale`, exported by its `core-<hash>.js` chunk. The
-# switch imports that chunk again (the same URL: the same module, the same store) and calls it.
-# "zh" asks for zh-CN, so Gradio's own words (Clear, Drop image here…) turn Chinese too; our keys
-# fall back from zh-CN to zh. Both functions resolve once the page's locale is the one returned, so
-# the event after them (layout's relabel: the tab bar keeps the old names of tabs not yet opened)
-# sees the new one. The choice is kept in localStorage; `?lang=zh|en` in the address wins for that visit.
-_LANGUAGE_JS = """
-  const STORE = 'mmcrec-lang';
-  const current = () => (document.documentElement.lang || 'en').toLowerCase().startsWith('zh') ? 'zh' : 'en';
-  const choose = async (want) => {
-    if ((want !== 'zh' && want !== 'en') || want === current()) return current();
-    try {
-      const urls = performance.getEntriesByType('resource').map(e => e.name)
-        .concat([...document.querySelectorAll('link[rel=modulepreload]')].map(e => e.href));
-      const url = urls.find(u => /\\/assets\\/core-[^/?#]*\\.js([?#]|$)/.test(u));
-      if (!url) throw new Error('Gradio core chunk not found');
-      (await import(url)).changeLocale(want === 'zh' ? 'zh-CN' : 'en');
-      // the store sets <html lang> once that locale's words are loaded
-      for (let i = 0; i < 100 && current() !== want; i++) await new Promise(r => setTimeout(r, 30));
-    } catch (e) {
-      console.warn('mmcrec: could not switch the interface language', e);
-    }
-    return current();
-  };
-"""
-
-#: the page loads: `?lang=`, else the choice kept in this browser, else the browser's own language
-LANGUAGE_LOAD_JS = """
-async () => {""" + _LANGUAGE_JS + """
-  const asked = new URLSearchParams(window.location.search).get('lang');
-  let kept = null;
-  try { kept = window.localStorage.getItem(STORE); } catch (e) {}
-  return await choose((asked || kept || '').toLowerCase().slice(0, 2));
-}
-"""
-
-#: the header's switch: show `lang` now, and keep it for the next visits
-LANGUAGE_SWITCH_JS = """
-async (lang) => {""" + _LANGUAGE_JS + """
-  try { window.localStorage.setItem(STORE, lang); } catch (e) {}
-  return await choose(lang);
-}
-"""
+#: the page loads: `?lang=`, else the choice kept in this browser, else the browser's own language;
+#: the header's switch: show `lang` now, and keep it for the next visits (static/language.js says how)
+LANGUAGE_LOAD_JS = f"async () => await ({script('language.js')})('load')"
+LANGUAGE_SWITCH_JS = f"async (lang) => await ({script('language.js')})('switch', lang)"

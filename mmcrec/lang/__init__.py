@@ -12,14 +12,9 @@ colours written as digits and English words.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from ..language import detect_language
 from . import en, others, zh
-from .reading import TurnIntent
-
-if TYPE_CHECKING:
-    from ..dialogue import Vocabulary
+from .reading import CatalogWords, TurnIntent
 
 PACKS = {"en": en, "zh": zh, **{code: others.pack(code) for code in others.LANGUAGES}}
 
@@ -29,7 +24,7 @@ def pack(language: str):
     return PACKS.get(language, en)
 
 
-def parse_turn(text: str, vocab: "Vocabulary | None" = None) -> TurnIntent:
+def parse_turn(text: str, vocab: CatalogWords | None = None) -> TurnIntent:
     """What one turn says, read by the pack of its language."""
     language = detect_language(text or "")
     it = pack(language).read(text, vocab)

@@ -5,12 +5,8 @@ what a pack reads and knows no words of any language."""
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
-from .reading import TurnIntent, _inside, _num, _strip, normalize_text
-
-if TYPE_CHECKING:
-    from ..dialogue import Vocabulary
+from .reading import CatalogWords, TurnIntent, _inside, _num, _strip, normalize_text
 
 LANGUAGE = "en"
 
@@ -132,7 +128,7 @@ def singular(w: str) -> str:
     return w
 
 
-def read(text: str, vocab: Vocabulary | None = None) -> TurnIntent:
+def read(text: str, vocab: CatalogWords | None = None) -> TurnIntent:
     """What one English turn says: prices, colours, kinds, exclusions, changes of mind."""
     text = normalize_text(text)
     low = text.lower().replace("’", "'")

@@ -9,13 +9,9 @@ from __future__ import annotations
 
 import re
 from types import SimpleNamespace
-from typing import TYPE_CHECKING
 
 from . import en
-from .reading import TurnIntent, _inside, _strip, normalize_text
-
-if TYPE_CHECKING:
-    from ..dialogue import Vocabulary
+from .reading import CatalogWords, TurnIntent, _inside, _strip, normalize_text
 
 _NUM = r"(\d+(?:[.,]\d+)?)"
 _CUR = r"(?:\s*(?:\$|€|£|¥|usd|euros?|eur|dollars?|dólares?|dolares|dollari|dólar|dolarów|dolar|долл\w*|евро|ドル|ユーロ|円|달러|유로|دولار|يورو|ดอลลาร์|บาท))?"
@@ -84,7 +80,7 @@ def pack(code: str) -> SimpleNamespace:
                 return c
         return None
 
-    def read(text: str, vocab: Vocabulary | None = None) -> TurnIntent:
+    def read(text: str, vocab: CatalogWords | None = None) -> TurnIntent:
         text = normalize_text(text)
         low = text.lower()
         it = TurnIntent(text=text)

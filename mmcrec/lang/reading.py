@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 MAX_TURN_CHARS = 2000  # a 100,000-character message is cut here before anything reads it
 
@@ -12,6 +13,17 @@ def normalize_text(text: str) -> str:
     """Unicode-normalised, control characters removed, bounded length."""
     text = unicodedata.normalize("NFKC", text or "")[:MAX_TURN_CHARS]
     return "".join(ch if (ch.isprintable() or ch in " \n\t") else " " for ch in text).strip()
+
+
+class CatalogWords(Protocol):
+    """What a pack reads of the catalog's own words (dialogue.Vocabulary is the one the app
+    builds): named here so the packs need not import dialogue.py, which imports them."""
+
+    kinds: set[str]  # the kinds of thing it sells
+    excludable: set[str]  # words a turn may exclude ("no leather")
+    colors: set[str]
+    postings: dict[str, Any]  # word → the items whose title has it
+    currency: str  # ISO code of its prices
 
 
 @dataclass

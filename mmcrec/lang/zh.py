@@ -13,12 +13,8 @@ not the catalog's is not converted at a guessed rate: the turn asks instead (`cu
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
-from .reading import TurnIntent, _inside, _strip, normalize_text
-
-if TYPE_CHECKING:
-    from ..dialogue import Vocabulary
+from .reading import CatalogWords, TurnIntent, _inside, _strip, normalize_text
 
 LANGUAGE = "zh"
 
@@ -145,7 +141,7 @@ def _material_in(phrase: str) -> str | None:
     return None
 
 
-def read(text: str, vocab: Vocabulary | None = None) -> TurnIntent:
+def read(text: str, vocab: CatalogWords | None = None) -> TurnIntent:
     """What one Chinese turn says."""
     text = normalize_text(text)  # NFKC: ８０ is 80, full-width punctuation is plain
     low = text.lower()
