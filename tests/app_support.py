@@ -3,8 +3,10 @@ process on a free loopback port, and read Gradio's API answers back."""
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import socket
+import ssl
 import urllib.request
 import uuid
 from pathlib import Path
@@ -100,10 +102,18 @@ def launch(ctx, concurrency: int = 4):
     return demo, f"http://127.0.0.1:{kw['server_port']}/"
 
 
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """One TLS context for every client, as benchmarks/load_app.py has: gradio_client otherwise has
+    httpx load the CA bundle again for each HTTP request (~50 ms of CPU each, even on plain http)."""
+    return ssl.create_default_context()
+
+
 def client(url: str, **kw):
     from gradio_client import Client
 
     kw.setdefault("download_files", False)  # the answers carry file URLs; tests need not fetch them
+    kw.setdefault("ssl_verify", tls_context())
     # httpx's 5 s default covers the API-info request too: 20 users connecting at once on two busy
     # cores can wait longer than that, and these tests check what is stored, not how fast
     kw.setdefault("httpx_kwargs", {"timeout": 120})

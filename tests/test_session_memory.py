@@ -1,7 +1,12 @@
 """A public Space's memory under the photo that hurts most: a small PNG that decodes to 6000×6000
-pixels, sent with "like this" by 200 sessions that never come back. The server (`python app.py`
-in its own process) must stay within a stated budget over its idle memory: a photo is reduced on
-arrival, a session keeps no decoded full-size image (app/chat.py PHOTO_SIDE, app/boundary.py)."""
+pixels, sent with "like this" by sessions that never come back. The server (`python app.py` in its
+own process) must stay within stated budgets: what each session adds (a photo is reduced on
+arrival, a session keeps no decoded full-size image: app/chat.py PHOTO_SIDE, app/boundary.py), and
+what all of them add over its idle memory.
+
+What a session adds is measured over a second wave of sessions, after a first one has grown what
+a busy server grows once (allocator arenas, Gradio's queue): ~1.3 MB a session here, steady from
+wave to wave; one kept full-size photo would be 108 MB."""
 from __future__ import annotations
 
 import concurrent.futures as cf
@@ -16,7 +21,8 @@ import pytest
 
 from app_support import ROOT, chat, client, free_port, stop_processes, wait_until_serving
 
-SESSIONS = 200
+WAVE = int(os.environ.get("MMCREC_MEMORY_WAVE", "20"))  # sessions in each of the two waves (100: 200 in all)
+PER_SESSION_MB = 4  # what one more session may add (docs/reliability.md: about 1 MB)
 BUDGET_MB = 1024  # over the idle server, after a first photo turn (docs/reliability.md)
 
 
@@ -40,7 +46,7 @@ def big_png(path: Path) -> Path:
 
 
 @pytest.mark.slow
-def test_200_sessions_of_a_6000px_photo_stay_within_budget(tmp_path):
+def test_sessions_of_a_6000px_photo_stay_within_budget(tmp_path):
     photo = big_png(tmp_path / "big.png")
     assert photo.stat().st_size < 200_000
     port = free_port()
@@ -60,14 +66,20 @@ def test_200_sessions_of_a_6000px_photo_stay_within_budget(tmp_path):
             c = client(url)
             return len(chat(c, "like this", image=photo)["explanation"]["items"])
 
+        def wave() -> float:
+            with cf.ThreadPoolExecutor(4) as pool:
+                assert all(n > 0 for n in pool.map(one_session, range(WAVE)))
+            return rss_mb(proc.pid)
+
         t0 = time.monotonic()
-        with cf.ThreadPoolExecutor(4) as pool:
-            shown = list(pool.map(one_session, range(SESSIONS)))
+        first = wave()
+        second = wave()
         elapsed = time.monotonic() - t0
-        assert all(n > 0 for n in shown)
-        grew = rss_mb(proc.pid) - idle
-        print(f"{SESSIONS} sessions in {elapsed:.0f}s: RSS {idle:.0f} MB idle, +{grew:.0f} MB after")
-        assert grew < BUDGET_MB, f"{grew:.0f} MB over idle after {SESSIONS} sessions (budget {BUDGET_MB} MB)"
+        per_session, grew = (second - first) / WAVE, second - idle
+        print(f"{2 * WAVE} sessions in {elapsed:.0f}s: RSS {idle:.0f} MB idle, +{first - idle:.0f} MB after "
+              f"{WAVE}, +{grew:.0f} MB after {2 * WAVE} ({per_session:.2f} MB a session in the second wave)")
+        assert per_session < PER_SESSION_MB, f"{per_session:.1f} MB a session (budget {PER_SESSION_MB} MB)"
+        assert grew < BUDGET_MB, f"{grew:.0f} MB over idle after {2 * WAVE} sessions (budget {BUDGET_MB} MB)"
         assert chat(client(url), "red running shoes")["explanation"]["items"]  # still answering
     finally:
         stop_processes(proc)
