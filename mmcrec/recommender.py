@@ -1,9 +1,17 @@
 """Serving: a dialogue in, the catalog's items ranked and explained out.
 
-The Recommender holds a catalog's item embeddings, the encoders and the served model. For each
-dialogue it encodes the turns (cached by turn_key), scores the items with the model's scoring
-pipeline (model.py: `turn_scores`, then `score`) — through the ANN index's candidates for big
-catalogs (vector_index.py) — and returns the top k with everything the explanation shows.
+The Recommender holds a catalog's item embeddings, the encoders and the served model. A request
+goes through named stages, each a method of the request and the served model:
+
+    read         the dialogue once: hard constraints, the turns' encodings (cached by turn_key)
+    candidates   every item, or the ANN index's candidates for a big catalog (vector_index.py)
+    preferences  the kind asked for and the wanted colour (kind_reading.py, dialogue.py)
+    score_items  Y = α·M_R + (1 − α)·M_C with them as bonuses (model.py: turn_scores, score)
+    remember     the label memory's part (memory.py)
+    page         the top k (a budget that orders: the kind asked for within it first)
+    explain      everything the explanation shows
+
+`scores` runs the first five (training and tests read them), `recommend` all seven.
 """
 from __future__ import annotations
 
@@ -144,6 +152,42 @@ class ServedModel:
     rows: TurnRowCache  # lives with the model, so a swap never serves stale rows
     ann: AnnIndex | None  # candidates for big catalogs (None: every item is scored)
     memory: BoundMemory | None = None  # the model's label memory over this catalog (None: it has none)
+
+
+@dataclass(frozen=True)
+class Request:
+    """One dialogue read once for one model (Recommender.read): what every later stage asks of it."""
+
+    state: DialogueState
+    served: ServedModel  # the model that scores the whole request, even if another is promoted meanwhile
+    alpha: float
+    mask: np.ndarray  # the items the hard constraints allow (every item when the page is topped up)
+    strict: np.ndarray | None  # when the page is topped up: the items that meet every constraint
+    within: np.ndarray | None  # with a budget that orders: the items within it
+    n_eligible: int  # items the hard constraints (and the budget) allow
+    notes: list[str]  # constraints relaxed, photos read as context
+    raws: list[dict]  # each turn's frozen encodings (raw_turn)
+    d: dict  # the dialogue's tensors (model.dialogue_tensors), as the label memory compares it
+    q: dict  # ... as the model sees them (its adapter applied)
+    live: torch.Tensor  # (T,) the turns with a query
+    keys: list[tuple]  # each turn's match key (the turn-score cache)
+    turns: int  # how many turns the dialogue has taken
+
+
+@dataclass
+class ItemScores:
+    """Recommender.score_items: the scoring core's output over the candidates, as numpy."""
+
+    y: np.ndarray
+    m_r: np.ndarray
+    m_c: np.ndarray
+    beta: np.ndarray
+    last_attention: np.ndarray
+    mask: np.ndarray
+    turn_weights: np.ndarray
+    turn_attention: np.ndarray
+    live: bool
+    image_share: float
 
 
 @dataclass
@@ -357,7 +401,7 @@ class Recommender:
 
     def soft_preferences(self, state: DialogueState, raws: list[dict],
                          rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """The soft side of the dialogue state, for serving and training alike: (T, n) how much
+        """Stage 3, the soft side of the dialogue state, for serving and training alike: (T, n) how much
         each item is the kind each turn asks about (confidence-weighted), and (n,) the wanted-
         colour match, kept to the kind asked for. raws: the turns' raw encodings. rows: of those
         catalog rows only (n = len(rows)), the same numbers."""
@@ -433,6 +477,13 @@ class Recommender:
     def _text_model(self):
         return getattr(self.encoder, "text", None)
 
+    # -- the serving path, in named stages ----------------------------------------------------------
+    #
+    #   read → candidates → preferences → score (M_R, M_C, α) → remember (label memory) → page → explain
+    #
+    # `scores` runs the stages up to the label memory (training and the tests read it), `recommend`
+    # all of them. Each stage is a method of the request (read once) and the served model.
+
     def scores(self, state: DialogueState, alpha: float | None = None, full: bool = True,
                fill: int = 0, served: ServedModel | None = None) -> DialogueScores:
         """Everything the scoring pipeline says about one dialogue.
@@ -445,7 +496,16 @@ class Recommender:
         cost more than scoring them at 1M items.
 
         served: another prepared model (a comparison's candidate) instead of the served one."""
-        served = served or self.served  # read once: the whole request is scored by one model
+        req = self.read(state, served or self.served, alpha, fill)  # one model scores the whole request
+        cand = self.candidates(req)
+        kind, color = self.soft_preferences(state, req.raws, rows=cand)
+        core = self.score_items(req, cand, kind, color)
+        recall, from_labels = self.remember(req.served, req.d, core.turn_weights, core.y, cand, req.turns)
+        return self.collect(req, cand, kind, core, recall, from_labels, full)
+
+    def read(self, state: DialogueState, served: ServedModel, alpha: float | None = None, fill: int = 0) -> Request:
+        """Stage 1: the dialogue read once for one model — the hard constraints' mask (a budget that
+        orders apart from it), the turns' encodings, and the model's view of them."""
         p = served.model.params
         alpha = p.alpha if alpha is None else float(np.clip(alpha, 0.0, 1.0))
         # a budget orders the page (recommend: the asked kind within it first, then the same kind
@@ -469,64 +529,85 @@ class Recommender:
         d = dialogue_tensors(state, [matched[r] for r in state.content_of], self.dims)
         for k in ("text", "image_native", "image_shared"):
             d[k] = d[k].float()  # as the item matrices
-        keys = [self.match_key(state, pairs, r) for r in state.content_of]
         with torch.no_grad():
             q = adapt_queries(d, served.adapter)
-            live = q["has_text"] | q["has_image"]
-            cand = None
-            if served.ann is not None and bool(live.any()):
-                lifted = self.soft_lifted(state, raws) if (p.color_bonus > 0 or p.kind_bonus > 0) else None
-                cand = served.ann.candidates(q, live.numpy(), mask, lifted)
+        return Request(state=state, served=served, alpha=alpha, mask=mask, strict=strict, within=within,
+                       n_eligible=n_eligible, notes=notes, raws=raws, d=d, q=q, live=q["has_text"] | q["has_image"],
+                       keys=[self.match_key(state, pairs, r) for r in state.content_of], turns=len(state.turns))
+
+    def candidates(self, req: Request) -> np.ndarray | None:
+        """Stage 2: the catalog rows to score — None (every item) on a catalog scored exactly, the
+        ANN index's candidates on a big one (items the soft preferences lift among them)."""
+        ann, p = req.served.ann, req.served.model.params
+        if ann is None or not bool(req.live.any()):
+            return None
+        lifted = self.soft_lifted(req.state, req.raws) if (p.color_bonus > 0 or p.kind_bonus > 0) else None
+        return ann.candidates(req.q, req.live.numpy(), req.mask, lifted)
+
+    def score_items(self, req: Request, cand: np.ndarray | None, kind: np.ndarray, color: np.ndarray) -> ItemScores:
+        """Stage 4: Y = α·M_R + (1 − α)·M_C over the candidates (the soft preferences as bonuses),
+        with the attention the explanation shows."""
+        served, p = req.served, req.served.model.params
+        with torch.no_grad():
             if cand is None:  # exact: every item, each distinct turn query scored once and kept for the next turn
-                f, beta, img_share = served.rows.turn_scores(served.items, q, keys, live, p)
-                kind_c, color_c = self.soft_preferences(state, raws)  # float32, catalog-long
-                mask_c = mask
+                f, beta, img_share = served.rows.turn_scores(served.items, req.q, req.keys, req.live, p)
+                mask = req.mask
             else:  # approximate: the exact core on the candidates, z-scored with the whole catalog's moments
-                f, beta, img_share = turn_scores(served.ann.subset(served.items, cand, q), q, p)
-                kind_c, color_c = self.soft_preferences(state, raws, rows=cand)
-                mask_c = mask[cand]
-            mask_t = torch.from_numpy(mask_c)
-            s = score(p, q, f.double(), mask_t, torch.from_numpy(color_c.astype(np.float64)), alpha,
-                      torch.from_numpy(kind_c))
+                f, beta, img_share = turn_scores(served.ann.subset(served.items, cand, req.q), req.q, p)
+                mask = req.mask[cand]
+            mask_t = torch.from_numpy(mask)
+            s = score(p, req.q, f.double(), mask_t, torch.from_numpy(color.astype(np.float64)), req.alpha,
+                      torch.from_numpy(kind))
             w = s.turn_weights
-            last = [j for j in range(len(state.turns)) if live[j]]
+            last = [j for j in range(len(req.state.turns)) if req.live[j]]
             last_attention = s.item_attention[last[-1]] if last else masked_softmax(s.bonus / p.tau_r, mask_t)
-            beta_bar = (w[:, None] * beta.double()).sum(0) if last else torch.full((len(mask_c),), 0.5, dtype=torch.float64)
+            beta_bar = (w[:, None] * beta.double()).sum(0) if last else torch.full((len(mask),), 0.5, dtype=torch.float64)
             image_share = float((w * img_share.double()).sum())
-        y = s.y.numpy()
-        recall, from_labels = self.remember(served, d, s.turn_weights.numpy(), y, cand, len(state.turns))
-        if within is not None:
-            # the items of the kind the shopper named in words ("running shoes", "a teapot"): a
-            # reading by meaning alone is too unsure to put its kind over budget before the rest
-            named = np.zeros(len(mask), bool)
-            for k in state.kinds:
-                named |= self.vocab.kind_mask(k)
-            asked = named if cand is None else named[cand]
-            if len(kind_c):  # and what the latest ask is surely read as by meaning ("marathon trainers": runners too)
-                asked = asked | (kind_c[-1] >= SURE_KIND)
-            if from_labels is not None:  # and what shoppers with a request like this one liked
-                asked = asked | (from_labels > 0)
-            within_c = within if cand is None else within[cand]
-        arrays = {"y": y if from_labels is None else y + from_labels, "m_r": s.m_r.numpy(), "m_c": s.m_c.numpy(),
-                  "beta": beta_bar.numpy(), "last_attention": last_attention.numpy(), "mask": mask_c}
+        return ItemScores(y=s.y.numpy(), m_r=s.m_r.numpy(), m_c=s.m_c.numpy(), beta=beta_bar.numpy(),
+                          last_attention=last_attention.numpy(), mask=mask, turn_weights=w.numpy(),
+                          turn_attention=s.turn_attention.numpy(), live=bool(last), image_share=image_share)
+
+    def asked_kind(self, req: Request, cand: np.ndarray | None, kind: np.ndarray,
+                   from_labels: np.ndarray | None) -> np.ndarray:
+        """The items of the kind asked for, as a budget orders the page: the kinds the shopper named
+        in words ("running shoes", "a teapot"), what the latest ask is surely read as by meaning
+        ("marathon trainers": runners too), and what shoppers with a request like this one liked.
+        A reading by meaning alone is too unsure to put its kind over budget before the rest."""
+        named = np.zeros(len(req.mask), bool)
+        for k in req.state.kinds:
+            named |= self.vocab.kind_mask(k)
+        asked = named if cand is None else named[cand]
+        if len(kind):
+            asked = asked | (kind[-1] >= SURE_KIND)
+        if from_labels is not None:
+            asked = asked | (from_labels > 0)
+        return asked
+
+    def collect(self, req: Request, cand: np.ndarray | None, kind: np.ndarray, core: ItemScores, recall: Recall,
+                from_labels: np.ndarray | None, full: bool) -> DialogueScores:
+        """The stages' results as DialogueScores (full: catalog-long arrays even through the ANN index)."""
+        arrays = {"y": core.y if from_labels is None else core.y + from_labels, "m_r": core.m_r, "m_c": core.m_c,
+                  "beta": core.beta, "last_attention": core.last_attention, "mask": core.mask}
         if from_labels is not None:
             arrays["from_labels"] = from_labels
-        if within is not None:
-            arrays["within"], arrays["asked"] = within_c, asked
+        if req.within is not None:
+            arrays["within"] = req.within if cand is None else req.within[cand]
+            arrays["asked"] = self.asked_kind(req, cand, kind, from_labels)
         if cand is not None and full:  # back to catalog rows; an item outside the candidates scores 0 and is not shown
-            n = len(mask)
+            n = len(req.mask)
             for k, v in arrays.items():
                 whole = np.zeros(n, v.dtype) if k != "beta" else np.full(n, 0.5)  # (within, asked: False)
                 whole[cand] = v
                 arrays[k] = whole
-        return DialogueScores(model=served.model, alpha=alpha, notes=notes, turn_attention=s.turn_attention.numpy(),
-                              live=bool(last), image_share=image_share, candidates=cand, n_eligible=n_eligible, recall=recall,
-                              strict=strict if cand is None or strict is None or full else strict[cand], **arrays)
+        strict = req.strict if cand is None or req.strict is None or full else req.strict[cand]
+        return DialogueScores(model=req.served.model, alpha=req.alpha, notes=req.notes, turn_attention=core.turn_attention,
+                              live=core.live, image_share=core.image_share, candidates=cand,
+                              n_eligible=req.n_eligible, recall=recall, strict=strict, **arrays)
 
     @staticmethod
     def remember(served: ServedModel, d: dict, weights: np.ndarray, y: np.ndarray,
                  rows: np.ndarray | None, turns: int | None = None) -> tuple[Recall, np.ndarray | None]:
-        """The label memory's stage: the labelled requests like this dialogue (its turns' sentence
+        """Stage 5, the label memory: the labelled requests like this dialogue (its turns' sentence
         embeddings mixed by the turn weights, its photo), and what their thumbs add to each scored
         item's y, y·exp(λΔ) renormalised to y's total (rows: the catalog rows of y, None = all).
         (NO_RECALL, None) when the model has no
@@ -550,16 +631,25 @@ class Recommender:
 
     def recommend(self, state: DialogueState, k: int = 10, alpha: float | None = None,
                   served: ServedModel | None = None) -> Recommendation:
+        served = served or self.served
         s = self.scores(state, alpha, full=False, fill=k, served=served)
-        rows = s.candidates  # the arrays' catalog rows (None: all of them)
-        # topped up: the items that meet every constraint first, the closest others after them
+        return self.explain(state, s, self.page(state, s, k), served)
+
+    def page(self, state: DialogueState, s: DialogueScores, k: int) -> np.ndarray:
+        """Stage 6: the k items shown, as positions in s's arrays — the items that meet every
+        constraint first, the closest others after them when there are too few; with a budget that
+        orders, the kind asked for within it first (_budget_order)."""
         rank_y = s.y if s.strict is None else s.y + s.strict * (1.0 + float(np.abs(s.y).max()))
         if s.within is None:
-            order = self._top(rank_y, s.mask, k, diverse=state.is_vague, rows=rows)
-        else:
-            order = self._budget_order(state, s, rank_y, k, rows)
+            return self._top(rank_y, s.mask, k, diverse=state.is_vague, rows=s.candidates)
+        return self._budget_order(state, s, rank_y, k, s.candidates)
+
+    def explain(self, state: DialogueState, s: DialogueScores, order: np.ndarray, served: ServedModel) -> Recommendation:
+        """Stage 7: the page with everything the explanation shows — each item's score and its
+        α-split, modality, the labels that moved it, its distance from the budget."""
+        rows = s.candidates  # the arrays' catalog rows (None: all of them)
         items = []
-        mem = (served or self.served).memory
+        mem = served.memory
         evidence = mem.evidence(s.recall) if s.recall else {}
         for i in order:
             r = int(i if rows is None else rows[i])
