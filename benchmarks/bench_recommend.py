@@ -101,6 +101,37 @@ def recall_at_10(served: Recommender, exact: Recommender, texts: list[str]) -> f
     return float(np.mean(got))
 
 
+def stage_times(rec: Recommender, texts: list[str], repeats: int) -> list[tuple[str, float]]:
+    """CPU ms p50 of each stage of the serving path (Recommender.recommend, one stage at a time)
+    for new text turns: where a turn's time goes."""
+    names = ["read (encode the turn)", "candidates", "preferences (kind, colour)", "score_items (M_R, M_C, α)",
+             "remember (label memory)", "page (top k)", "explain"]
+    cpu: dict[str, list[float]] = {n: [] for n in names}
+    for i in range(repeats + 1):
+        st = DialogueState()
+        st.add(Turn(f"{texts[i % len(texts)]} #{i}"), rec.vocab)
+        marks = [time.thread_time()]
+        req = rec.read(st, rec.served)
+        marks.append(time.thread_time())
+        cand = rec.candidates(req)
+        marks.append(time.thread_time())
+        kind, color = rec.soft_preferences(st, req.raws, rows=cand)
+        marks.append(time.thread_time())
+        core = rec.score_items(req, cand, kind, color)
+        marks.append(time.thread_time())
+        recall, shift = rec.remember(req.served, req.d, core.turn_weights, core.y, cand, req.turns)
+        marks.append(time.thread_time())
+        s = rec.collect(req, cand, kind, core, recall, shift, full=False)
+        order = rec.page(st, s, 10)
+        marks.append(time.thread_time())
+        rec.explain(st, s, order, req.served)
+        marks.append(time.thread_time())
+        if i:  # the first is a warm-up
+            for n, a, b in zip(names, marks, marks[1:]):
+                cpu[n].append((b - a) * 1000)
+    return [(n, statistics.median(v)) for n, v in cpu.items()]
+
+
 def indexing_throughput(enc, n_items: int) -> tuple[float, float]:
     cat = load_catalog(DEMO)
     before = os.environ.get("MMCREC_CACHE_DIR")
@@ -154,6 +185,7 @@ def main() -> None:
     add("three-turn dialogue (new)", f"demo ({len(demo.catalog)})",
         lambda: dialogue(demo, [Turn(f"something to wear #{time.perf_counter_ns()}"), Turn("under $40"),
                                 Turn("not black")])())
+    stages = stage_times(demo, TEXTS, args.repeats)
     recalls = {}
     for n in args.sizes:
         rec, exact = synthetic(n, enc)
@@ -170,6 +202,8 @@ def main() -> None:
     lines = [f"## Recommendation latency ({enc.name}, {os.cpu_count()} CPUs, {args.repeats} runs after warm-up)", "",
              "| query | catalog | p50 ms | p95 ms | CPU ms p50 |", "|---|---|---|---|---|"]
     lines += [f"| {what} | {cat} | {p50:.1f} | {p95:.1f} | {cpu:.1f} |" for what, cat, p50, p95, cpu in rows]
+    lines += ["", f"## Where a new text turn's time goes (demo catalog, CPU ms p50 per stage)", "",
+              "| stage | CPU ms p50 |", "|---|---|"] + [f"| {n} | {ms:.2f} |" for n, ms in stages]
     lines += ["", f"## Indexing throughput ({args.index_items} demo images + texts)", "",
               "| pipeline items/s | raw encoder items/s | ratio |", "|---|---|---|",
               f"| {pipeline:.1f} | {raw:.1f} | {pipeline / raw:.0%} |", ""]
