@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
+from . import settings
 from .images import ImageError, open_image
 
 REQUIRED = ("item_id", "title", "image")
@@ -189,7 +190,7 @@ def load_catalog(
     if not path.is_file():
         raise CatalogError(f"catalog not found: {path}")
     if allow_outside is None:
-        allow_outside = os.environ.get("MMCREC_ALLOW_OUTSIDE_IMAGES", "") not in ("", "0", "false")
+        allow_outside = settings.current().allow_outside_images
     df = read_table(path)
     df.columns = [str(c).strip() for c in df.columns]
     if "colour" in df.columns and "color" not in df.columns:  # the British spelling is the same column

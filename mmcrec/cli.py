@@ -130,9 +130,22 @@ def _add_campaign_parser(sub) -> None:
     q.add_argument("--judgements", default=None, help="raw judgements too: .jsonl or .parquet")
 
 
+#: command-line options that are also settings (mmcrec/settings.py): they override the environment and mmcrec.toml
+SETTING_OPTIONS = ("encoder", "host", "port", "feedback_db")
+
+
 def main(argv: list[str] | None = None) -> int:
+    from . import settings
+
     args = build_parser().parse_args(argv)
+    # process-level, for Gradio itself (it reads this variable when imported): not one of mmcrec's settings
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    try:  # read once, before anything loads; the previous ones come back after (main() run in-process)
+        before = settings.use_settings(settings.load_settings(
+            overrides={k: getattr(args, k) for k in SETTING_OPTIONS if getattr(args, k, None) is not None}))
+    except settings.SettingsError as e:
+        print(f"mmcrec: error: {e}", file=sys.stderr)
+        return 2
     try:
         return COMMANDS[args.cmd](args) or 0
     except KeyboardInterrupt:
@@ -144,15 +157,28 @@ def main(argv: list[str] | None = None) -> int:
             print(f"mmcrec: error: {msg}", file=sys.stderr)
             return 2
         raise
+    finally:
+        settings.use_settings(before)
+
+
+def _user_name() -> str:
+    """Who runs this command (the campaign's creator): the login name, "" when there is none."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 — no USER/LOGNAME and no password entry (a bare container)
+        return ""
 
 
 def _is_user_error(e: Exception) -> bool:
     from .catalog import CatalogError
     from .evaluate import QueryFileError
     from .images import ImageError
+    from .settings import SettingsError
     from .training import TrainError
 
-    user = (UsageError, CatalogError, ImageError, QueryFileError, TrainError, FileNotFoundError)
+    user = (UsageError, CatalogError, ImageError, QueryFileError, TrainError, FileNotFoundError, SettingsError)
     try:
         from .labels import FeedbackError
 
@@ -383,7 +409,7 @@ def cmd_campaign(args) -> int:
             rec = load_recommender(args.catalog, args.encoder, resolve_model_dir(explicit=args.model))
             _report_issues(rec)
             c = create_campaign(store, rec, args.name, args.requests, overlap=args.overlap, depth=args.depth,
-                                pool=args.pool, guidelines=guidelines, created_by=os.environ.get("USER", ""))
+                                pool=args.pool, guidelines=guidelines, created_by=_user_name())
             reqs = campaigns.requests(c.name)
             print(f"created campaign {c.name!r}: {len(reqs)} requests, "
                   f"{sum(len(r.items) for r in reqs)} items to judge, overlap {c.overlap}, "

@@ -26,6 +26,7 @@ from typing import Callable
 
 import numpy as np
 
+from . import settings
 from .catalog import Catalog, RowIssue
 from .encoders import Encoder
 from .images import ImageError, URLRefused
@@ -77,7 +78,7 @@ class ItemIndex:
 def cache_dir_for(catalog: Catalog, encoder_name: str) -> Path:
     """Beside the catalog (so a Space ships it), else under ~/.cache when that is read-only."""
     slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", encoder_name)
-    base = os.environ.get("MMCREC_CACHE_DIR")
+    base = settings.current().cache_dir
     root = Path(base) if base else catalog.root / ".mmcrec-cache"
     d = root / slug
     try:

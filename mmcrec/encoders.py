@@ -29,6 +29,8 @@ from typing import Callable
 import numpy as np
 from PIL import Image
 
+from . import settings
+
 
 logger = logging.getLogger(__name__)
 
@@ -416,7 +418,7 @@ def choose_default_encoder(
     except Exception as e:  # noqa: BLE001 — any failure to get the weights means: serve offline
         detail = (str(e).strip().splitlines() or [""])[0][:200]
         detail = f"{type(e).__name__}: {detail}" if detail else type(e).__name__
-        if os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on"):
+        if settings.current().hf_hub_offline:
             detail += "; HF_HUB_OFFLINE is set"
         reason = f"offline encoders: open_clip weights could not be loaded ({detail})"
         logger.warning("%s", reason)
@@ -429,8 +431,9 @@ def resolve_encoder(spec: str | None = None, device: str | None = None) -> tuple
     default is chosen once per process (a failed download is not retried on every call)."""
     if spec:
         return spec, "named with --encoder or MMCREC_ENCODER"
-    if os.environ.get("MMCREC_ENCODER"):
-        return os.environ["MMCREC_ENCODER"], "named with MMCREC_ENCODER"
+    named = settings.current().encoder
+    if named:
+        return named, "named with MMCREC_ENCODER"
     with _CHOICE_LOCK:
         if device not in _DEFAULT_CHOICE:
             devices = [device] if device else None

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import http.client
 import ipaddress
-import os
 import socket
 import ssl
 import time
@@ -62,7 +61,10 @@ class AddressPolicy:
 
     @classmethod
     def from_env(cls) -> AddressPolicy:
-        return cls(allow_private=os.environ.get(ALLOW_PRIVATE_ENV, "") not in ("", "0", "false"))
+        """The policy the settings ask for (allow_private_urls: MMCREC_ALLOW_PRIVATE_URLS)."""
+        from . import settings
+
+        return cls(allow_private=settings.current().allow_private_urls)
 
     def refusal(self, ip: IPAddress, port: int) -> str | None:
         """Why a fetch may not connect to ip:port, or None when it may (the port is there for

@@ -13,13 +13,12 @@ from pathlib import Path
 
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
+from . import settings
 from .fetch import FetchError, Refused, fetch
 
-MAX_BYTES = int(os.environ.get("MMCREC_MAX_IMAGE_BYTES", 10 * 1024 * 1024))
-MAX_PIXELS = int(os.environ.get("MMCREC_MAX_IMAGE_PIXELS", 40_000_000))
-# Pillow's own guard warns at MAX_IMAGE_PIXELS and raises at twice that; we check the header
-# ourselves first so a bomb is refused before any pixel is decoded.
-Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+# The limits are settings (max_image_bytes, max_image_pixels: MMCREC_MAX_IMAGE_BYTES/_PIXELS), read at
+# each use. Pillow's own guard warns at MAX_IMAGE_PIXELS and raises at twice that; we check the
+# header ourselves first so a bomb is refused before any pixel is decoded.
 ImageFile.LOAD_TRUNCATED_IMAGES = False
 FORMATS = ("PNG", "JPEG", "WEBP", "GIF", "BMP", "TIFF")
 
@@ -33,29 +32,30 @@ class URLRefused(ImageError):
 
 
 def _read(src: str | os.PathLike | bytes) -> bytes:
+    limit = settings.current().max_image_bytes
     if isinstance(src, (bytes, bytearray)):
         data = bytes(src)
     elif str(src).startswith(("http://", "https://")):
-        data = _download(str(src))
+        data = _download(str(src), limit)
     else:
         p = Path(src)
         try:
             size = p.stat().st_size
         except OSError as e:
             raise ImageError(f"cannot read image {p.name}: {e.strerror or e}") from e
-        if size > MAX_BYTES:
-            raise ImageError(f"image {p.name} is {size / 1e6:.1f} MB; the limit is {MAX_BYTES / 1e6:.0f} MB")
+        if size > limit:
+            raise ImageError(f"image {p.name} is {size / 1e6:.1f} MB; the limit is {limit / 1e6:.0f} MB")
         data = p.read_bytes()
-    if len(data) > MAX_BYTES:
-        raise ImageError(f"image is {len(data) / 1e6:.1f} MB; the limit is {MAX_BYTES / 1e6:.0f} MB")
+    if len(data) > limit:
+        raise ImageError(f"image is {len(data) / 1e6:.1f} MB; the limit is {limit / 1e6:.0f} MB")
     if not data:
         raise ImageError("image file is empty")
     return data
 
 
-def _download(url: str) -> bytes:
+def _download(url: str, limit: int) -> bytes:
     try:
-        return fetch(url, max_bytes=MAX_BYTES)
+        return fetch(url, max_bytes=limit)
     except Refused as e:
         raise URLRefused(str(e)) from None
     except FetchError as e:
@@ -65,6 +65,9 @@ def _download(url: str) -> bytes:
 def open_image(src: str | os.PathLike | bytes, *, verify_only: bool = False) -> Image.Image:
     """Decode an image safely and return it as RGB (alpha composited on white)."""
     data = _read(src)
+    max_pixels = settings.current().max_image_pixels
+    if Image.MAX_IMAGE_PIXELS != max_pixels:
+        Image.MAX_IMAGE_PIXELS = max_pixels
     head = data[:512].lstrip().lower()
     if head.startswith(b"<svg") or head.startswith(b"<?xml") or b"<svg" in head:
         raise ImageError("SVG images are not accepted; upload a PNG, JPEG or WebP")
@@ -77,8 +80,8 @@ def open_image(src: str | os.PathLike | bytes, *, verify_only: bool = False) -> 
     if img.format not in FORMATS:
         raise ImageError(f"image format {img.format} is not accepted")
     w, h = img.size
-    if w * h > MAX_PIXELS:
-        raise ImageError(f"image is {w}×{h} pixels; the limit is {MAX_PIXELS / 1e6:.0f} megapixels")
+    if w * h > max_pixels:
+        raise ImageError(f"image is {w}×{h} pixels; the limit is {max_pixels / 1e6:.0f} megapixels")
     if w < 1 or h < 1:
         raise ImageError("image has no pixels")
     try:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import logging
-import os
 import sys
 from typing import Iterator
 
@@ -89,7 +88,11 @@ class _StderrHandler(logging.StreamHandler):
 def setup_logging(level: str | int | None = None, *, default: str = "INFO") -> int:
     """Configure the root logger once (later calls only change the level); returns the level."""
     global _handler
-    raw = level if level is not None else os.environ.get(ENV_LOG_LEVEL, "").strip() or default
+    if level is None:
+        from . import settings
+
+        level = settings.current().log_level
+    raw = level if level is not None else default
     lvl = raw if isinstance(raw, int) else logging.getLevelName(str(raw).upper())
     if not isinstance(lvl, int):
         lvl = logging.INFO

@@ -7,8 +7,9 @@ Embedding caches live beside their catalog (see ``embedding_cache.py``), not her
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
+
+from . import settings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEMO_CATALOG = PROJECT_ROOT / "assets" / "catalog.csv"
@@ -20,17 +21,15 @@ ENV_MODELS_DIR = "MMCREC_MODELS_DIR"
 
 def data_root() -> Path:
     """``$MMCREC_DATA_DIR``, else the project folder."""
-    env = os.environ.get(ENV_DATA_DIR, "").strip()
-    return Path(env).expanduser().resolve() if env else PROJECT_ROOT
+    d = settings.current().data_dir
+    return d.resolve() if d else PROJECT_ROOT
 
 
 def default_labels_db() -> str:
     """``$MMCREC_FEEDBACK_DB`` (a file path or a database URL), else ``<data root>/feedback/labels.sqlite``."""
-    env = os.environ.get(ENV_FEEDBACK_DB, "").strip()
-    return env or str(data_root() / "feedback" / "labels.sqlite")
+    return settings.current().feedback_db or str(data_root() / "feedback" / "labels.sqlite")
 
 
 def default_models_root() -> Path:
     """``$MMCREC_MODELS_DIR``, else ``<data root>/models``."""
-    env = os.environ.get(ENV_MODELS_DIR, "").strip()
-    return Path(env).expanduser() if env else data_root() / "models"
+    return settings.current().models_dir or data_root() / "models"

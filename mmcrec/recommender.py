@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import functools
 import gc
-import os
 import sys
 import threading
 from collections import Counter, OrderedDict
@@ -27,6 +26,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from . import settings
 from .vector_index import AnnIndex, ann_min_items
 from .catalog import Catalog, load_catalog
 from .dialogue import DialogueState, Turn, Vocabulary
@@ -102,7 +102,7 @@ class TurnRowCache:
     memory (MMCREC_ROW_CACHE_MB, default 256), least recently used out first; safe across threads."""
 
     def __init__(self, n: int):
-        mb = float(os.environ.get("MMCREC_ROW_CACHE_MB", "256"))
+        mb = settings.current().row_cache_mb
         self.cap = int(mb * 2**20 // max(1, 8 * n))
         self.rows: OrderedDict[tuple, tuple] = OrderedDict()
         self.lock = threading.Lock()
@@ -236,7 +236,7 @@ class Recommender:
         self.caption_weight = float(getattr(encoder, "caption_weight", 0.0))  # see photo_embeddings
         # a budget orders the page (the asked kind over budget before other kinds, labelled); a shop
         # that wants nothing over budget shown sets MMCREC_BUDGET=filter
-        self.budget_filters = os.environ.get("MMCREC_BUDGET", "order").strip().lower() == "filter"
+        self.budget_filters = settings.current().budget == "filter"
         self.set_model(model or Model())
         if len(index) > 50_000:
             # a big catalog is millions of long-lived Python objects (titles, postings): frozen, the
@@ -796,7 +796,7 @@ def serving_threads() -> None:
     and with several threads each, OpenMP threads spin-waiting for each other under load turn
     a short call into a long one. Batch work (indexing, training) keeps torch's default.
     Override with MMCREC_TORCH_THREADS."""
-    n = int(os.environ.get("MMCREC_TORCH_THREADS", "1"))
+    n = settings.current().torch_threads
     torch.set_num_threads(n)
     if "faiss" in sys.modules:
         sys.modules["faiss"].omp_set_num_threads(n)

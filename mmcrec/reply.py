@@ -6,7 +6,6 @@ model may rephrase it (`ReplyPhraser`, off by default), but the gallery never wa
 from __future__ import annotations
 
 import logging
-import os
 import re
 import threading
 from pathlib import Path
@@ -170,10 +169,14 @@ class ReplyPhraser:
 
     @classmethod
     def from_env(cls, cache_dir: Path) -> "ReplyPhraser | None":
-        spec = (os.environ.get(ENV_REPLY_LLM) or "").strip()
+        """The phraser the settings ask for (reply_llm, reply_llm_timeout), or None when off."""
+        from . import settings
+
+        s = settings.current()
+        spec = (s.reply_llm or "").strip()
         if not spec or spec.lower() in ("0", "off", "false", "no", "none"):
             return None
-        return cls(spec, cache_dir, float(os.environ.get(ENV_REPLY_TIMEOUT) or 8.0))
+        return cls(spec, cache_dir, s.reply_llm_timeout)
 
     @property
     def ready(self) -> bool:

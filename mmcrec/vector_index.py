@@ -36,11 +36,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from . import settings
+
 SPACES = {"text": ("text", "image"), "image": ("native", "text")}  # turn kind → item spaces compared with
 
 
 def ann_min_items() -> int:
-    return int(os.environ.get("MMCREC_ANN_MIN_ITEMS", "50000"))
+    return settings.current().ann_min_items
 
 
 def _faiss():
@@ -77,19 +79,20 @@ class AnnIndex:
         self.key = fingerprint(items)
         # 128 neighbours per query and space: their union (~250 items and up) holds the exact top 10
         # as well as 256 did (benchmarks/bench_ann.py recall@10 0.996 either way), and halves the exact core
-        self.c = c or int(os.environ.get("MMCREC_ANN_C", "128"))
+        s = settings.current()
+        self.c = c or s.ann_c
         # 4·√n short lists: a probe scans fewer codes than √n long ones for the same recall
         # (1M items: ~1 ms a search with the exact top 10 among its 256, against 2.4 ms);
         # probing 1 in 200 of them kept benchmarks/bench_ann.py's recall@10 at 0.996
         self.nlist = max(16, int(4 * np.sqrt(self.n)))
-        self.nprobe = nprobe or int(os.environ.get("MMCREC_ANN_NPROBE", str(max(8, self.nlist // 200))))
+        self.nprobe = nprobe or s.ann_nprobe or max(8, self.nlist // 200)
         # a photo's image-only features cluster less tightly than text: with the text's probes the
         # demo catalog's photo requests, scored through the index, lost 11% of the exact top 10;
         # with 8x, 6% (tests/test_ann.py); text turns never search this space
-        self.native_probes = float(os.environ.get("MMCREC_ANN_NATIVE_PROBES", "8"))
+        self.native_probes = s.ann_native_probes
         # below this many allowed items, gathering their rows and scoring them all is cheaper than
         # a filtered search; above it, gathering that many random rows alone costs more
-        self.exact_items = int(os.environ.get("MMCREC_ANN_EXACT_ITEMS", "5000"))
+        self.exact_items = s.ann_exact_items
         self._index: dict[str, object] = {}
         self._moments: dict[str, tuple] = {}
         self._lock = threading.Lock()

@@ -15,6 +15,34 @@ DEMO_CATALOG = ROOT / "assets" / "catalog.csv"
 DATA = ROOT / "tests" / "data"
 
 
+@pytest.fixture(autouse=True)
+def _settings_follow_env(monkeypatch):
+    """mmcrec reads its settings once (mmcrec/settings.py: current()). Each test starts from the
+    environment as it is, and a test that changes it with monkeypatch.setenv/delenv gets the
+    settings read again, as a process started with that environment would."""
+    from mmcrec import settings
+
+    settings.reset()
+    for name in ("setenv", "delenv"):
+        def follow(*args, _change=getattr(monkeypatch, name), **kw):
+            _change(*args, **kw)
+            settings.reset()
+        setattr(monkeypatch, name, follow)  # this test's monkeypatch only
+    yield
+    settings.reset()
+
+
+@pytest.fixture
+def settings_with():
+    """settings_with(max_image_bytes=1000): these settings in force for the rest of the test."""
+    from mmcrec import settings
+
+    def install(**changes):
+        settings.use_settings(settings.current().replace(**changes))
+    yield install
+    settings.reset()
+
+
 @pytest.fixture(scope="session")
 def postgres():
     """A throwaway PostgreSQL server for the whole session (tests/pg_support.py)."""

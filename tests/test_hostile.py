@@ -57,10 +57,8 @@ def test_decompression_bomb_is_refused_before_decoding():
         open_image(bomb_png(20_000, 20_000))
 
 
-def test_huge_file_is_refused(tmp_path, monkeypatch):
-    import mmcrec.images as images
-
-    monkeypatch.setattr(images, "MAX_BYTES", 1000)
+def test_huge_file_is_refused(tmp_path, settings_with):
+    settings_with(max_image_bytes=1000)
     p = tmp_path / "big.png"
     p.write_bytes(png_bytes(Image.effect_noise((100, 100), 50).convert("RGB")))
     with pytest.raises(ImageError, match="MB"):
@@ -217,12 +215,12 @@ def test_catalog_image_urls_that_are_not_images(tmp_path, encoder, monkeypatch):
     import http.server
     import threading
 
-    from mmcrec.images import MAX_BYTES
+    from mmcrec.settings import current
     from mmcrec.embedding_cache import build_index
 
     pages = {"/shoe.png": ("image/png", png_bytes(Image.new("RGB", (64, 64), (200, 30, 30)))),
              "/page.png": ("text/html", b"<html><body>not a picture</body></html>"),
-             "/huge.png": ("image/png", b"\x89PNG" + b"\0" * (MAX_BYTES + 10))}
+             "/huge.png": ("image/png", b"\x89PNG" + b"\0" * (current().max_image_bytes + 10))}
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802 - http.server's name

@@ -1,4 +1,4 @@
-"""The app's settings: from arguments, else the environment, else defaults."""
+"""The app's settings: from arguments, else mmcrec.settings (environment, mmcrec.toml), else defaults."""
 from __future__ import annotations
 
 import hashlib
@@ -6,48 +6,28 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import settings
+from ..settings import parse_admins, parse_auth  # noqa: F401 — the app's names for them
+
 DEMO_CATALOG = Path(__file__).resolve().parents[2] / "assets" / "catalog.csv"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7860
 TOP_K = 10
 
 
-def parse_auth(value: str | None) -> list[tuple[str, str]] | None:
-    """MMCREC_AUTH "user:pass,user2:pass2" → [(user, pass), ...]; None when unset/empty."""
-    if not value or not value.strip():
-        return None
-    pairs = []
-    for part in value.split(","):
-        part = part.strip()
-        if not part:
-            continue
-        user, sep, pw = part.partition(":")
-        if not sep or not user.strip() or not pw:
-            raise ValueError("MMCREC_AUTH must look like 'user:pass,user2:pass2'")
-        pairs.append((user.strip(), pw))
-    return pairs or None
-
-
-def parse_admins(value: str | None) -> set[str] | None:
-    """MMCREC_ADMINS "a, b" → {"a", "b"}; None when unset/empty."""
-    if value is None or not value.strip():
-        return None
-    return {a.strip() for a in value.split(",") if a.strip()}
-
-
 def resolve_host_port(host: str | None, port: int | None) -> tuple[str, int]:
-    """Explicit value, else GRADIO_SERVER_NAME / GRADIO_SERVER_PORT, else 127.0.0.1:7860."""
-    h = host or os.environ.get("GRADIO_SERVER_NAME") or DEFAULT_HOST
+    """Explicit value, else the host / port settings (GRADIO_SERVER_NAME / GRADIO_SERVER_PORT), else 127.0.0.1:7860."""
+    s = settings.current()
+    h = host or s.host or DEFAULT_HOST
     if port is None:
-        env = os.environ.get("GRADIO_SERVER_PORT", "").strip()
-        port = int(env) if env else DEFAULT_PORT
+        port = s.port if s.port is not None else DEFAULT_PORT
     return h, int(port)
 
 
 def cache_root(catalog_path: str | Path) -> Path:
-    """Where the app writes thumbnails and normalised uploads: MMCREC_CACHE_DIR, else beside the
-    catalog (`.mmcrec-cache`, as the embeddings), else ~/.cache/mmcrec when that is read-only."""
-    base = os.environ.get("MMCREC_CACHE_DIR")
+    """Where the app writes thumbnails and normalised uploads: the cache_dir setting (MMCREC_CACHE_DIR),
+    else beside the catalog (`.mmcrec-cache`, as the embeddings), else ~/.cache/mmcrec when that is read-only."""
+    base = settings.current().cache_dir
     p = Path(catalog_path).expanduser().resolve()
     root = Path(base) if base else p.parent / ".mmcrec-cache"
     try:
@@ -75,13 +55,15 @@ class AppConfig:
 
     @classmethod
     def from_env(cls, **kw) -> "AppConfig":
+        """These values, the settings (mmcrec.settings.current()) filling the gaps."""
+        s = settings.current()
         kw = {k: v for k, v in kw.items() if v is not None}
         kw.setdefault("catalog", DEMO_CATALOG)
-        kw.setdefault("encoder", os.environ.get("MMCREC_ENCODER") or None)
-        kw.setdefault("feedback_db", os.environ.get("MMCREC_FEEDBACK_DB") or None)
+        kw.setdefault("encoder", s.encoder)
+        kw.setdefault("feedback_db", s.feedback_db)
         if "auth" not in kw:
-            kw["auth"] = parse_auth(os.environ.get("MMCREC_AUTH"))
+            kw["auth"] = parse_auth(s.auth)
         if "admins" not in kw:
-            kw["admins"] = parse_admins(os.environ.get("MMCREC_ADMINS"))
-        kw.setdefault("on_space", bool(os.environ.get("SPACE_ID")))
+            kw["admins"] = parse_admins(s.admins)
+        kw.setdefault("on_space", s.on_space)
         return cls(**kw)

@@ -47,6 +47,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
+from .. import settings
 from ..clock import utc_now
 from ..paths import data_root
 from .schema import EVENT_FIELDS, FIELDS, IMAGES_DIR, FeedbackError, Label
@@ -704,7 +705,7 @@ class PostgresLabelStore(LabelStore):
 
 
 def _pool_size(given: int | None) -> int:
-    raw = given if given is not None else os.environ.get(ENV_POOL_SIZE, "").strip() or DEFAULT_POOL_SIZE
+    raw = given if given is not None else settings.current().db_pool_size
     try:
         size = int(raw)
     except (TypeError, ValueError):

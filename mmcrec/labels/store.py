@@ -27,11 +27,12 @@ from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Any, Callable, Protocol, Sequence, TypeVar
 
+from .. import settings
 from ..clock import utc_now
 from .agreement import agreement, item_units
 from .formats import atomic_write, file_format, read_rows, write_rows
 from .schema import FIELDS, IMAGES_DIR, FeedbackError, Label, is_missing, same_label, to_str, validate_label
-from .sync import ENV_REPO, start_sync
+from .sync import start_sync
 
 logger = logging.getLogger(__name__)
 
@@ -214,7 +215,7 @@ class LabelStore(ABC):
 
     def _start_sync(self, sync_repo: str | None) -> None:
         """Hub snapshots to ``sync_repo`` (None: ``$MMCREC_LABELS_REPO``; "": off)."""
-        repo = sync_repo if sync_repo is not None else os.environ.get(ENV_REPO, "").strip()
+        repo = sync_repo if sync_repo is not None else (settings.current().labels_repo or "")
         if repo:
             self._scheduler = start_sync(self, repo, self.images_dir.parent / "hub_sync")
 

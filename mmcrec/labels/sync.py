@@ -7,9 +7,10 @@ A failing hub never blocks or loses a label: it is logged and the next round tri
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from .. import settings
 
 if TYPE_CHECKING:
     from .store import LabelStore
@@ -26,7 +27,7 @@ def start_sync(store: "LabelStore", repo: str, folder: Path):
     """A running scheduler that pushes ``store``'s snapshot from ``folder`` to ``repo``, or None
     (logged) when it cannot start."""
     try:
-        minutes = float(os.environ.get(ENV_SYNC_MINUTES, "") or 5)
+        minutes = settings.current().labels_sync_minutes
         scheduler = _make_scheduler(store, repo, folder, minutes)
         logger.info("labels sync to %s every %s min", repo, minutes)
         return scheduler
