@@ -28,8 +28,9 @@ from pathlib import Path
 from typing import Any, Callable, Protocol, Sequence, TypeVar
 
 from ..clock import utc_now
+from ..paths import atomic_write
 from .agreement import agreement, item_units
-from .formats import atomic_write, file_format, read_rows, write_rows
+from .formats import file_format, read_rows, write_rows
 from .schema import FIELDS, IMAGES_DIR, FeedbackError, Label, is_missing, same_label, to_str, validate_label
 from .sync import ENV_REPO, start_sync
 
