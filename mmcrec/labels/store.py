@@ -38,10 +38,6 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-#: tables as of this mmcrec: v1 labels, v2 events (+ indexes), v3 annotation campaigns
-#: (campaigns.py), v4 labels.placed_by, v5 labels.image_turn; every backend migrates to it
-SCHEMA_VERSION = 5
-
 #: seconds one label write (record, retract, a campaign judgement) or a lookup of a few labels
 #: may take, whatever the database does (down, restarting, frozen): the backend gives up with
 #: :class:`StoreUnavailable` by then.  ``call_bound_s=`` (open_store) overrides it per store.
@@ -200,7 +196,7 @@ class LabelStore(ABC):
     @property
     @abstractmethod
     def schema_version(self) -> int:
-        """The version of the tables in the database (SCHEMA_VERSION once opened)."""
+        """The version of the tables in the database (tables.SCHEMA_VERSION once opened)."""
 
     @abstractmethod
     def _fetch_images(self, shas: set[str]) -> dict[str, tuple[str, bytes]]:
