@@ -29,7 +29,6 @@ import fcntl
 import json
 import os
 import re
-import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -37,7 +36,7 @@ from pathlib import Path
 
 from .clock import utc_now
 from .model import Model
-from .paths import default_models_root
+from .paths import atomic_write, default_models_root
 
 
 class RegistryError(ValueError):
@@ -107,22 +106,10 @@ class Registry:
             return {}
 
     def _write(self, d: dict) -> None:
-        """Replace registry.json with `d`; only inside _locked."""
-        # a name of its own per write (not per process), synced so a crash never leaves the
-        # new name pointing at a file with no data
-        fd, tmp = tempfile.mkstemp(prefix=".registry.", suffix=".tmp", dir=self.root)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(json.dumps(d, indent=2))
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, self.file)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+        """Replace registry.json with `d`; only inside _locked. A temp file of its own per write
+        (not per process), synced before it takes the name: a crash never leaves registry.json
+        pointing at a file with no data."""
+        atomic_write(self.file, json.dumps(d, indent=2).encode("utf-8"))
 
     @staticmethod
     def _num(name: str) -> int | None:

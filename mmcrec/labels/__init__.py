@@ -6,8 +6,9 @@ a file path is the embedded SQLite store, ``postgresql://user@host:port/db`` a P
 
 - ``schema.py``    what a label is: fields, id, checks
 - ``store.py``     the store interface and the logic every backend shares
-- ``sqlite.py``    SQLite (WAL) backend and its migrations
-- ``postgres.py``  PostgreSQL backend (psycopg 3, a connection pool, time bounds) and its migrations
+- ``tables.py``    the tables, described once: both backends' DDL and migrations
+- ``sqlite.py``    SQLite (WAL) backend
+- ``postgres.py``  PostgreSQL backend (psycopg 3, a connection pool, time bounds)
 - ``outbox.py``    what the app could not write in time, kept locally and written later
 - ``formats.py``   JSONL / CSV / Parquet files in and out
 - ``agreement.py`` Krippendorff's alpha, Fleiss' kappa, % agreement
@@ -26,7 +27,8 @@ from ..paths import default_labels_db
 from .agreement import agreement, fleiss_kappa, krippendorff_alpha_nominal, percent_agreement
 from .schema import FIELDS, TARGETS, FeedbackError, Label, make_label_id
 from .sqlite import SQLiteLabelStore
-from .store import SCHEMA_VERSION, STORE_CALL_BOUND_S, LabelStore, StoreUnavailable, is_database_url
+from .store import STORE_CALL_BOUND_S, LabelStore, StoreUnavailable, is_database_url
+from .tables import SCHEMA_VERSION
 
 __all__ = [
     "FIELDS",

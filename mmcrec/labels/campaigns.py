@@ -20,14 +20,13 @@ import statistics
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from ..clock import format_utc, utc_now
+from ..paths import atomic_write
 from ..plain_text import unstorable
 from .agreement import krippendorff_alpha, percent_agreement
-from .formats import atomic_write
 from .schema import FeedbackError
 from .store import LabelStore, Sql
 

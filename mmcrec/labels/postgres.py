@@ -3,9 +3,9 @@
 ``postgresql://user[:password]@host:port/dbname[?sslmode=require&...]`` (psycopg 3 and a
 connection pool).  The same tables as SQLite — ``labels`` and ``events`` — plus ``images``, which
 keeps the bytes of every uploaded photo, so any replica can export or train on labels another one
-took.  The local ``images/`` folder is a copy, filled on demand.  The schema version is the one
-row of ``mmcrec_schema``; migrations take an advisory lock, so replicas starting together migrate
-once.
+took.  The local ``images/`` folder is a copy, filled on demand.  The tables and their migrations
+are tables.py's; the schema version is the one row of ``mmcrec_schema``; migrations take an
+advisory lock, so replicas starting together migrate once.
 
 Every write is one transaction committed before the call returns.  A writer holds the label_ids
 it touches with transaction-level advisory locks (a big import locks the table), so a double
@@ -51,8 +51,8 @@ from .. import settings
 from ..clock import utc_now
 from ..paths import data_root
 from .schema import EVENT_FIELDS, FIELDS, IMAGES_DIR, FeedbackError, Label
-from .store import (SCHEMA_VERSION, STORE_CALL_BOUND_S, LabelStore, LabelTransaction, Sql, StoreUnavailable, T,
-                    select_labels_sql)
+from .store import STORE_CALL_BOUND_S, LabelStore, LabelTransaction, Sql, StoreUnavailable, T, select_labels_sql
+from .tables import POSTGRESQL, SCHEMA_VERSION, migration
 
 logger = logging.getLogger(__name__)
 
@@ -83,177 +83,6 @@ _MIGRATION_LOCK = (0x6D6D6372, 1)
 _MAX_ID_LOCKS = 32
 
 _COLUMNS = ", ".join(FIELDS)
-
-
-# --------------------------------------------------------------------------- migrations
-
-
-def _m1_labels(con) -> None:
-    """v1: one row per label_id holding its current value.  Text that is ordered or matched is
-    ``COLLATE "C"``: byte order, as in SQLite, whatever the server's locale."""
-    con.execute(
-        """
-        CREATE TABLE IF NOT EXISTS labels (
-            label_id      TEXT COLLATE "C" PRIMARY KEY,
-            session_id    TEXT COLLATE "C" NOT NULL DEFAULT '',
-            annotator     TEXT COLLATE "C" NOT NULL DEFAULT '',
-            created_at    TEXT COLLATE "C" NOT NULL,
-            model_version TEXT NOT NULL DEFAULT '',
-            catalog_id    TEXT NOT NULL DEFAULT '',
-            turns         JSONB NOT NULL DEFAULT '[]',
-            image_sha256  TEXT NOT NULL DEFAULT '',
-            image_path    TEXT NOT NULL DEFAULT '',
-            item_id       TEXT COLLATE "C" NOT NULL DEFAULT '',
-            rank          BIGINT,
-            score         DOUBLE PRECISION,
-            alpha         DOUBLE PRECISION,
-            target        TEXT NOT NULL,
-            label         SMALLINT NOT NULL
-        )
-        """
-    )
-
-
-def _m2_events(con) -> None:
-    """v2: append-only events (backfilled with one event per existing label), indexes for
-    per-annotator and per-item queries, and the images labels refer to."""
-    con.execute(
-        """
-        CREATE TABLE IF NOT EXISTS events (
-            event_id    BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-            label_id    TEXT COLLATE "C" NOT NULL,
-            label       SMALLINT NOT NULL,
-            created_at  TEXT COLLATE "C" NOT NULL,
-            recorded_at TEXT NOT NULL,
-            annotator   TEXT NOT NULL DEFAULT '',
-            session_id  TEXT NOT NULL DEFAULT '',
-            target      TEXT NOT NULL DEFAULT '',
-            item_id     TEXT NOT NULL DEFAULT '',
-            source      TEXT NOT NULL DEFAULT 'record'
-        )
-        """
-    )
-    con.execute(
-        """
-        INSERT INTO events (label_id, label, created_at, recorded_at, annotator, session_id,
-                            target, item_id, source)
-        SELECT label_id, label, created_at, %s, annotator, session_id, target, item_id, 'migration'
-        FROM labels ORDER BY created_at, label_id
-        """,
-        (utc_now(),),
-    )
-    con.execute("CREATE INDEX IF NOT EXISTS events_label ON events(label_id)")
-    con.execute("CREATE INDEX IF NOT EXISTS events_time ON events(created_at)")
-    con.execute("CREATE INDEX IF NOT EXISTS labels_annotator ON labels(annotator, session_id)")
-    con.execute("CREATE INDEX IF NOT EXISTS labels_item ON labels(item_id)")
-    con.execute(
-        """
-        CREATE TABLE IF NOT EXISTS images (
-            sha256    TEXT COLLATE "C" PRIMARY KEY,
-            file_name TEXT NOT NULL,
-            data      BYTEA NOT NULL,
-            stored_at TEXT NOT NULL
-        )
-        """
-    )
-
-
-def _m3_campaigns(con) -> None:
-    """v3: annotation campaigns (campaigns.py): the campaign, its pooled requests, who holds or
-    finished which request, the current grade per (request, annotator, item) and its history.
-    Times that are compared (claims, their expiry) are epoch seconds; the rest ISO 8601 text."""
-    con.execute(
-        """
-        CREATE TABLE IF NOT EXISTS campaigns (
-            name       TEXT COLLATE "C" PRIMARY KEY,
-            catalog_id TEXT NOT NULL DEFAULT '',
-            overlap    INTEGER NOT NULL,
-            depth      INTEGER NOT NULL,
-            pool       TEXT NOT NULL DEFAULT '[]',
-            guidelines TEXT NOT NULL DEFAULT '',
-            created_at TEXT COLLATE "C" NOT NULL,
-            created_by TEXT NOT NULL DEFAULT ''
-        )
-        """
-    )
-    con.execute(
-        """
-        CREATE TABLE IF NOT EXISTS campaign_requests (
-            campaign     TEXT COLLATE "C" NOT NULL,
-            request_id   TEXT COLLATE "C" NOT NULL,
-            position     INTEGER NOT NULL,
-            kind         TEXT NOT NULL DEFAULT '',
-            turns        TEXT NOT NULL DEFAULT '[]',
-            image_sha256 TEXT NOT NULL DEFAULT '',
-            image_path   TEXT NOT NULL DEFAULT '',
-            items        TEXT NOT NULL DEFAULT '[]',
-            PRIMARY KEY (campaign, request_id)
-        )
-        """
-    )
-    con.execute(
-        """
-        CREATE TABLE IF NOT EXISTS campaign_assignments (
-            campaign    TEXT COLLATE "C" NOT NULL,
-            request_id  TEXT COLLATE "C" NOT NULL,
-            annotator   TEXT COLLATE "C" NOT NULL,
-            state       TEXT NOT NULL,
-            claimed_at  DOUBLE PRECISION NOT NULL,
-            last_at     DOUBLE PRECISION NOT NULL,
-            expires_at  DOUBLE PRECISION NOT NULL,
-            finished_at TEXT NOT NULL DEFAULT '',
-            reason      TEXT NOT NULL DEFAULT '',
-            PRIMARY KEY (campaign, request_id, annotator)
-        )
-        """
-    )
-    con.execute(
-        """
-        CREATE TABLE IF NOT EXISTS campaign_judgements (
-            campaign   TEXT COLLATE "C" NOT NULL,
-            request_id TEXT COLLATE "C" NOT NULL,
-            annotator  TEXT COLLATE "C" NOT NULL,
-            item_id    TEXT COLLATE "C" NOT NULL,
-            grade      INTEGER NOT NULL,
-            created_at TEXT COLLATE "C" NOT NULL,
-            elapsed_ms BIGINT,
-            PRIMARY KEY (campaign, request_id, annotator, item_id)
-        )
-        """
-    )
-    con.execute(
-        """
-        CREATE TABLE IF NOT EXISTS campaign_events (
-            event_id   BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-            campaign   TEXT COLLATE "C" NOT NULL,
-            request_id TEXT COLLATE "C" NOT NULL,
-            annotator  TEXT COLLATE "C" NOT NULL,
-            item_id    TEXT COLLATE "C" NOT NULL DEFAULT '',
-            grade      INTEGER,
-            reason     TEXT NOT NULL DEFAULT '',
-            created_at TEXT COLLATE "C" NOT NULL,
-            elapsed_ms BIGINT
-        )
-        """
-    )
-    con.execute("CREATE INDEX IF NOT EXISTS campaign_assignments_annotator"
-                " ON campaign_assignments(campaign, annotator)")
-
-
-def _m4_placed_by(con) -> None:
-    """v4: labels.placed_by, the version that placed the item in an interleaved comparison
-    ('' for every label taken before)."""
-    con.execute("ALTER TABLE labels ADD COLUMN IF NOT EXISTS placed_by TEXT NOT NULL DEFAULT ''")
-
-
-def _m5_image_turn(con) -> None:
-    """v5: labels.image_turn, the turn the image came with (NULL for every label taken before)."""
-    con.execute("ALTER TABLE labels ADD COLUMN IF NOT EXISTS image_turn INTEGER")
-
-
-#: applied in order; migration i brings a database from version i to i + 1
-MIGRATIONS: list[Callable[[Any], None]] = [_m1_labels, _m2_events, _m3_campaigns, _m4_placed_by, _m5_image_turn]
-assert len(MIGRATIONS) == SCHEMA_VERSION
 
 
 # --------------------------------------------------------------------------- helpers
@@ -662,7 +491,8 @@ class PostgresLabelStore(LabelStore):
                 )
             for i in range(version, SCHEMA_VERSION):
                 logger.info("label store %s: migrating schema v%d -> v%d", self.location, i, i + 1)
-                MIGRATIONS[i](con)
+                for sql, params in migration(POSTGRESQL, i):
+                    con.execute(sql, params or None)
                 con.execute("UPDATE mmcrec_schema SET version = %s", (i + 1,))
 
     @property

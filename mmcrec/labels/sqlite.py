@@ -6,7 +6,7 @@
 Each write is one ``BEGIN IMMEDIATE`` transaction committed with ``synchronous=FULL`` before the
 call returns, so a label the page confirmed survives a crash of the process.  Each thread has its
 own connection; concurrent writers (threads or processes) queue on the lock instead of failing.
-The schema version is SQLite's ``user_version``.
+The tables and their migrations are tables.py's; the schema version is SQLite's ``user_version``.
 """
 from __future__ import annotations
 
@@ -22,170 +22,11 @@ from typing import Any, Callable, Sequence
 from ..clock import utc_now
 from ..paths import default_labels_db
 from .schema import EVENT_FIELDS, FIELDS, IMAGES_DIR, FeedbackError, Label
-from .store import SCHEMA_VERSION, LabelStore, LabelTransaction, Sql, T, is_database_url, select_labels_sql
+from .store import LabelStore, LabelTransaction, Sql, T, is_database_url, select_labels_sql
+from .tables import SCHEMA_VERSION, SQLITE, migration
 
 logger = logging.getLogger(__name__)
 
-
-# --------------------------------------------------------------------------- migrations
-
-
-def _m1_labels(con: sqlite3.Connection) -> None:
-    """v1: one row per label_id holding its current value."""
-    con.execute(
-        """
-        CREATE TABLE IF NOT EXISTS labels (
-            label_id      TEXT PRIMARY KEY,
-            session_id    TEXT NOT NULL DEFAULT '',
-            annotator     TEXT NOT NULL DEFAULT '',
-            created_at    TEXT NOT NULL,
-            model_version TEXT NOT NULL DEFAULT '',
-            catalog_id    TEXT NOT NULL DEFAULT '',
-            turns         TEXT NOT NULL DEFAULT '[]',
-            image_sha256  TEXT NOT NULL DEFAULT '',
-            image_path    TEXT NOT NULL DEFAULT '',
-            item_id       TEXT NOT NULL DEFAULT '',
-            rank          INTEGER,
-            score         REAL,
-            alpha         REAL,
-            target        TEXT NOT NULL,
-            label         INTEGER NOT NULL
-        )
-        """
-    )
-
-
-def _m2_events(con: sqlite3.Connection) -> None:
-    """v2: append-only events table (one row per change of a label's value), backfilled
-    with one event per existing label; indexes for per-annotator and per-item queries."""
-    con.execute(
-        """
-        CREATE TABLE IF NOT EXISTS events (
-            event_id    INTEGER PRIMARY KEY AUTOINCREMENT,
-            label_id    TEXT NOT NULL,
-            label       INTEGER NOT NULL,
-            created_at  TEXT NOT NULL,
-            recorded_at TEXT NOT NULL,
-            annotator   TEXT NOT NULL DEFAULT '',
-            session_id  TEXT NOT NULL DEFAULT '',
-            target      TEXT NOT NULL DEFAULT '',
-            item_id     TEXT NOT NULL DEFAULT '',
-            source      TEXT NOT NULL DEFAULT 'record'
-        )
-        """
-    )
-    con.execute(
-        """
-        INSERT INTO events (label_id, label, created_at, recorded_at, annotator, session_id,
-                            target, item_id, source)
-        SELECT label_id, label, created_at, ?, annotator, session_id, target, item_id, 'migration'
-        FROM labels ORDER BY created_at, label_id
-        """,
-        (utc_now(),),
-    )
-    con.execute("CREATE INDEX IF NOT EXISTS events_label ON events(label_id)")
-    con.execute("CREATE INDEX IF NOT EXISTS events_time ON events(created_at)")
-    con.execute("CREATE INDEX IF NOT EXISTS labels_annotator ON labels(annotator, session_id)")
-    con.execute("CREATE INDEX IF NOT EXISTS labels_item ON labels(item_id)")
-
-
-def _m3_campaigns(con: sqlite3.Connection) -> None:
-    """v3: annotation campaigns (campaigns.py): the campaign, its pooled requests, who holds or
-    finished which request, the current grade per (request, annotator, item) and its history.
-    Times that are compared (claims, their expiry) are epoch seconds; the rest ISO 8601 text."""
-    con.execute(
-        """
-        CREATE TABLE IF NOT EXISTS campaigns (
-            name       TEXT PRIMARY KEY,
-            catalog_id TEXT NOT NULL DEFAULT '',
-            overlap    INTEGER NOT NULL,
-            depth      INTEGER NOT NULL,
-            pool       TEXT NOT NULL DEFAULT '[]',
-            guidelines TEXT NOT NULL DEFAULT '',
-            created_at TEXT NOT NULL,
-            created_by TEXT NOT NULL DEFAULT ''
-        )
-        """
-    )
-    con.execute(
-        """
-        CREATE TABLE IF NOT EXISTS campaign_requests (
-            campaign     TEXT NOT NULL,
-            request_id   TEXT NOT NULL,
-            position     INTEGER NOT NULL,
-            kind         TEXT NOT NULL DEFAULT '',
-            turns        TEXT NOT NULL DEFAULT '[]',
-            image_sha256 TEXT NOT NULL DEFAULT '',
-            image_path   TEXT NOT NULL DEFAULT '',
-            items        TEXT NOT NULL DEFAULT '[]',
-            PRIMARY KEY (campaign, request_id)
-        )
-        """
-    )
-    con.execute(
-        """
-        CREATE TABLE IF NOT EXISTS campaign_assignments (
-            campaign    TEXT NOT NULL,
-            request_id  TEXT NOT NULL,
-            annotator   TEXT NOT NULL,
-            state       TEXT NOT NULL,
-            claimed_at  REAL NOT NULL,
-            last_at     REAL NOT NULL,
-            expires_at  REAL NOT NULL,
-            finished_at TEXT NOT NULL DEFAULT '',
-            reason      TEXT NOT NULL DEFAULT '',
-            PRIMARY KEY (campaign, request_id, annotator)
-        )
-        """
-    )
-    con.execute(
-        """
-        CREATE TABLE IF NOT EXISTS campaign_judgements (
-            campaign   TEXT NOT NULL,
-            request_id TEXT NOT NULL,
-            annotator  TEXT NOT NULL,
-            item_id    TEXT NOT NULL,
-            grade      INTEGER NOT NULL,
-            created_at TEXT NOT NULL,
-            elapsed_ms INTEGER,
-            PRIMARY KEY (campaign, request_id, annotator, item_id)
-        )
-        """
-    )
-    con.execute(
-        """
-        CREATE TABLE IF NOT EXISTS campaign_events (
-            event_id   INTEGER PRIMARY KEY AUTOINCREMENT,
-            campaign   TEXT NOT NULL,
-            request_id TEXT NOT NULL,
-            annotator  TEXT NOT NULL,
-            item_id    TEXT NOT NULL DEFAULT '',
-            grade      INTEGER,
-            reason     TEXT NOT NULL DEFAULT '',
-            created_at TEXT NOT NULL,
-            elapsed_ms INTEGER
-        )
-        """
-    )
-    con.execute("CREATE INDEX IF NOT EXISTS campaign_assignments_annotator"
-                " ON campaign_assignments(campaign, annotator)")
-
-
-def _m4_placed_by(con: sqlite3.Connection) -> None:
-    """v4: labels.placed_by, the version that placed the item in an interleaved comparison
-    ('' for every label taken before)."""
-    con.execute("ALTER TABLE labels ADD COLUMN placed_by TEXT NOT NULL DEFAULT ''")
-
-
-def _m5_image_turn(con: sqlite3.Connection) -> None:
-    """v5: labels.image_turn, the turn the image came with (NULL for every label taken before)."""
-    con.execute("ALTER TABLE labels ADD COLUMN image_turn INTEGER")
-
-
-#: applied in order; migration i brings a database from user_version i to i + 1
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1_labels, _m2_events, _m3_campaigns, _m4_placed_by,
-                                                          _m5_image_turn]
-assert len(MIGRATIONS) == SCHEMA_VERSION
 
 _COLUMNS = ", ".join(FIELDS)  # the labels table has exactly the §4 columns
 _CHUNK = 500  # ids per IN (...) query, well under SQLite's variable limit
@@ -380,7 +221,8 @@ class SQLiteLabelStore(LabelStore):
                 )
             for i in range(version, SCHEMA_VERSION):
                 logger.info("feedback db %s: migrating schema v%d -> v%d", self.path, i, i + 1)
-                MIGRATIONS[i](con)
+                for sql, params in migration(SQLITE, i):
+                    con.execute(sql, params)
                 con.execute(f"PRAGMA user_version = {i + 1}")
 
         try:

@@ -29,18 +29,15 @@ from typing import Any, Callable, Protocol, Sequence, TypeVar
 
 from .. import settings
 from ..clock import utc_now
+from ..paths import atomic_write
 from .agreement import agreement, item_units
-from .formats import atomic_write, file_format, read_rows, write_rows
+from .formats import file_format, read_rows, write_rows
 from .schema import FIELDS, IMAGES_DIR, FeedbackError, Label, is_missing, same_label, to_str, validate_label
 from .sync import start_sync
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
-
-#: tables as of this mmcrec: v1 labels, v2 events (+ indexes), v3 annotation campaigns
-#: (campaigns.py), v4 labels.placed_by, v5 labels.image_turn; every backend migrates to it
-SCHEMA_VERSION = 5
 
 #: seconds one label write (record, retract, a campaign judgement) or a lookup of a few labels
 #: may take, whatever the database does (down, restarting, frozen): the backend gives up with
@@ -200,7 +197,7 @@ class LabelStore(ABC):
     @property
     @abstractmethod
     def schema_version(self) -> int:
-        """The version of the tables in the database (SCHEMA_VERSION once opened)."""
+        """The version of the tables in the database (tables.SCHEMA_VERSION once opened)."""
 
     @abstractmethod
     def _fetch_images(self, shas: set[str]) -> dict[str, tuple[str, bytes]]:

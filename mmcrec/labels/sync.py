@@ -8,12 +8,9 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from .. import settings
-
-if TYPE_CHECKING:
-    from .store import LabelStore
 
 logger = logging.getLogger(__name__)
 
@@ -23,7 +20,15 @@ ENV_REPO = "MMCREC_LABELS_REPO"
 ENV_SYNC_MINUTES = "MMCREC_LABELS_SYNC_MINUTES"
 
 
-def start_sync(store: "LabelStore", repo: str, folder: Path):
+class Snapshots(Protocol):
+    """What the sync needs of a label store: a protocol, not store.LabelStore, since the store
+    starts the sync and importing it here would be an import cycle."""
+
+    def write_snapshot(self, folder: str | Path) -> int:
+        """Export ``labels.jsonl`` (+ images/) into ``folder``; how many labels."""
+
+
+def start_sync(store: Snapshots, repo: str, folder: Path):
     """A running scheduler that pushes ``store``'s snapshot from ``folder`` to ``repo``, or None
     (logged) when it cannot start."""
     try:
@@ -36,7 +41,7 @@ def start_sync(store: "LabelStore", repo: str, folder: Path):
         return None
 
 
-def _make_scheduler(store: "LabelStore", repo: str, folder: Path, minutes: float):
+def _make_scheduler(store: Snapshots, repo: str, folder: Path, minutes: float):
     from huggingface_hub import CommitScheduler  # noqa: PLC0415
 
     class _SnapshotScheduler(CommitScheduler):
