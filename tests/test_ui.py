@@ -365,3 +365,19 @@ def test_annotator_names_reach_the_charts_as_text(ctx):
     (shown,) = per_annotator.data[0].y
     assert "<" not in shown and ">" not in shown
     assert html.unescape(shown) == text.one_line(evil, 30)  # Plotly turns the entities back: the name as typed
+
+
+def test_a_thumb_without_a_name_keeps_the_page_and_says_not_saved(ctx):
+    """A stranger's first 👎 before typing a name: a warning and "not saved"; the gallery and the
+    pick stay (an error would blank every output), and nothing is stored."""
+    from mmcrec.app.recommend_tab import thumb_on_page
+
+    s, v = chat.chat_turn(ctx, msg("show me some hats"), [], None)
+    s.selected = 0
+    out = thumb_on_page(ctx, s, "", lambda s: ratings.rate_selected(ctx, s, -1, ""))
+    session, gallery, selected, confirm, _mine = out
+    assert confirm.startswith("Not saved:") and "enter your name" in confirm
+    assert len(gallery) == len(v.gallery) and session is s
+    assert ctx.store.count() == 0
+    with pytest.raises(gr.Error):  # no conversation at all: nothing on the page to keep
+        thumb_on_page(ctx, None, "", lambda s: ratings.rate_selected(ctx, s, -1, ""))

@@ -207,6 +207,20 @@ def rated(ctx: AppContext, s: Session, confirm: str, who: str) -> tuple:
     return s, v.gallery, v.selected, confirm, my_ratings(ctx, who, s)
 
 
+def thumb_on_page(ctx: AppContext, s: Session | None, who: str, rate) -> tuple:
+    """A thumb clicked in the page: `rate(s)` → (session, confirmation). A refusal (no name yet, no
+    product picked) is a warning and a "not saved" line; the gallery and the pick stay as they were,
+    instead of every output turning into an error badge."""
+    try:
+        s, confirm = rate(s)
+    except FeedbackInputError as e:
+        if s is None:  # no conversation yet: nothing on the page to keep
+            raise gr.Error(str(e)) from None
+        gr.Warning(str(e))
+        return rated(ctx, s, f"Not saved: {e}", who)
+    return rated(ctx, s, confirm, who)
+
+
 def wire_ratings(ctx: AppContext, page: Page, c: RecommendTab) -> None:
     """👍/👎 on the picked item and on replies, /feedback for scripts, my ratings."""
     session, annotator = page.session, page.annotator
@@ -215,11 +229,7 @@ def wire_ratings(ctx: AppContext, page: Page, c: RecommendTab) -> None:
         @guarded
         def fn(s: Session | None, name: str, request: gr.Request, profile: gr.OAuthProfile | None):
             who = labeller(ctx, name, request, profile)
-            try:
-                s, confirm = rate_selected(ctx, s, wanted, who)
-            except FeedbackInputError as e:
-                raise gr.Error(str(e)) from None
-            return rated(ctx, s, confirm, who)
+            return thumb_on_page(ctx, s, who, lambda s: rate_selected(ctx, s, wanted, who))
         return fn
 
     @guarded
@@ -227,11 +237,7 @@ def wire_ratings(ctx: AppContext, page: Page, c: RecommendTab) -> None:
                 evt: gr.LikeData):
         who = labeller(ctx, name, request, profile)
         idx = evt.index if isinstance(evt.index, int) else evt.index[0]
-        try:
-            s, confirm = rate_reply(ctx, s, idx, evt.liked, who)
-        except FeedbackInputError as e:
-            raise gr.Error(str(e)) from None
-        return rated(ctx, s, confirm, who)
+        return thumb_on_page(ctx, s, who, lambda s: rate_reply(ctx, s, idx, evt.liked, who))
 
     @guarded
     def on_feedback(target: str, key: str, label: float, name: str, s: Session | None, request: gr.Request,
