@@ -20,6 +20,7 @@ from .catalog import Catalog
 from .lang import parse_turn
 from .lang.en import COLOR_ALIASES, COLORS, GENERIC, GROUPS, STOP, SYNONYMS, VAGUE, _words, singular
 from .lang.reading import MAX_TURN_CHARS, TurnIntent, normalize_text
+from .palette import COLOUR_FIRST, family
 
 __all__ = ["COLORS", "COLOR_ALIASES", "MAX_TURN_CHARS", "DialogueState", "Turn", "TurnIntent", "Vocabulary",
            "dialogue_turns", "normalize_text", "parse_turn"]
@@ -41,7 +42,7 @@ class Vocabulary:
         # the catalog's currency (ISO code): its `currency` column when it has one value, else dollars
         cur = {str(v).strip().upper() for v in items["currency"] if str(v).strip()} if "currency" in items else set()
         self.currency = cur.pop() if len(cur) == 1 else "USD"
-        self.colors = set(COLORS) | {c for c in items["color"] if c and " " not in c}
+        self.colors = set(COLORS) | {c for c in items["color"] if c and " " not in c} | COLOUR_FIRST
         extra = [c for c in catalog.attributes if c in ("type", "kind", "product_type", "subcategory")]
         texts = (items["title"].astype(str) + " " + items["category"].astype(str)).tolist()
         for c in extra:
@@ -113,7 +114,10 @@ class Vocabulary:
         """Items of that colour (of the given catalog rows only, when given)."""
         c = COLOR_ALIASES.get(color, color)
         names = {color, c} | {k for k, v in COLOR_ALIASES.items() if v == c}
-        codes = [j for j, v in enumerate(self._color_names) if set(_words(str(v))) & names]  # "dark blue" is blue
+        # "dark blue" is blue by its words; "Burgundy" is red, "crimson" asks for red, by their family
+        fam = family(color)
+        codes = [j for j, v in enumerate(self._color_names)
+                 if set(_words(str(v))) & names or (fam is not None and family(str(v)) == fam)]
         return _any_code(self._color_code if rows is None else self._color_code[rows], codes)
 
 

@@ -212,7 +212,20 @@ def read(text: str, vocab: CatalogWords | None = None) -> TurnIntent:
     rest = _strip(low, consumed)
     # "a case for my phone": the kind is the case, not the phone
     head = re.split(r"\b(?:for|to go with|that goes with|to match|matching|with)\b", rest)[0]
-    for w in _words(rest):
+    # a colour that qualifies a noun after "for" or "to go with" is that other thing's colour, not
+    # the item's: "a vase for red roses", "socks to go with black and white shoes"; "a case for my
+    # phone in black" keeps it, and so does "with a black strap" (a part of the item itself)
+    own = re.split(r"\b(?:for|to go with|that goes with|to match|matching)\b", rest)[0]
+    tail = _words(rest[len(own):])
+    is_colour = lambda w: w in colors or singular(w) in colors  # noqa: E731
+    attached: set[int] = set()
+    for k in range(len(tail) - 1, -1, -1):  # from the right: "black and white keys" are both the keys'
+        nxt = tail[k + 1] if k + 1 < len(tail) else ""
+        if is_colour(tail[k]) and nxt and (k + 1 in attached or nxt in ("and", "or", "&")
+                                           and k + 2 in attached or not is_colour(nxt) and nxt not in SHADES
+                                           and nxt not in STOP):
+            attached.add(k)
+    for w in _words(own) + [w for k, w in enumerate(tail) if k not in attached]:
         s = singular(w)
         if w in colors or s in colors:
             c = COLOR_ALIASES.get(w, w)
@@ -318,6 +331,7 @@ REPLY = {
     "why_direct": "it matches what you asked for most directly",
     "why_whole": "it fits the whole conversation best",
     "why_color": "it is {color}",
+    "no_color": "Nothing here is {color}, so these are the closest matches in other colours.",
     "and": " and ",
     "moved_up": "{title} moved up: {reason}.",
     "moved_down": "{title} moved down: {reason}.",

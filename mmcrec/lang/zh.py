@@ -82,6 +82,7 @@ REPLY = {
     "why_direct": "它最直接地符合您的要求",
     "why_whole": "它最符合整段对话",
     "why_color": "它是{color}",
+    "no_color": "这里没有{color}的，下面是其他颜色里最接近的。",
     "and": "，而且",
     "moved_up": "{title}排名上升：{reason}。",
     "moved_down": "{title}排名下降：{reason}。",
