@@ -106,6 +106,15 @@ class Vocabulary:
     def category_mask(self, category: str) -> np.ndarray:
         return _any_code(self._cat_code, [j for j, c in enumerate(self._cat_names) if c == category])
 
+    def home_category(self, mask: np.ndarray) -> tuple[str, float, int]:
+        """The category most of these items are in, the share of them in it, and how many there are."""
+        codes = self._cat_code[np.flatnonzero(mask)]
+        if not len(codes):
+            return "", 0.0, 0
+        counts = np.bincount(codes[codes >= 0], minlength=len(self._cat_names))
+        j = int(counts.argmax())
+        return str(self._cat_names[j]), float(counts[j] / len(codes)), int(len(codes))
+
     def group_mask(self, group: str) -> np.ndarray:
         cats = {c for c in self.categories if set(map(singular, _words(c))) & {singular(w) for w in GROUPS[group]}}
         return _any_code(self._cat_code, [j for j, c in enumerate(self._cat_names) if c in cats])

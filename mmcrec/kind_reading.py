@@ -23,6 +23,11 @@ FULL = 0.75  # cosine at which a reading is taken as certain
 MARGIN = 0.08  # readings within this of the best one are kept as alternatives
 TOP = 3
 MASK_CACHE = 256  # kind masks kept (n bools each)
+# the narrowest grain: a kind inside a broad reading that stands out among the kinds inside it
+GRAIN_CHILDREN = 25  # the nearest labels looked at as narrower kinds
+GRAIN_BELOW = 0.2  # a narrower kind may score this much under the broad one and still be what is meant
+GRAIN_APART = 0.08  # ... when it leads the other kinds inside the broad one by this much
+GRAIN_PARENT = 0.5  # the broad reading's confidence, relative, once a narrower kind is read
 
 
 @dataclass
@@ -30,6 +35,7 @@ class Reading:
     label: str  # a kind ("mug") or a category ("category: Coffee & Tea")
     confidence: float  # 0..1
     mask: np.ndarray  # the catalog's items of that kind
+    within: str = ""  # the broader reading this one narrows ("category: shoes" for "runner"), if any
 
 
 class KindIndex:
@@ -56,6 +62,7 @@ class KindIndex:
         # items one reading (a scan of ~10,000 label vectors, its masks) costs a few ms
         self._readings: OrderedDict[tuple, list[Reading]] = OrderedDict()
         self._lock = threading.Lock()
+        self._homes: dict[str, tuple[str, float, int]] = {}  # kind → its category (_home_of)
 
     def mask(self, label: str) -> np.ndarray:
         if label.startswith("product: "):
@@ -104,9 +111,62 @@ class KindIndex:
             if i is not None and i not in picks:
                 picks.append(i)
         out = [Reading(self.labels[i], _confidence(float(sims[i])), self.mask(self.labels[i])) for i in picks]
+        out = self._narrowest(out, sims, {self.labels[i] for i in picks})
         for g in intent.groups:  # a broad word ("something to wear") names shop categories outright
             out.append(Reading(f"group: {g}", 1.0, self.vocab.group_mask(g)))
         return [r for r in out if r.confidence > 0 and r.mask.any()]
+
+
+    def _narrowest(self, readings: list[Reading], sims: np.ndarray, picked: set[str]) -> list[Reading]:
+        """Readings at the narrowest grain the catalog supports: "running shoes" read as the shop's
+        shoes category, with runners the one kind in it that stands out, is read as runners first
+        (at the category's confidence), the category after them at a lower one. A category with no
+        kind in it that leads the others ("shoes for a wedding") stays as it is."""
+        if not any(r.label.startswith("category: ") for r in readings):
+            return readings
+        near = np.argpartition(-sims, GRAIN_CHILDREN - 1)[:GRAIN_CHILDREN] if len(sims) > GRAIN_CHILDREN else np.arange(len(sims))
+        near = near[np.argsort(-sims[near], kind="stable")]
+        out: list[Reading] = []
+        for r in readings:
+            # a shop category holds kinds of things ("shoes": runners, pumps, boots); a kind read by
+            # meaning is a thing already ("tea" for a tea lover is not a teapot, though the shop's
+            # "Coffee & Tea" puts teapots under its word)
+            if not r.label.startswith("category: "):
+                out.append(r)
+                continue
+            category = r.label[len("category: "):]
+            inside = []  # (similarity, kind) of the kinds near the turn that live in this category
+            for i in near:
+                lab = self.labels[i]
+                if lab in picked or lab.startswith(("category: ", "product: ")):
+                    continue
+                home, share, n = self._home_of(lab)
+                if home == category and share >= 0.8 and n < self._category_size(category):
+                    inside.append((float(sims[i]), lab))
+            parent = float(sims[self._position[r.label]])
+            if inside:
+                best, lab = inside[0]
+                second = inside[1][0] if len(inside) > 1 else FLOOR
+                if best >= parent - GRAIN_BELOW and best - second >= GRAIN_APART and best >= FLOOR:
+                    out.append(Reading(lab, r.confidence, self.mask(lab) & r.mask, within=r.label))
+                    out.append(Reading(r.label, r.confidence * GRAIN_PARENT, r.mask))
+                    continue
+            out.append(r)
+        return out
+
+    def _home_of(self, label: str) -> tuple[str, float, int]:
+        """(category, share, items) of a kind, worked out once per kind: a turn looks at a few
+        dozen kinds, and at a million items each mask costs a millisecond."""
+        got = self._homes.get(label)
+        if got is None:
+            got = self._homes[label] = self.vocab.home_category(self.mask(label))
+        return got
+
+    def _category_size(self, category: str) -> int:
+        got = self._homes.get("category: " + category)
+        if got is None:
+            got = self._homes["category: " + category] = (category, 1.0, int(self.vocab.category_mask(category).sum()))
+        return got[2]
 
 
 def _confidence(sim: float) -> float:
@@ -141,7 +201,8 @@ def turn_readings(state: DialogueState, index: KindIndex, lm_vectors: list[np.nd
     # the latest ask's own reading: after "something nice for my dad", a photo with "like this but
     # in red" is read from the photo, not as the faint guess the vague ask left ("fondue, 7% sure")
     latest = readings[state.content_of[-1]] if state.content_of else []
-    state.inferred = [{"kind": g.label, "confidence": round(g.confidence, 2)} for g in latest]
+    state.inferred = [{"kind": g.label, "confidence": round(g.confidence, 2), **({"within": g.within} if g.within else {})}
+                      for g in latest]
     return readings
 
 

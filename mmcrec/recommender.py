@@ -574,8 +574,12 @@ class Recommender:
         ("marathon trainers": runners too), and what shoppers with a request like this one liked.
         A reading by meaning alone is too unsure to put its kind over budget before the rest."""
         named = np.zeros(len(req.mask), bool)
+        # a named kind read at a narrower grain ("running shoes": runners, within the shoes) asks for that
+        narrower = [self.vocab.kind_mask(g["kind"]) for g in req.state.inferred or [] if g.get("within")]
         for k in req.state.kinds:
-            named |= self.vocab.kind_mask(k)
+            m = self.vocab.kind_mask(k)
+            inside = [n for n in narrower if n.any() and not (n & ~m).any()]
+            named |= np.logical_or.reduce(inside) if inside else m
         asked = named if cand is None else named[cand]
         if len(kind):
             asked = asked | (kind[-1] >= SURE_KIND)

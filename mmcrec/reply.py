@@ -63,7 +63,9 @@ def understood_words(state: DialogueState, language: str) -> str:
     if state.inferred:  # read by meaning: a preference, with how sure
         best = sorted(state.inferred, key=lambda x: -x["confidence"])[:2]
         parts.append(say["looks_like"].format(v=say["or"].join(
-            say["sure"].format(kind=x["kind"], p=f"{x['confidence']:.0%}") for x in best)))
+            (say["sure_within"] if x.get("within") else say["sure"]).format(
+                kind=x["kind"], p=f"{x['confidence']:.0%}", within=x.get("within", "").removeprefix("category: "))
+            for x in best)))
     return say["sep"].join(parts)
 
 
@@ -135,7 +137,8 @@ def plain_reply(rec: Recommendation, state: DialogueState, categories: list[str]
     if over and state.kinds:  # the asked kind over budget is shown before other kinds: said plainly
         inside = sum(1 for it in rec.items if not it.get("over_budget") and it is not None)
         key = "over_budget_none" if over[0] is rec.items[0] else "over_budget_some"
-        lines.append(say[key].format(kind=say["list_sep"].join(state.kinds), n=len(over), cheapest=_price(min(
+        grain = list(dict.fromkeys(g["kind"] for g in state.inferred or [] if g.get("within")))  # "runner", not "shoe"
+        lines.append(say[key].format(kind=say["list_sep"].join(grain or state.kinds), n=len(over), cheapest=_price(min(
             (it["price"] for it in over if it.get("price") is not None), default=None)), inside=inside))
     # how many items the hard constraints leave, only when there are some: without a budget or an
     # exclusion every item "fits", and saying so would count the whole catalog

@@ -352,3 +352,28 @@ def test_cheaper_stays_within_the_kind_and_below_what_was_shown(demo_rec):
 def test_a_colour_lifts_only_items_of_the_kind_asked_for(demo_rec):
     _, r = talk(demo_rec, "green headphones")
     assert cats(r, 5) == ["audio"] * 5
+
+
+def test_a_kind_is_read_at_the_narrowest_grain_the_shop_has(demo_rec):
+    # "running shoes" in a shop whose shoes are runners, sneakers, pumps, flats and boots: the
+    # runners, in budget first, then the runners over it (the wanted colour first), before any
+    # other shoe, however cheap or white
+    state, pages = play(demo_rec, "white running shoes under $70")
+    items = pages[-1].items
+    assert all("Runner" in it["title"] for it in items[:7]), [it["title"] for it in items]
+    assert items[0]["title"] == "Cloudstep Runner - Gray" and items[0]["over_budget"] == 0
+    assert items[1]["title"] == "Cloudstep Runner - White" and items[1]["over_budget"] > 0
+    assert any(g["kind"] == "runner" and g.get("within") == "category: shoes" for g in state.inferred)
+
+
+def test_a_category_with_no_kind_that_stands_out_stays_broad(demo_rec):
+    state, pages = play(demo_rec, "shoes for a wedding")
+    assert not any(g.get("within") for g in state.inferred)
+    assert any(g["kind"] == "category: shoes" and g["confidence"] > 0.5 for g in state.inferred)
+
+
+def test_only_shop_categories_are_narrowed_never_a_thing(openmoji_rec):
+    # "tea" for a tea lover is tea, though the shop's "Coffee & Tea" puts teapots under its word
+    for words in ("a little something for a tea lover", "trainers for the gym", "something for the kitchen"):
+        state, _ = play(openmoji_rec, words)
+        assert all(g["within"].startswith("category: ") for g in state.inferred if g.get("within")), state.inferred

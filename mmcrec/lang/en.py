@@ -355,6 +355,7 @@ REPLY = {
     "only": "only {v}",
     "looks_like": "looks like {v}",
     "sure": "{kind} ({p} sure)",
+    "sure_within": "{kind}, the kind of {within} that fits best ({p} sure)",
     "or": " or ",
     "sep": ", ",
     "liked": "liked by {n} shopper{s}",

@@ -104,6 +104,7 @@ REPLY = {
     "only": "只要{v}",
     "looks_like": "看起来像{v}",
     "sure": "{kind}（{p}把握）",
+    "sure_within": "{kind}，{within}里最合适的一类（{p}把握）",
     "or": "或",
     "sep": "，",
     "liked": "{n}位有类似需求的顾客喜欢",
