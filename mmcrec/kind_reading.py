@@ -28,6 +28,7 @@ GRAIN_CHILDREN = 25  # the nearest labels looked at as narrower kinds
 GRAIN_BELOW = 0.2  # a narrower kind may score this much under the broad one and still be what is meant
 GRAIN_APART = 0.08  # ... when it leads the other kinds inside the broad one by this much
 GRAIN_PARENT = 0.5  # the broad reading's confidence, relative, once a narrower kind is read
+SUBTYPE_PARENT = 0.3  # after a change of mind to a subtype, the kind first asked for, relative
 
 
 @dataclass
@@ -197,6 +198,8 @@ def turn_readings(state: DialogueState, index: KindIndex, lm_vectors: list[np.nd
             earlier = readings[before[-1]]
             if max((g.confidence for g in own), default=0.0) <= max(g.confidence for g in earlier):
                 own = earlier
+        if it.change_of_mind and own and r == state.request_start[r]:
+            own = own + _parent_kept(own, [readings[b] for b in readings if b < r and state.superseded[b]])
         readings[r] = own
     # the latest ask's own reading: after "something nice for my dad", a photo with "like this but
     # in red" is read from the photo, not as the faint guess the vague ask left ("fondue, 7% sure")
@@ -204,6 +207,21 @@ def turn_readings(state: DialogueState, index: KindIndex, lm_vectors: list[np.nd
     state.inferred = [{"kind": g.label, "confidence": round(g.confidence, 2), **({"within": g.within} if g.within else {})}
                       for g in latest]
     return readings
+
+
+def _parent_kept(new: list[Reading], replaced: list[list[Reading]]) -> list[Reading]:
+    """A change of mind to a subtype ("a bag" → "actually a tote", "a jacket" → "no, a rain jacket"
+    where the shop files rain jackets under jackets) keeps the thing first asked for at a low
+    weight: the items of the replaced request's readings that hold the new kind's items. A change
+    to another kind ("a mug" → "a teapot instead") replaces it."""
+    top = max(new, key=lambda g: g.confidence)
+    size = int(top.mask.sum())
+    kept: list[Reading] = []
+    for got in replaced:
+        for g in got:
+            if size and int(g.mask.sum()) > size and int((g.mask & top.mask).sum()) >= 0.8 * size:
+                kept.append(Reading(g.label, g.confidence * SUBTYPE_PARENT, g.mask))
+    return kept
 
 
 def kind_rows(state: DialogueState, readings: dict[int, list[Reading]], n: int,

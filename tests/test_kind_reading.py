@@ -377,3 +377,16 @@ def test_only_shop_categories_are_narrowed_never_a_thing(openmoji_rec):
     for words in ("a little something for a tea lover", "trainers for the gym", "something for the kitchen"):
         state, _ = play(openmoji_rec, words)
         assert all(g["within"].startswith("category: ") for g in state.inferred if g.get("within")), state.inferred
+
+
+def test_a_change_of_mind_to_a_subtype_keeps_the_first_ask_at_a_low_weight(demo_rec):
+    # "sports gear" → "actually a football": footballs first, and the shop's sports things still
+    # ahead of other things; "a mug" → "a teapot instead" is another kind, and replaces the mug
+    state, pages = play(demo_rec, "sports gear", "actually a football")
+    kept = {g["kind"]: g["confidence"] for g in state.inferred}
+    assert kept.get("category: sports", 0) > 0 and kept["category: sports"] < 0.5 * max(kept.values())
+    assert "Football" in pages[-1].items[0]["title"]
+    assert all(it["category"] == "sports" for it in pages[-1].items[:6])
+    state, pages = play(demo_rec, "a mug", "a teapot instead")
+    assert [g["kind"] for g in state.inferred] == ["teapot"]
+    assert all("Teapot" in it["title"] for it in pages[-1].items[:3])
