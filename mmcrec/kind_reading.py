@@ -85,7 +85,7 @@ class KindIndex:
         if not len(self.labels):
             return []
         v = np.asarray(lm_vector, np.float32)
-        key = (v.tobytes(), tuple(intent.kinds), tuple(intent.groups), tuple(intent.modifiers))
+        key = (v.tobytes(), tuple(intent.kinds), tuple(intent.groups), tuple(intent.modifiers), intent.purpose)
         with self._lock:
             got = self._readings.get(key)
             if got is not None:
@@ -112,6 +112,15 @@ class KindIndex:
             if i is not None and i not in picks:
                 picks.append(i)
         out = [Reading(self.labels[i], _confidence(float(sims[i])), self.mask(self.labels[i])) for i in picks]
+        if intent.purpose:
+            # "a warm hat for skiing": the words name the thing, then what it is for; a reading by
+            # meaning of nothing the named kinds hold comes from the purpose (no ski), and stays below
+            named = [r for r in out if r.label in intent.kinds and r.mask.any()]
+            if named:
+                held = np.logical_or.reduce([r.mask for r in named])
+                cap = GRAIN_PARENT * max(r.confidence for r in named)
+                out = [r if r in named or (r.mask & held).any() else
+                       Reading(r.label, min(r.confidence, cap), r.mask, r.within) for r in out]
         out = self._narrowest(out, sims, {self.labels[i] for i in picks})
         for g in intent.groups:  # a broad word ("something to wear") names shop categories outright
             out.append(Reading(f"group: {g}", 1.0, self.vocab.group_mask(g)))

@@ -644,6 +644,9 @@ class Recommender:
         constraint first, the closest others after them when there are too few; with a budget that
         orders, the kind asked for within it first (_budget_order)."""
         rank_y = s.y if s.strict is None else s.y + s.strict * (1.0 + float(np.abs(s.y).max()))
+        named = self.named_first(state, s.candidates)
+        if named is not None:  # "a bag for tennis": the bags, then what the rest of the words match
+            rank_y = rank_y + named * (1.0 + float(np.abs(rank_y).max()))
         if s.within is None:
             return self._top(rank_y, s.mask, k, diverse=state.is_vague, rows=s.candidates)
         return self._budget_order(state, s, rank_y, k, s.candidates)
@@ -742,6 +745,27 @@ class Recommender:
             take(within)
             take(~within)
         return np.array(picked, dtype=int)
+
+    def named_first(self, state: DialogueState, rows: np.ndarray | None) -> np.ndarray | None:
+        """The items of the kind the latest ask names, when its words go on to say what it is for
+        ("a bag for tennis", "a vase for red roses"): the thing named comes before the things its
+        purpose matches. None otherwise, or when the shop has none of that kind."""
+        if not state.content_of:
+            return None
+        it = state.intents[state.content_of[-1]]
+        if not it.purpose or not it.kinds:
+            return None
+        # only when the meaning of the words agrees that the named kind is the thing: "warm
+        # accessories for winter walks" names a shop's "Computer Accessories" by its word alone
+        sure = {g["kind"]: g["confidence"] for g in state.inferred or []}
+        named = max((sure.get(k, 0.0) for k in it.kinds), default=0.0)
+        if not sure or named < 0.5 or named < 0.9 * max(sure.values()):
+            return None
+        m = np.zeros(len(self.catalog), bool)
+        for kind in it.kinds:
+            m |= self.vocab.kind_mask(kind)
+        m = m if rows is None else m[rows]
+        return m.astype(np.float64) if m.any() else None
 
     def _top(self, y: np.ndarray, mask: np.ndarray, k: int, diverse: bool, rows: np.ndarray | None = None) -> np.ndarray:
         """Positions in y of the k best allowed items (rows: y's catalog rows, None = all)."""

@@ -390,3 +390,17 @@ def test_a_change_of_mind_to_a_subtype_keeps_the_first_ask_at_a_low_weight(demo_
     state, pages = play(demo_rec, "a mug", "a teapot instead")
     assert [g["kind"] for g in state.inferred] == ["teapot"]
     assert all("Teapot" in it["title"] for it in pages[-1].items[:3])
+
+
+def test_the_thing_named_comes_before_what_its_purpose_matches(demo_rec):
+    # "a bag for tennis": bags, though the racket matches "tennis" better than any bag does; what
+    # the bag is for is read as no kind of its own
+    state, pages = play(demo_rec, "a bag for tennis")
+    bags = demo_rec.vocab.kind_mask("bag")
+    ids = demo_rec.catalog.ids
+    assert all(bags[ids.index(it["item_id"])] for it in pages[-1].items[:5]), [it["title"] for it in pages[-1].items]
+    sure = {g["kind"]: g["confidence"] for g in state.inferred}
+    assert max(c for k, c in sure.items() if "Tennis" in k) <= 0.5 * sure["bag"]
+    # without a purpose the words' best match leads as before
+    state, pages = play(demo_rec, "tennis")
+    assert "Tennis" in pages[-1].items[0]["title"]

@@ -249,6 +249,7 @@ def read(text: str, vocab: CatalogWords | None = None) -> TurnIntent:
             it.groups.append(g)
     if it.kinds:  # "I'd rather wear trousers": the trousers say more than "wear" does
         it.groups = []
+        it.purpose = " ".join(_words(rest[len(head):]))
     for m in ONLY.finditer(low):
         s = singular(m.group(1))
         if s in kinds and vocab is not None and s in vocab.postings:  # clearly one of the catalog's kinds

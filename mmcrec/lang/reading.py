@@ -49,6 +49,9 @@ class TurnIntent:
     goes_with: bool = False  # "something to go with this": a photo of the turn is context, not the target
     only_kinds: list[str] = field(default_factory=list)  # "only mugs": the one kind that filters
     modifiers: list[str] = field(default_factory=list)  # kinds that only qualify the next noun ("notebook computer")
+    # what the thing is for, or goes with, when the words name it first ("for skiing" in "a warm hat
+    # for skiing"): a setting, an occasion, a purpose, never the kind itself
+    purpose: str = ""
     language: str = "en"  # the language the turn was read in (language.detect_language)
     # a budget in a currency other than the catalog's ("100块" in a shop priced in dollars): not
     # applied, asked about instead (its ISO code; "" when none)
