@@ -764,6 +764,8 @@ class Recommender:
         m = np.zeros(len(self.catalog), bool)
         for kind in it.kinds:
             m |= self.vocab.kind_mask(kind)
+        for word in it.modifiers:  # a "notebook computer" is no paper notebook
+            m &= ~self.vocab.kind_mask(word)
         m = m if rows is None else m[rows]
         return m.astype(np.float64) if m.any() else None
 

@@ -249,7 +249,10 @@ def read(text: str, vocab: CatalogWords | None = None) -> TurnIntent:
             it.groups.append(g)
     if it.kinds:  # "I'd rather wear trousers": the trousers say more than "wear" does
         it.groups = []
-        it.purpose = " ".join(_words(rest[len(head):]))
+        # only when the named kind heads its phrase: in "a portable notebook computer for work" the
+        # thing is a computer (no kind of this shop's), not the notebook its words also name
+        if hw and singular(hw[-1]) in it.kinds:
+            it.purpose = " ".join(_words(rest[len(head):]))
     for m in ONLY.finditer(low):
         s = singular(m.group(1))
         if s in kinds and vocab is not None and s in vocab.postings:  # clearly one of the catalog's kinds
