@@ -126,7 +126,6 @@ class KindIndex:
             out.append(Reading(f"group: {g}", 1.0, self.vocab.group_mask(g)))
         return [r for r in out if r.confidence > 0 and r.mask.any()]
 
-
     def _narrowest(self, readings: list[Reading], sims: np.ndarray, picked: set[str]) -> list[Reading]:
         """Readings at the narrowest grain the catalog supports: "running shoes" read as the shop's
         shoes category, with runners the one kind in it that stands out, is read as runners first
@@ -134,7 +133,9 @@ class KindIndex:
         kind in it that leads the others ("shoes for a wedding") stays as it is."""
         if not any(r.label.startswith("category: ") for r in readings):
             return readings
-        near = np.argpartition(-sims, GRAIN_CHILDREN - 1)[:GRAIN_CHILDREN] if len(sims) > GRAIN_CHILDREN else np.arange(len(sims))
+        near = np.arange(len(sims))
+        if len(sims) > GRAIN_CHILDREN:
+            near = np.argpartition(-sims, GRAIN_CHILDREN - 1)[:GRAIN_CHILDREN]
         near = near[np.argsort(-sims[near], kind="stable")]
         out: list[Reading] = []
         for r in readings:
@@ -213,8 +214,8 @@ def turn_readings(state: DialogueState, index: KindIndex, lm_vectors: list[np.nd
     # the latest ask's own reading: after "something nice for my dad", a photo with "like this but
     # in red" is read from the photo, not as the faint guess the vague ask left ("fondue, 7% sure")
     latest = readings[state.content_of[-1]] if state.content_of else []
-    state.inferred = [{"kind": g.label, "confidence": round(g.confidence, 2), **({"within": g.within} if g.within else {})}
-                      for g in latest]
+    state.inferred = [{"kind": g.label, "confidence": round(g.confidence, 2),
+                       **({"within": g.within} if g.within else {})} for g in latest]
     return readings
 
 
