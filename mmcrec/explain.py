@@ -80,6 +80,7 @@ def explain_alpha(rec: Recommendation) -> go.Figure:
     hover_r = [
         f"<b>{_short(it['title'], 40)}</b><br>Catalog match (M_R): {x:.2f} of its {x + y:.2f} points"
         f"<br>= α {a:.2f} × how strongly the turns picked this item ({100 * it['m_r']:.2f})"
+        + (f"<br>{moved}" if (moved := moved_words(it)) else "")
         for it, x, y in zip(rec.items, mr, mc)
     ]
     hover_c = [
@@ -101,6 +102,25 @@ def explain_alpha(rec: Recommendation) -> go.Figure:
     return _figure(data, "Why each item ranks where it does", 150 + 30 * max(1, len(labels)),
                    xaxis={"title": {"text": "score (the model's points: 100 shared by all items; labels add or take away)"}},
                    yaxis={"autorange": "reversed"}, barmode="relative")
+
+
+def moved_words(item: dict) -> str:
+    """What of the dialogue moved an item, in a line: the kind read (and its grain), the colour,
+    the budget, the picture ("runner, within shoes, 88% sure · red: yes · $8.99 over budget ·
+    picture 35%")."""
+    m = item.get("moved_by") or {}
+    parts = []
+    k = m.get("kind")
+    if k:
+        within = f", within {k['within'].removeprefix('category: ')}" if k.get("within") else ""
+        parts.append(f"read as {k['kind'].removeprefix('category: ')}{within}, {k['confidence']:.0%} sure")
+    if m.get("colour") is not None:
+        parts.append("the colour asked for" if m["colour"] else "not the colour asked for")
+    if m.get("budget") is not None:
+        parts.append(f"${m['budget']:.2f} over budget" if m["budget"] > 0 else "within budget")
+    if m.get("picture") is not None:
+        parts.append(f"picture {m['picture']:.0%} of the match")
+    return " · ".join(parts)
 
 
 def labels_reason(item: dict, language: str = "en") -> str:

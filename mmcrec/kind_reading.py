@@ -79,6 +79,21 @@ class KindIndex:
             self._masks.move_to_end(label)
         return m
 
+    def covers(self, label: str, row: int) -> bool:
+        """Whether one catalog row is of a reading's kind (for the explanation of a page: no
+        catalog-long mask for a category or a product name)."""
+        if label.startswith("product: "):
+            return bool(self._title_code[row] == self._title_index.get(label[len("product: "):], -1))
+        if label.startswith("category: "):
+            return str(self.vocab.category_of[row]) == label[len("category: "):]
+        if label.startswith("group: "):
+            with self._lock:
+                m = self._masks.get(label)
+                if m is None:  # kept with the kind masks: a vague ask's page asks this ten times
+                    m = self._masks[label] = self.vocab.group_mask(label[len("group: "):])
+            return bool(m[row])
+        return bool(self.mask(label)[row])
+
     def read(self, lm_vector: np.ndarray, intent: TurnIntent) -> list[Reading]:
         """The turn's likely kinds: the nearest kinds/categories by meaning, and the kinds its
         words name, each at the confidence its similarity to the turn gives."""

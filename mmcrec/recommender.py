@@ -677,6 +677,7 @@ class Recommender:
                     "price": None if price is None or (isinstance(price, float) and np.isnan(price)) else float(price),
                     # how far outside the budget (0: inside it, or no budget): the page says so
                     "over_budget": state.over_budget(None if price is None else float(price)),
+                    "moved_by": self.moved_by(state, r, row, float(s.beta[i])),
                     "category": row.get("category", ""),
                     "color": row.get("color", ""),
                     "description": row.get("description", ""),
@@ -701,6 +702,23 @@ class Recommender:
             memory=self._recall_summary(s.recall, mem),
             turn_labels=[_turn_label(t, with_photo=state.photo_turn(j) not in (None, j)) for j, t in enumerate(state.turns)],
         )
+
+    def moved_by(self, state: DialogueState, r: int, row: dict, picture: float) -> dict:
+        """What of the dialogue moved one item (the explanation): the kind it was read as, at
+        what grain and how surely; whether it has the wanted colour; where it stands against the
+        budget; how much its picture counted."""
+        kind = next(({k: g[k] for k in ("kind", "confidence", "within") if k in g}
+                     for g in sorted(state.inferred or [], key=lambda g: -g["confidence"])
+                     if self.kinds.covers(g["kind"], r)), None)
+        colour = None
+        if state.colors:
+            colour = bool(self.vocab.color_mask(state.colors[0], np.array([r]))[0]) or any(
+                bool(self.vocab.color_mask(c, np.array([r]))[0]) for c in state.colors[1:])
+        price = row.get("price")
+        budget = None
+        if state.has_budget and price is not None and not (isinstance(price, float) and np.isnan(price)):
+            budget = state.over_budget(float(price))
+        return {"kind": kind, "colour": colour, "budget": budget, "picture": picture}
 
     @staticmethod
     def _recall_summary(recall: Recall, mem: BoundMemory | None) -> dict | None:

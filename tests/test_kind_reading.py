@@ -404,3 +404,20 @@ def test_the_thing_named_comes_before_what_its_purpose_matches(demo_rec):
     # without a purpose the words' best match leads as before
     state, pages = play(demo_rec, "tennis")
     assert "Tennis" in pages[-1].items[0]["title"]
+
+
+def test_the_explanation_says_what_moved_each_item(demo_rec):
+    from mmcrec.explain import explain_alpha
+
+    _, pages = play(demo_rec, "white running shoes under $70")
+    r = pages[-1]
+    gray, white = r.items[0]["moved_by"], r.items[1]["moved_by"]
+    assert gray["kind"]["kind"] == "runner" and gray["kind"]["within"] == "category: shoes"
+    assert gray["colour"] is False and gray["budget"] == 0
+    assert white["colour"] is True and white["budget"] == pytest.approx(8.99)
+    assert 0 <= white["picture"] <= 1
+    hover = explain_alpha(r).data[0].hovertext[1]
+    assert "read as runner, within shoes" in hover and "$8.99 over budget" in hover and "the colour asked for" in hover
+    _, pages = play(demo_rec, "something to read")  # no colour, no budget asked: nothing said of them
+    m = pages[-1].items[0]["moved_by"]
+    assert m["colour"] is None and m["budget"] is None
