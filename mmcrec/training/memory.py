@@ -238,11 +238,10 @@ def fit(entries: list[EntryVotes], vectors: tuple, queries: list, qvectors: tupl
         top = max(by_lam, key=lambda x: (by_lam[x], -x))
         common.update(repeat_units=len(repeat[0.0]), repeat_ndcg_without=by_lam[0.0], repeat_ndcg=by_lam[top],
                       repeat_by_strength={str(k): round(v, 4) for k, v in by_lam.items()})
-        if top == 0.0:
-            return {"threshold": None, "strength": 0.0, **common,
-                    "why": "other sessions' thumbs on the same request did not rank its shoppers' choices better"}
         # every strength the repeats cannot tell from the best (one standard error of the paired
-        # difference): step 2 takes the one that lets the memory reach furthest
+        # difference): step 2 takes the one that lets the memory reach furthest. When no memory
+        # ranks best but a strength is as good within that error, one noisy session's key is not
+        # taken as proof that the memory hurts
         best_r = np.asarray(repeat[top])
 
         def close(x: float) -> bool:
@@ -250,6 +249,10 @@ def fit(entries: list[EntryVotes], vectors: tuple, queries: list, qvectors: tupl
             return x > 0 and d.mean() <= d.std(ddof=1) / np.sqrt(len(d)) if len(d) > 1 else x == top
 
         strengths = [x for x in STRENGTHS if close(x)]
+        if not strengths:
+            return {"threshold": None, "strength": 0.0, **common,
+                    "why": "other sessions' thumbs on the same request did not rank its shoppers' choices better"}
+        top = top if top > 0 else strengths[0]
     else:
         strengths = list(STRENGTHS)  # no request was asked in two sessions: λ is chosen with θ below
     lam = None if not by_lam else top
