@@ -710,10 +710,7 @@ class Recommender:
         kind = next(({k: g[k] for k in ("kind", "confidence", "within") if k in g}
                      for g in sorted(state.inferred or [], key=lambda g: -g["confidence"])
                      if self.kinds.covers(g["kind"], r)), None)
-        colour = None
-        if state.colors:
-            colour = bool(self.vocab.color_mask(state.colors[0], np.array([r]))[0]) or any(
-                bool(self.vocab.color_mask(c, np.array([r]))[0]) for c in state.colors[1:])
+        colour = bool(state.color_match(self.vocab, np.array([r]))[0]) if state.colors else None
         price = row.get("price")
         budget = None
         if state.has_budget and price is not None and not (isinstance(price, float) and np.isnan(price)):

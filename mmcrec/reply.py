@@ -14,7 +14,6 @@ from typing import Callable
 from .dialogue import DialogueState
 from .explain import labels_reason
 from .lang import pack
-from .palette import family
 from .recommender import Recommendation
 
 logger = logging.getLogger(__name__)
@@ -69,13 +68,10 @@ def understood_words(state: DialogueState, language: str) -> str:
     return say["sep"].join(parts)
 
 
-def _colour_matches(color: str | None, wanted: list[str]) -> bool:
-    """Whether an item's colour answers one of the wanted colours, by name or by family (a
-    "Burgundy" scarf answers "crimson")."""
-    if not color:
-        return False
-    fam = family(str(color))
-    return any(str(color).lower() == c.lower() or (fam is not None and family(c) == fam) for c in wanted)
+def _has_colour(item: dict) -> bool:
+    """Whether an item has a wanted colour, by the catalog's rule (Vocabulary.color_mask: a
+    "Burgundy" scarf answers "crimson"), as the explanation recorded it."""
+    return bool((item.get("moved_by") or {}).get("colour"))
 
 
 def plain_reply(rec: Recommendation, state: DialogueState, categories: list[str], currency: str = "USD") -> str:
@@ -115,7 +111,7 @@ def plain_reply(rec: Recommendation, state: DialogueState, categories: list[str]
         why.append(say["why_direct"])
     else:
         why.append(say["why_whole"])
-    if state.colors and _colour_matches(top.get("color"), state.colors):
+    if state.colors and _has_colour(top):
         why.append(say["why_color"].format(color=pack(language).WORDS_BACK.get(top["color"], top["color"])))
     price = _price(top.get("price"))
     lines.append(say["top"].format(title=top["title"], price=say["price"].format(price=price) if price else "",
@@ -126,7 +122,7 @@ def plain_reply(rec: Recommendation, state: DialogueState, categories: list[str]
     if lowered:
         it, r = lowered[0]
         lines.append(say["moved_down"].format(title=it["title"], reason=r))
-    if state.colors and not any(_colour_matches(it.get("color"), state.colors) for it in rec.items[:3]):
+    if state.colors and not any(_has_colour(it) for it in rec.items[:3]):
         # "a mauve dress" where no dress is purple: said, not silently ignored (the first three are
         # what the shopper sees first)
         words = pack(language).WORDS_BACK
