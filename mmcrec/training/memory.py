@@ -245,8 +245,7 @@ def fit(entries: list[EntryVotes], vectors: tuple, queries: list, qvectors: tupl
         best_r = np.asarray(repeat[top])
 
         def close(x: float) -> bool:
-            d = best_r - np.asarray(repeat[x])
-            return x > 0 and d.mean() <= d.std(ddof=1) / np.sqrt(len(d)) if len(d) > 1 else x == top
+            return x > 0 and (_within_error(best_r, np.asarray(repeat[x])) if len(best_r) > 1 else x == top)
 
         strengths = [x for x in STRENGTHS if close(x)]
         if not strengths:
@@ -267,10 +266,11 @@ def fit(entries: list[EntryVotes], vectors: tuple, queries: list, qvectors: tupl
     yk = y[[row_of[k] for k in keys]][ok]
     values = np.stack([value_row(k) for k in range(len(entries))])
     without = float(np.mean(ndcg_up(yk, [want[j] for j in ok])))
-    score = {}
+    score, per_request = {}, {}
     for theta in THRESHOLDS:
         for s in strengths:
-            score[(theta, s)] = float(np.mean(ndcg_up(yk * np.exp(shifts(sims[ok], values, theta, s)), [want[j] for j in ok])))
+            per_request[(theta, s)] = ndcg_up(yk * np.exp(shifts(sims[ok], values, theta, s)), [want[j] for j in ok])
+            score[(theta, s)] = float(np.mean(per_request[(theta, s)]))
     best = max(without, *score.values())
     pairs, nonpairs = pair_counts(sims, [entries[k] for k in keys], entries)
     common.update(other_requests_ndcg_without=without, paraphrase_pairs=pairs, non_pairs=nonpairs)
@@ -285,8 +285,8 @@ def fit(entries: list[EntryVotes], vectors: tuple, queries: list, qvectors: tupl
         # requests and repeats alike cannot tell them apart), the boldest: a recalled request is
         # one θ has judged safe, and its shoppers' thumbs should show; one session's thumbs are a
         # noisy answer key that favours the gentle (benchmarks/bench_learning.py, dev)
-        top_here = max(score[(theta, x)] for x in strengths)
-        tied = sorted(x for x in strengths if score[(theta, x)] >= top_here - 1e-9)
+        here = max(strengths, key=lambda x: score[(theta, x)])
+        tied = sorted(x for x in strengths if _within_error(per_request[(theta, here)], per_request[(theta, x)]))
         s = tied[-1]
         if lam is not None or score[(theta, s)] > without + 1e-9:  # else: no repeats, and other requests gained nothing
             return {"threshold": theta, "strength": float(s), "other_requests_ndcg": score[(theta, s)], **common,
@@ -296,6 +296,15 @@ def fit(entries: list[EntryVotes], vectors: tuple, queries: list, qvectors: tupl
                 "why": "no request was rated in two sessions, and other wordings gained nothing"}
     # every θ recalls something that hurts: only requests asked in the very same words are recalled
     return {"threshold": 0.99, "strength": float(lam), **common}
+
+
+def _within_error(best: np.ndarray, other: np.ndarray) -> bool:
+    """Whether `other` ranks as well as `best` within one standard error of their paired difference
+    (the same requests, two strengths)."""
+    d = np.asarray(best, np.float64) - np.asarray(other, np.float64)
+    if len(d) < 2:
+        return bool(d.mean() <= 1e-9) if len(d) else True
+    return bool(d.mean() <= max(d.std(ddof=1) / np.sqrt(len(d)), 1e-9))
 
 
 def pair_counts(sims: np.ndarray, queries: list, entries: list[EntryVotes]) -> tuple[int, int]:
