@@ -96,18 +96,19 @@ class CrossLingual:
                 pass  # a read-only folder: encoded again next start (a second for 1,000 items)
         return vecs.astype(np.float16).astype(np.float32)  # as the cache keeps them: same ranks fresh or cached
 
-    def weights(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """(rows (m, k), weights (m, k)): the items each request speaks through, softmax-weighted."""
-        sims = encode(texts) @ self.items.T
+    def weights(self, texts: list[str], ml: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(rows (m, k), weights (m, k)): the items each request speaks through, softmax-weighted
+        (ml: the texts' multilingual vectors, when already encoded)."""
+        sims = (encode(texts) if ml is None else ml) @ self.items.T
         k = min(TOP, sims.shape[1])
         rows = np.argpartition(-sims, k - 1, axis=1)[:, :k]
         s = np.take_along_axis(sims, rows, axis=1)
         w = np.exp((s - s.max(1, keepdims=True)) / TEMPERATURE)
         return rows, w / w.sum(1, keepdims=True)
 
-    def bridge(self, texts: list[str], item_vectors: np.ndarray) -> np.ndarray:
+    def bridge(self, texts: list[str], item_vectors: np.ndarray, ml: np.ndarray | None = None) -> np.ndarray:
         """(m, d) each request as the weighted mean of its top items' `item_vectors` (n, d), unit length."""
-        rows, w = self.weights(texts)
+        rows, w = self.weights(texts, ml)
         out = np.einsum("mk,mkd->md", w, np.asarray(item_vectors, np.float32)[rows])
         return (out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)).astype(np.float32)
 

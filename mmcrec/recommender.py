@@ -48,6 +48,7 @@ from .model import (
 )
 from .multilingual import MODEL_NAME as ML_MODEL
 from .multilingual import CrossLingual
+from .multilingual import encode as ml_encode
 from .multilingual import available as multilingual_available
 
 
@@ -300,6 +301,7 @@ class Recommender:
                 todo[k] = (t, c)
         keys = list(todo)
         texts = sorted({c for t, c in todo.values() if c})
+        ml_of: dict[str, np.ndarray] = {}
         if texts:
             # a turn in another language is read by the multilingual encoder and speaks through
             # the catalog items it matches (multilingual.py); English goes straight in
@@ -308,9 +310,11 @@ class Recommender:
             emb = dict(zip(plain, self.encoder.encode_text(plain))) if plain else {}
             lm = emb if self._text_model() is self.lm else dict(zip(plain, self.lm(plain))) if plain else {}
             if other:
-                emb.update(zip(other, self.crosslingual.bridge(other, self.index.text)))
+                ml = ml_encode(other)  # once, for the bridges and the kind reading
+                ml_of = dict(zip(other, ml))
+                emb.update(zip(other, self.crosslingual.bridge(other, self.index.text, ml)))
                 if lm is not emb:
-                    lm.update(zip(other, self.crosslingual.bridge(other, self.items_lm)))
+                    lm.update(zip(other, self.crosslingual.bridge(other, self.items_lm, ml)))
         # each distinct image once (many asks share one photo)
         img_row: dict[tuple, int] = {}
         first: dict = {}
@@ -324,6 +328,8 @@ class Recommender:
             r: dict = {}
             if c:
                 r["text"], r["lm"] = emb[c], lm[c]
+                if c in ml_of:
+                    r["ml"] = ml_of[c]  # read in another language: its kind is read in the multilingual space
             if k in img_row:
                 i = img_row[k]
                 r["image_native"], r["image_shared"] = img.native[i], img.shared[i]
@@ -396,7 +402,8 @@ class Recommender:
     def kinds(self) -> KindIndex:
         """The catalog's kinds and categories embedded by the language model (built on first use)."""
         if self._kinds is None:
-            self._kinds = KindIndex(self.vocab, self.lm, self.catalog.items["title"].tolist())
+            self._kinds = KindIndex(self.vocab, self.lm, self.catalog.items["title"].tolist(),
+                                    ml_encode if multilingual_available() else None)
         return self._kinds
 
     def soft_preferences(self, state: DialogueState, raws: list[dict],
@@ -405,7 +412,7 @@ class Recommender:
         each item is the kind each turn asks about (confidence-weighted), and (n,) the wanted-
         colour match, kept to the kind asked for. raws: the turns' raw encodings. rows: of those
         catalog rows only (n = len(rows)), the same numbers."""
-        readings = turn_readings(state, self.kinds, self._lm_vectors(state, raws))
+        readings = turn_readings(state, self.kinds, self._lm_vectors(state, raws), self._ml_vectors(state, raws))
         kind = kind_rows(state, readings, len(self.catalog), rows)
         color = state.color_match(self.vocab, rows)
         latest = readings[state.content_of[-1]] if state.content_of else []
@@ -460,7 +467,7 @@ class Recommender:
     def soft_lifted(self, state: DialogueState, raws: list[dict]) -> np.ndarray:
         """(n,) bool: the items soft_preferences gives a colour or kind bonus, without building
         its catalog-long float arrays (the ANN path searches among these items too)."""
-        readings = turn_readings(state, self.kinds, self._lm_vectors(state, raws))
+        readings = turn_readings(state, self.kinds, self._lm_vectors(state, raws), self._ml_vectors(state, raws))
         lifted = kind_lifted(readings, len(self.catalog))
         if not (state.content_of and readings[state.content_of[-1]]):  # else the colour lifts only that kind
             lifted |= state.color_match(self.vocab) > 0
@@ -469,6 +476,10 @@ class Recommender:
     @staticmethod
     def _lm_vectors(state: DialogueState, raws: list[dict]) -> list:
         return [r.get("lm") if it.content else None for r, it in zip(raws, state.intents)]
+
+    @staticmethod
+    def _ml_vectors(state: DialogueState, raws: list[dict]) -> list:
+        return [r.get("ml") if it.content else None for r, it in zip(raws, state.intents)]
 
     @property
     def dims(self) -> tuple[int, int, int]:

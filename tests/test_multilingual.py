@@ -41,6 +41,22 @@ def test_a_request_in_another_language_finds_the_english_catalogs_items(demo_rec
     assert any(w in t for t in titles[:3] for w in words), titles
 
 
+@pytest.mark.parametrize("request_text, kind", [("我想要一把雨伞", "umbrella"), ("送朋友的蜡烛", "candle"),
+                                                 ("ろうそくが欲しい", "candle")])
+def test_a_turn_in_another_language_is_read_as_the_kind_it_names(demo_rec, request_text, kind):
+    """Read in the multilingual space, the kind is as sure as the English words would make it;
+    through the bridge (a mix of the items matched) a shower head stood beside the umbrella."""
+    st = DialogueState()
+    st.add(Turn(request_text), demo_rec.vocab)
+    demo_rec.recommend(st, k=5)
+    top = max(st.inferred, key=lambda g: g["confidence"])
+    assert kind in top["kind"].lower() and top["confidence"] >= 0.55, st.inferred
+    english = DialogueState()
+    english.add(Turn(f"a {kind}"), demo_rec.vocab)
+    demo_rec.recommend(english, k=5)
+    assert kind in [g["kind"] for g in english.inferred]
+
+
 def test_mixed_languages_in_one_dialogue(demo_rec):
     """The language is read per turn: an English turn after a Chinese one stays English."""
     titles = top_titles(demo_rec, "想买双跑步鞋", "in blue")
