@@ -46,7 +46,8 @@ def test_chinese_corrections_are_a_change_of_mind(text):
 def test_cheaper_and_like_this():
     assert parse_turn("便宜点").cheaper
     it = parse_turn("像这样但要蓝色的")
-    assert it.colors == ["blue"] and it.qualifies and it.content == ""  # names no new thing: the photo does
+    # names no new thing (the photo does): only the colour is matched, as "in blue" is in English
+    assert it.colors == ["blue"] and it.qualifies and it.content == "蓝色" and not it.kinds
 
 
 @pytest.mark.parametrize("text, lang, hi, excluded", [

@@ -74,3 +74,18 @@ def test_the_catalog_in_the_multilingual_space_is_cached_on_disk(demo_rec, tmp_p
     assert list(tmp_path.glob("*.npz"))
     again = CrossLingual(["changed"] * 20, keys, tmp_path).items  # same keys: read, not encoded
     assert np.array_equal(first, again)
+
+
+@pytest.mark.parametrize("pictured, words, wanted", [
+    ("Six-Panel Baseball Cap - Black", "这个要红色的", "Six-Panel Baseball Cap - Red"),
+    ("Chunky Knit Scarf - Gray", "这个要红色的", "Chunky Knit Scarf - Red"),
+    ("Six-Panel Baseball Cap - Black", "要粉色的", "Six-Panel Baseball Cap - Pink"),
+])
+def test_a_photo_with_only_a_colour_in_chinese_shows_that_colour_first(demo_rec, pictured, words, wanted):
+    """"This one in red" with a photo: the same thing in red leads, in Chinese as in English."""
+    titles = demo_rec.catalog.items["title"].tolist()
+    photo = demo_rec.catalog.load_image(titles.index(pictured))
+    st = DialogueState()
+    st.add(Turn(words, image=photo, image_sha256=f"test:{pictured}"), demo_rec.vocab)
+    shown = [it["title"] for it in demo_rec.recommend(st, k=4).items]
+    assert shown[0] == wanted, shown

@@ -121,6 +121,11 @@ WORDS_BACK = {"red": "红色", "blue": "蓝色", "black": "黑色", "white": "�
 CURRENCY_NAMES = {"USD": "美元", "CNY": "人民币", "EUR": "欧元", "GBP": "英镑", "JPY": "日元"}
 
 
+_COLOUR_WORD = {}  # catalog colour -> its plain Chinese name (红色), for a turn that says only a colour
+for _ch, _c in COLORS.items():
+    _COLOUR_WORD.setdefault(_c, _ch + "色")
+
+
 def _currency(*words: str | None) -> str:
     for w in words:
         if w:
@@ -226,5 +231,9 @@ def read(text: str, vocab: CatalogWords | None = None) -> TurnIntent:
     content = " ".join(rest.split()).strip(" ，。,.的了吧呢啊")
     core = TAIL.sub("", LEAD.sub("", content)).strip(" ，。,.")
     it.content = (core or content) if left else ""
+    if not it.content and it.colors:
+        # "要红色的" says a colour and nothing else: the colour is still words worth matching, as
+        # "in red" is in the English turn (a bonus alone does not move a photo's own item off the top)
+        it.content = "、".join(_COLOUR_WORD[c] for c in it.colors if c in _COLOUR_WORD)
     it.qualifies = not left and bool(it.colors or it.excluded_colors or LIKE_THIS.search(low))
     return it
