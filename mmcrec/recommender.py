@@ -8,7 +8,7 @@ goes through named stages, each a method of the request and the served model:
     preferences  the kind asked for and the wanted colour (kind_reading.py, dialogue.py)
     score_items  Y = α·M_R + (1 − α)·M_C with them as bonuses (model.py: turn_scores, score)
     remember     the label memory's part (memory.py)
-    page         the top k (a budget that orders: the kind asked for within it first)
+    page         the top k (a budget that orders: the kind asked for within it first; page.py)
     explain      everything the explanation shows
 
 `scores` runs the first five (training and tests read them), `recommend` all seven.
@@ -33,6 +33,7 @@ from .dialogue import DialogueState, Turn, Vocabulary
 from .encoders import Encoder, ImageEmbeddings, create_encoder, minilm
 from .memory import NO_RECALL, BoundMemory, Recall, request_vectors
 from .kind_reading import KindIndex, kind_lifted, kind_rows, turn_readings
+from .page import page_order
 from .embedding_cache import ItemIndex, build_index, cache_dir_for
 from .language import bridged, detect_language, english_only
 from .model import (
@@ -651,16 +652,8 @@ class Recommender:
         return self.explain(state, s, self.page(state, s, k), served)
 
     def page(self, state: DialogueState, s: DialogueScores, k: int) -> np.ndarray:
-        """Stage 6: the k items shown, as positions in s's arrays — the items that meet every
-        constraint first, the closest others after them when there are too few; with a budget that
-        orders, the kind asked for within it first (_budget_order)."""
-        rank_y = s.y if s.strict is None else s.y + s.strict * (1.0 + float(np.abs(s.y).max()))
-        named = self.named_first(state, s.candidates)
-        if named is not None:  # "a bag for tennis": the bags, then what the rest of the words match
-            rank_y = rank_y + named * (1.0 + float(np.abs(rank_y).max()))
-        if s.within is None:
-            return self._top(rank_y, s.mask, k, diverse=state.is_vague, rows=s.candidates)
-        return self._budget_order(state, s, rank_y, k, s.candidates)
+        """Stage 6: the k items shown, as positions in s's arrays (page.py)."""
+        return page_order(self.vocab, state, s, k)
 
     def explain(self, state: DialogueState, s: DialogueScores, order: np.ndarray, served: ServedModel) -> Recommendation:
         """Stage 7: the page with everything the explanation shows — each item's score and its
@@ -736,87 +729,6 @@ class Recommender:
         return {"threshold": mem.threshold, "requests": [
             {"turns": list(mem.memory.entries[e].get("turns") or []), "similarity": float(sim), "weight": float(g)}
             for e, sim, g in zip(recall.entries, recall.sims, recall.weights)]}
-
-    def _budget_order(self, state: DialogueState, s: DialogueScores, y: np.ndarray, k: int,
-                      rows: np.ndarray | None) -> np.ndarray:
-        """The page with a budget that orders: the asked kind within budget (best first), then the
-        asked kind over it (the wanted colour first, then the nearest price), then other kinds within
-        budget, then the rest. Without a kind read, within budget first, then the rest."""
-        allowed = s.mask
-        within, asked = s.within, s.asked
-        picked: list[int] = []
-
-        def take(m: np.ndarray, order_by: np.ndarray | None = None) -> None:
-            left = k - len(picked)
-            if left <= 0:
-                return
-            cand = np.flatnonzero(allowed & m)
-            cand = cand[~np.isin(cand, picked)]
-            if order_by is None:
-                top = self._top(y, np.isin(np.arange(len(y)), cand), left, diverse=False, rows=rows)
-            else:
-                top = cand[np.lexsort((order_by[cand],))][:left] if cand.size else cand
-            picked.extend(int(i) for i in top)
-
-        if asked is not None and asked.any():
-            prices = self.vocab.prices if rows is None else self.vocab.prices[rows]
-            over = state.over_budget_many(prices)
-            colour = state.color_match(self.vocab, rows) > 0
-            take(within & asked)
-            # the same kind over budget: the wanted colour first, then the nearest price
-            take(~within & asked, order_by=over - 1e6 * colour)
-            take(within & ~asked)
-            take(~within & ~asked)
-        else:
-            take(within)
-            take(~within)
-        return np.array(picked, dtype=int)
-
-    def named_first(self, state: DialogueState, rows: np.ndarray | None) -> np.ndarray | None:
-        """The items of the kind the latest ask names, when its words go on to say what it is for
-        ("a bag for tennis", "a vase for red roses"): the thing named comes before the things its
-        purpose matches. None otherwise, or when the shop has none of that kind."""
-        if not state.content_of:
-            return None
-        it = state.intents[state.content_of[-1]]
-        if not it.purpose or not it.kinds:
-            return None
-        # only when the meaning of the words agrees that the named kind is the thing: "warm
-        # accessories for winter walks" names a shop's "Computer Accessories" by its word alone
-        sure = {g["kind"]: g["confidence"] for g in state.inferred or []}
-        named = max((sure.get(k, 0.0) for k in it.kinds), default=0.0)
-        if not sure or named < 0.5 or named < 0.9 * max(sure.values()):
-            return None
-        m = np.zeros(len(self.catalog), bool)
-        for kind in it.kinds:
-            m |= self.vocab.kind_mask(kind)
-        for word in it.modifiers:  # a "notebook computer" is no paper notebook
-            m &= ~self.vocab.kind_mask(word)
-        m = m if rows is None else m[rows]
-        return m.astype(np.float64) if m.any() else None
-
-    def _top(self, y: np.ndarray, mask: np.ndarray, k: int, diverse: bool, rows: np.ndarray | None = None) -> np.ndarray:
-        """Positions in y of the k best allowed items (rows: y's catalog rows, None = all)."""
-        cand = np.flatnonzero(mask)
-        if cand.size == 0:
-            return cand
-        take = min(cand.size, k if not diverse else max(k * 5, 50))
-        top = cand[np.argpartition(-y[cand], take - 1)[:take]]
-        top = top[np.argsort(-y[top], kind="stable")]
-        if not diverse:
-            return top[:k]
-        # a vague request gets a varied first gallery: at most two items per category
-        cats = self.vocab.category_of if rows is None else self.vocab.category_of[rows]
-        seen: dict = {}
-        picked = []
-        for i in top:
-            if seen.get(cats[i], 0) < 2:
-                picked.append(i)
-                seen[cats[i]] = seen.get(cats[i], 0) + 1
-            if len(picked) == k:
-                break
-        return np.array(picked, dtype=int)
-
 
 def _turn_label(t: Turn, with_photo: bool = False) -> str:
     """A turn as the charts name it; with_photo: its words are matched with an earlier photo."""
