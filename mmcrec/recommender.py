@@ -15,11 +15,10 @@ goes through named stages, each a method of the request and the served model:
 """
 from __future__ import annotations
 
-import functools
 import gc
 import sys
 import threading
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,12 +29,12 @@ from . import settings
 from .vector_index import AnnIndex, ann_min_items
 from .catalog import Catalog, load_catalog
 from .dialogue import DialogueState, Turn, Vocabulary
-from .encoders import Encoder, ImageEmbeddings, create_encoder, minilm
+from .encoders import Encoder, create_encoder, minilm
 from .memory import NO_RECALL, BoundMemory, Recall, request_vectors
 from .kind_reading import KindIndex, kind_lifted, kind_rows, turn_readings
 from .page import page_order
+from .turn_encoding import TurnEncoder
 from .embedding_cache import ItemIndex, build_index, cache_dir_for
-from .language import bridged, detect_language, english_only
 from .model import (
     Model,
     ModelParams,
@@ -47,8 +46,6 @@ from .model import (
     score,
     turn_scores,
 )
-from .multilingual import MODEL_NAME as ML_MODEL
-from .multilingual import CrossLingual
 from .multilingual import encode as ml_encode
 from .multilingual import available as multilingual_available
 
@@ -88,12 +85,6 @@ class Recommendation:
             "turns": self.turn_labels,
             "memory": self.memory,
         }
-
-
-def turn_key(turn: Turn, content: str) -> tuple:
-    """What a turn's encodings depend on: its words and its image. Keys the encoded-turn cache
-    (Recommender.raw_turns); the turn-score cache is keyed by what is matched (match_key)."""
-    return (content, turn.image_sha256 if turn.image is not None else None)
 
 
 class TurnRowCache:
@@ -168,7 +159,7 @@ class Request:
     within: np.ndarray | None  # with a budget that orders: the items within it
     n_eligible: int  # items the hard constraints (and the budget) allow
     notes: list[str]  # constraints relaxed, photos read as context
-    raws: list[dict]  # each turn's frozen encodings (raw_turn)
+    raws: list[dict]  # each turn's frozen encodings (TurnEncoder.raw_turn)
     d: dict  # the dialogue's tensors (model.dialogue_tensors), as the label memory compares it
     q: dict  # ... as the model sees them (its adapter applied)
     live: torch.Tensor  # (T,) the turns with a query
@@ -230,12 +221,9 @@ class Recommender:
         self.vocab = Vocabulary(catalog)
         self.lm = minilm(getattr(encoder, "device", None))
         self._kinds: KindIndex | None = None
-        self._crosslingual: CrossLingual | None = None
-        self._items_lm: np.ndarray | None = None
         self.index = index  # the item embeddings as the encoders gave them (no adapter)
-        self._cache: OrderedDict[tuple, dict] = OrderedDict()
         self.use_ann = bool(len(index) > ann_min_items() if ann is None else ann)
-        self.caption_weight = float(getattr(encoder, "caption_weight", 0.0))  # see photo_embeddings
+        self.turns = TurnEncoder(catalog, index, encoder, self.lm, lambda: self.served.ann if self.use_ann else None)
         # a budget orders the page (the asked kind over budget before other kinds, labelled); a shop
         # that wants nothing over budget shown sets MMCREC_BUDGET=filter
         self.budget_filters = settings.current().budget == "filter"
@@ -283,121 +271,6 @@ class Recommender:
             return Path(d) if d else cache_dir_for(self.catalog, self.encoder.name)
         except OSError:
             return None
-
-    # -- turns ---------------------------------------------------------------------------------
-
-    def raw_turn(self, turn: Turn, content: str) -> dict:
-        """The frozen encoders' view of one turn (no adapter): cached, shared by every model."""
-        return self.raw_turns([(turn, content)])[0]
-
-    def raw_turns(self, pairs: list[tuple[Turn, str]]) -> list[dict]:
-        """raw_turn for many (turn, content) pairs, encoded in batches (training featurises thousands)."""
-        out: dict[tuple, dict] = {}
-        todo: dict[tuple, tuple[Turn, str]] = {}
-        for t, c in pairs:
-            k = turn_key(t, c)
-            if k in self._cache:
-                out[k] = self._cache[k]
-            elif k not in todo:
-                todo[k] = (t, c)
-        keys = list(todo)
-        texts = sorted({c for t, c in todo.values() if c})
-        ml_of: dict[str, np.ndarray] = {}
-        if texts:
-            # a turn in another language is read by the multilingual encoder and speaks through
-            # the catalog items it matches (multilingual.py); English goes straight in
-            other = [c for c in texts if self._bridged(c)]
-            plain = [c for c in texts if c not in set(other)]
-            emb = dict(zip(plain, self.encoder.encode_text(plain))) if plain else {}
-            lm = emb if self._text_model() is self.lm else dict(zip(plain, self.lm(plain))) if plain else {}
-            if other:
-                ml = ml_encode(other)  # once, for the bridges and the kind reading
-                ml_of = dict(zip(other, ml))
-                emb.update(zip(other, self.crosslingual.bridge(other, self.index.text, ml)))
-                if lm is not emb:
-                    lm.update(zip(other, self.crosslingual.bridge(other, self.items_lm, ml)))
-        # each distinct image once (many asks share one photo)
-        img_row: dict[tuple, int] = {}
-        first: dict = {}
-        for k in keys:
-            if todo[k][0].image is not None:
-                img_row[k] = first.setdefault(k[1], len(first))
-        pics = {i: todo[k][0].image for k, i in img_row.items()}
-        img = self.photo_embeddings([pics[i] for i in range(len(first))]) if first else None
-        for k in keys:
-            t, c = todo[k]
-            r: dict = {}
-            if c:
-                r["text"], r["lm"] = emb[c], lm[c]
-                if c in ml_of:
-                    r["ml"] = ml_of[c]  # read in another language: its kind is read in the multilingual space
-            if k in img_row:
-                i = img_row[k]
-                r["image_native"], r["image_shared"] = img.native[i], img.shared[i]
-                if "lm" not in r and self.encoder.dim == self.lm.dim and self._text_model() is self.lm:
-                    r["lm"] = img.shared[i]  # the offline bridge lives in the language model's own space
-            out[k] = r
-            if len(pairs) <= 8:  # serving: keep the recent turns; bulk callers keep their own results
-                self._cache[k] = r
-        while len(self._cache) > 256:
-            self._cache.popitem(last=False)
-        return [out[turn_key(t, c)] for t, c in pairs]
-
-    def photo_embeddings(self, images: list) -> ImageEmbeddings:
-        """The encoder's embeddings of shoppers' photos, their text-space side blended (by the
-        encoder's caption_weight, times the share of items with a picture) with the catalog's
-        words for its nearest pictures: a photo reads as the products it looks like, not only as
-        an image model's guess at its class."""
-        img = self.encoder.encode_image(images)
-        # the catalog's pictures speak for it as far as they cover it: a shop with pictures for
-        # one item in ten would read every photo as one of those few
-        w = self.caption_weight * float(self.index.has_image.mean()) if len(self.index) else 0.0
-        if w <= 0:
-            return img
-        ann = self.served.ann if self.use_ann else None
-        # a big catalog: the exact nearest pictures among each photo's ANN neighbours
-        rows = np.unique(ann.search("native", img.native, 64)) if ann is not None else None
-        words = self.index.picture_words(img.native, rows)
-        shared = np.where(np.linalg.norm(words, axis=1, keepdims=True) > 0, (1 - w) * img.shared + w * words, img.shared)
-        shared /= np.maximum(np.linalg.norm(shared, axis=1, keepdims=True), 1e-12)
-        return ImageEmbeddings(shared.astype(np.float32), img.native)
-
-    def _bridged(self, text: str) -> bool:
-        """Is this turn read through the multilingual encoder? A turn in another language than
-        English is, and so is every turn on a catalog written in another language, whose texts
-        the English-only encoder cannot read (multilingual.py)."""
-        if bridged(text, self.encoder.name):
-            return True
-        return self.catalog_language != "en" and english_only(self.encoder.name) and multilingual_available()
-
-    @functools.cached_property
-    def catalog_language(self) -> str:
-        """The language most of the catalog's titles are written in."""
-        titles = self.catalog.items["title"].astype(str).tolist()
-        sample = titles[:: max(1, len(titles) // 200)]
-        votes = Counter(detect_language(t) for t in sample)
-        return votes.most_common(1)[0][0] if votes else "en"
-
-    @property
-    def crosslingual(self) -> CrossLingual:
-        """The catalog in the multilingual space, for turns in other languages (built on first use)."""
-        if self._crosslingual is None:
-            try:
-                d = cache_dir_for(self.catalog, ML_MODEL)
-            except OSError:
-                d = None
-            self._crosslingual = CrossLingual(self.catalog.texts(), self.catalog.row_keys(), d)
-        return self._crosslingual
-
-    @property
-    def items_lm(self) -> np.ndarray:
-        """The items' texts as the language model reads them (the item encoder's own text vectors
-        when it is the language model; else encoded once, on first use)."""
-        if self._text_model() is self.lm:
-            return self.index.text
-        if self._items_lm is None:
-            self._items_lm = self.lm(self.catalog.texts())
-        return self._items_lm
 
     @property
     def kinds(self) -> KindIndex:
@@ -486,9 +359,6 @@ class Recommender:
     def dims(self) -> tuple[int, int, int]:
         return self.encoder.dim, self.index.native.shape[1], self.lm.dim
 
-    def _text_model(self):
-        return getattr(self.encoder, "text", None)
-
     # -- the serving path, in named stages ----------------------------------------------------------
     #
     #   read → candidates → preferences → score (M_R, M_C, α) → remember (label memory) → page → explain
@@ -536,7 +406,7 @@ class Recommender:
             notes.append("your photo is read as what you have: things that go with it are shown, "
                          "and things that look like it are moved down")
         pairs = [(state.turns[j], state.query(j)) for j in range(len(state.turns))]
-        raws = [self.raw_turn(*pr) for pr in pairs]
+        raws = [self.turns.raw_turn(*pr) for pr in pairs]
         matched = self.matched(state, raws)
         d = dialogue_tensors(state, [matched[r] for r in state.content_of], self.dims)
         for k in ("text", "image_native", "image_shared"):

@@ -309,11 +309,11 @@ def test_a_photos_catalog_words_come_from_pictures_that_exist(demo_rec):
     rec = Recommender(demo_rec.catalog, blind, demo_rec.encoder)
     photo = open_image(ROOT / "tests" / "data" / "query_images" / "teapot.png")
     own = demo_rec.encoder.encode_image([photo]).shared
-    assert np.allclose(rec.photo_embeddings([photo]).shared, own)
+    assert np.allclose(rec.turns.photo_embeddings([photo]).shared, own)
     # pictures for one item in ten: they speak for the catalog a tenth as much
     sparse = Recommender(demo_rec.catalog, dataclasses.replace(ix, has_image=np.arange(len(ix)) % 10 == 0),
                          demo_rec.encoder)
-    near = lambda r: float(np.sum(r.photo_embeddings([photo]).shared * own))  # noqa: E731
+    near = lambda r: float(np.sum(r.turns.photo_embeddings([photo]).shared * own))  # noqa: E731
     assert near(demo_rec) < near(sparse) < 1.0
 
 
@@ -329,7 +329,7 @@ def test_a_photo_after_a_vague_ask_says_what(demo_rec):
 def test_a_photo_given_without_a_hash_is_keyed_by_its_pixels(demo_rec):
     # a Turn made by hand (no upload hash): the encoders' caches key it by its pixels, not by the
     # object's id, which Python reuses once a photo is dropped (a script looping over files)
-    from mmcrec.recommender import turn_key
+    from mmcrec.turn_encoding import turn_key
 
     photo = lambda name: open_image(ROOT / "tests" / "data" / "query_images" / name)  # noqa: E731
     assert turn_key(Turn("", photo("teapot.png")), "") == turn_key(Turn("", photo("teapot.png")), "")

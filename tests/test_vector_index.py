@@ -24,7 +24,7 @@ def pair(encoder, tmp_path_factory):
     ann = Recommender(cat, ix, encoder, ann=True)
     # synthetic "pictures" are random projections: a real photo's nearest ones are noise, and so
     # would its words from them be; that path is tested on real pictures below
-    exact.caption_weight = ann.caption_weight = 0.0
+    exact.turns.caption_weight = ann.turns.caption_weight = 0.0
     yield exact, ann
     mp.undo()
 
@@ -90,7 +90,7 @@ def test_soft_preferences_of_the_candidates_are_the_catalogs_at_those_rows(pair)
         s = DialogueState()
         for t in turns:
             s.add(Turn(t), ann.vocab)
-        raws = [ann.raw_turn(s.turns[j], s.query(j)) for j in range(len(s.turns))]
+        raws = [ann.turns.raw_turn(s.turns[j], s.query(j)) for j in range(len(s.turns))]
         kind, color = ann.soft_preferences(s, raws)
         rows = ann.scores(s).candidates
         kind_c, color_c = ann.soft_preferences(s, raws, rows=rows)
@@ -142,6 +142,6 @@ def test_photo_requests_through_the_index_find_what_exact_scoring_finds(encoder,
     assert np.mean(recalls) >= 0.9, recalls
     # a photo's words come from its nearest pictures among the index's neighbours: the same words
     photos = [open_image(p) for p in sorted((ROOT / "tests" / "data" / "query_images").glob("*.png"))]
-    assert ann.caption_weight > 0
-    same = np.sum(ann.photo_embeddings(photos).shared * demo_rec.photo_embeddings(photos).shared, axis=1)
+    assert ann.turns.caption_weight > 0
+    same = np.sum(ann.turns.photo_embeddings(photos).shared * demo_rec.turns.photo_embeddings(photos).shared, axis=1)
     assert same.min() > 0.99, same

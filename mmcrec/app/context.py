@@ -106,7 +106,8 @@ def warm_up(rec) -> None:
         from ..multilingual import available
 
         if available():  # the multilingual encoder and the catalog in its space: a second or two
-            rec.crosslingual.bridge(["热身"], rec.index.text)
+            rec.turns.crosslingual.bridge(["热身"], rec.index.text)
+            rec.kinds.ml_vectors  # the kinds in its space, for reading a turn in another language
     except Exception:  # noqa: BLE001 — warming up is an optimisation only
         logger.exception("warm-up failed")
 

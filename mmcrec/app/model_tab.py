@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import logging
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -108,7 +107,7 @@ def train_model(ctx: AppContext, who: Identity, progress: Callable[[float, str],
             precheck(labels)
             # a shallow copy with its own turn cache: chats keep going while this trains
             shadow = copy.copy(rec)
-            shadow._cache = OrderedDict()
+            shadow.turns = rec.turns.fresh()
             res = train_next(labels, rec.catalog, shadow, ctx.registry, seed=seed, progress=progress,
                              current=rec.model, config=config)
         except TrainError as e:

@@ -365,7 +365,7 @@ def featurize(examples: list[Example], rec: Recommender, items: np.ndarray, devi
             st.add(t, rec.vocab)
         states.append(st)
     pairs = [(st.turns[j], st.query(j)) for st in states for j in range(len(st.turns))]
-    raws = rec.raw_turns(pairs)
+    raws = rec.turns.raw_turns(pairs)
     T = max(len(st.turns) for st in states)
     per, at = [], 0
     for st in states:
