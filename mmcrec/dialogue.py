@@ -418,5 +418,14 @@ class DialogueState:
             parts.append(f"only {u['only']}")
         if self.inferred:  # read by meaning: a preference, with how sure
             best = sorted(self.inferred, key=lambda x: -x["confidence"])[:2]
-            parts.append("looks like " + " or ".join(f"{x['kind']} ({x['confidence']:.0%} sure)" for x in best))
+            parts.append("looks like " + " or ".join(f"{label_text(x['kind'])} ({x['confidence']:.0%} sure)" for x in best))
         return ", ".join(parts)
+
+
+def label_text(label: str) -> str:
+    """A kind reading's label as a shopper reads it: "product: Rain Shower Head" is the Rain Shower
+    Head, "category: shoes" the shoes (the prefixes say where the label came from, for the code)."""
+    for prefix in ("product: ", "category: ", "group: "):
+        if label.startswith(prefix):
+            return label[len(prefix):]
+    return label

@@ -11,7 +11,7 @@ import threading
 from pathlib import Path
 from typing import Callable
 
-from .dialogue import DialogueState
+from .dialogue import DialogueState, label_text
 from .explain import labels_reason
 from .lang import pack
 from .recommender import Recommendation
@@ -63,7 +63,7 @@ def understood_words(state: DialogueState, language: str) -> str:
         best = sorted(state.inferred, key=lambda x: -x["confidence"])[:2]
         parts.append(say["looks_like"].format(v=say["or"].join(
             (say["sure_within"] if x.get("within") else say["sure"]).format(
-                kind=x["kind"], p=f"{x['confidence']:.0%}", within=x.get("within", "").removeprefix("category: "))
+                kind=label_text(x["kind"]), p=f"{x['confidence']:.0%}", within=label_text(x.get("within", "")))
             for x in best)))
     return say["sep"].join(parts)
 

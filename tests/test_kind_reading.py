@@ -421,3 +421,18 @@ def test_the_explanation_says_what_moved_each_item(demo_rec):
     _, pages = play(demo_rec, "something to read")  # no colour, no budget asked: nothing said of them
     m = pages[-1].items[0]["moved_by"]
     assert m["colour"] is None and m["budget"] is None
+
+
+def test_the_reply_names_a_reading_as_a_shopper_reads_it(demo_rec):
+    """A reading of one product line or a category is named plainly: "Boxing Gloves", not the
+    code's "product: Boxing Gloves"."""
+    from mmcrec.reply import plain_reply
+
+    st = DialogueState()
+    for t in ("I need sports equipment", "something for punching practice"):
+        st.add(Turn(t), demo_rec.vocab)
+    rec = demo_rec.recommend(st, k=5)
+    assert any(g["kind"].startswith(("product: ", "category: ")) for g in st.inferred), st.inferred
+    text = plain_reply(rec, st, list(demo_rec.vocab.categories))
+    assert "looks like" in text and "product: " not in text and "category: " not in text, text
+    assert "product: " not in st.summary() and "category: " not in st.summary()
