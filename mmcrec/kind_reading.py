@@ -165,6 +165,7 @@ class KindIndex:
                 out = [r if r in named or (r.mask & held).any() else
                        Reading(r.label, min(r.confidence, cap), r.mask, r.within) for r in out]
         out = self._narrowest(out, sims, {self.labels[i] for i in picks})
+        out = _broader_below(out, intent)
         for g in intent.groups:  # a broad word ("something to wear") names shop categories outright
             out.append(Reading(f"group: {g}", 1.0, self.vocab.group_mask(g)))
         return [r for r in out if r.confidence > 0 and r.mask.any()]
@@ -200,7 +201,12 @@ class KindIndex:
             parent = float(sims[self._position[r.label]])
             if inside:
                 best, lab = inside[0]
-                second = inside[1][0] if len(inside) > 1 else FLOOR
+                # the kinds it leads are its alternatives, not the broader ones that hold it
+                # ("sneaker" holds the runners of "running shoes")
+                m = self.mask(lab)
+                held = int(m.sum())
+                rivals = [x for x, other in inside[1:] if int((self.mask(other) & m).sum()) < 0.9 * held]
+                second = rivals[0] if rivals else FLOOR
                 if best >= parent - GRAIN_BELOW and best - second >= GRAIN_APART and best >= FLOOR:
                     out.append(Reading(lab, r.confidence, self.mask(lab) & r.mask, within=r.label))
                     out.append(Reading(r.label, r.confidence * GRAIN_PARENT, r.mask))
@@ -304,3 +310,25 @@ def kind_lifted(readings: dict[int, list[Reading]], n: int) -> np.ndarray:
         for g in got:
             m |= g.mask
     return m
+
+
+def _broader_below(readings: list[Reading], intent: TurnIntent) -> list[Reading]:
+    """A reading that holds a narrower one the turn is surely about (a kind read inside a category,
+    or a kind the words name) is what that one is a kind of: "red sneakers" are sneakers before
+    they are shoes, "running shoes" runners before shoes. It stays, below the narrower one."""
+    narrow = [r for r in readings if r.within or r.label in intent.kinds]
+    if not narrow:
+        return readings
+    out = []
+    for r in readings:
+        cap = None
+        if not r.label.startswith("product: "):
+            for g in narrow:
+                if g is r or g.label == r.label:
+                    continue
+                inner = int(g.mask.sum())
+                if 0 < inner < int(r.mask.sum()) and int((g.mask & r.mask).sum()) >= 0.9 * inner:
+                    c = GRAIN_PARENT * g.confidence
+                    cap = c if cap is None else max(cap, c)
+        out.append(r if cap is None or r.confidence <= cap else Reading(r.label, cap, r.mask, r.within))
+    return out

@@ -292,6 +292,11 @@ class Recommender:
         latest = readings[state.content_of[-1]] if state.content_of else []
         if latest:  # a wanted colour lifts items of the kind asked for, not others
             color = color * (kind[-1] / max(g.confidence for g in latest))
+            # read at a narrower grain ("red running shoes": runners, within shoes), the colour is
+            # the runners': a red boot is no red runner
+            narrow = [g for g in latest if g.within]
+            if narrow:
+                color = color * np.logical_or.reduce([g.mask if rows is None else g.mask[rows] for g in narrow])
         for r in dict.fromkeys(state.content_of):
             if state.photo_is_context(r) and "image_native" in raws[r]:
                 # "something to go with this": the shopper has the thing in the photo, so what

@@ -113,7 +113,22 @@ def test_a_refinement_narrows(demo_rec):
     s, r = talk(demo_rec, "running shoes", "in something bright like red")
     assert not any(s.superseded)
     assert cats(r, 2) == ["shoes"] * 2 and cats(r, 6).count("shoes") >= 4
-    assert all(it["color"] == "red" for it in r.items[:2])
+    # the red runner, then the other runners: a red boot is no red runner (the colour is the kind's)
+    assert r.items[0]["color"] == "red" and "runner" in r.items[0]["title"].lower()
+    assert all("runner" in it["title"].lower() for it in r.items[:3]), [it["title"] for it in r.items]
+
+
+def test_a_colour_stays_inside_the_narrower_kind(demo_rec):
+    """Runners read inside shoes: the white runner leads, and no white pump, boot or flat comes
+    before the runners of other colours. Words that name a narrower kind put it before the kind
+    that holds it."""
+    _, r = talk(demo_rec, "white jogging shoes")
+    titles = [it["title"].lower() for it in r.items[:5]]
+    assert "runner" in titles[0] and r.items[0]["color"] == "white", titles
+    assert all("runner" in t or "sneaker" in t for t in titles), titles
+    st, r = talk(demo_rec, "black trainers")
+    assert "runner" in r.items[0]["title"].lower() or "sneaker" in r.items[0]["title"].lower(), r.items[0]["title"]
+    assert r.items[0]["color"] == "black"
 
 
 def test_a_correction_replaces(demo_rec):

@@ -42,8 +42,8 @@ GROUP_WORDS = {
 SYNONYMS: dict[str, set[str]] = {
     "hat": {"hat", "cap", "beanie", "fedora", "helmet"},
     "cap": {"cap", "hat"},
-    "sneaker": {"sneaker", "trainer", "running", "shoe"},
-    "trainer": {"sneaker", "trainer"},
+    "sneaker": {"sneaker", "trainer", "runner"},  # athletic shoes; a pump is a shoe, not a sneaker
+    "trainer": {"sneaker", "trainer", "runner"},
     "shoe": {"shoe", "sneaker", "boot", "sandal", "heel", "flat", "loafer", "trainer", "slipper"},
     "sunglass": {"sunglass", "sunglasses", "shades"},
     "sunglasses": {"sunglass", "sunglasses", "shades"},
