@@ -320,6 +320,7 @@ def _broader_below(readings: list[Reading], intent: TurnIntent) -> list[Reading]
     if not narrow:
         return readings
     out = []
+    inside: dict[str, str] = {}  # a named kind found inside a broader reading: the broader one
     for r in readings:
         cap = None
         if not r.label.startswith("product: "):
@@ -330,5 +331,9 @@ def _broader_below(readings: list[Reading], intent: TurnIntent) -> list[Reading]
                 if 0 < inner < int(r.mask.sum()) and int((g.mask & r.mask).sum()) >= 0.9 * inner:
                     c = GRAIN_PARENT * g.confidence
                     cap = c if cap is None else max(cap, c)
+                    if not g.within and (g.label not in inside or r.label.startswith("category: ")):
+                        inside[g.label] = r.label
         out.append(r if cap is None or r.confidence <= cap else Reading(r.label, cap, r.mask, r.within))
-    return out
+    # "red sneakers": sneakers, within shoes, as "running shoes" are runners within shoes: the
+    # colour and the budget's order then keep to them
+    return [Reading(r.label, r.confidence, r.mask, inside[r.label]) if r.label in inside else r for r in out]

@@ -451,3 +451,14 @@ def test_the_reply_names_a_reading_as_a_shopper_reads_it(demo_rec):
     text = plain_reply(rec, st, list(demo_rec.vocab.categories))
     assert "looks like" in text and "product: " not in text and "category: " not in text, text
     assert "product: " not in st.summary() and "category: " not in st.summary()
+
+
+@pytest.mark.parametrize("request_text, colour", [("red sneakers", "red"), ("blue sneakers", "blue")])
+def test_a_named_kind_inside_a_category_keeps_the_colour_to_itself(demo_rec, request_text, colour):
+    """Sneakers are read within shoes: the sneakers (and runners) in that colour lead, before a
+    boot or a flat of the colour."""
+    st, r = talk(demo_rec, request_text)
+    assert any(g["kind"] == "sneaker" and g.get("within") for g in st.inferred), st.inferred
+    athletic = lambda t: "sneaker" in t or "runner" in t  # noqa: E731
+    top = [(it["title"].lower(), it["color"]) for it in r.items[:2]]
+    assert all(athletic(t) and c == colour for t, c in top), top
