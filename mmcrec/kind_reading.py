@@ -203,9 +203,8 @@ class KindIndex:
                 best, lab = inside[0]
                 # the kinds it leads are its alternatives, not the broader ones that hold it
                 # ("sneaker" holds the runners of "running shoes")
-                m = self.mask(lab)
-                held = int(m.sum())
-                rivals = [x for x, other in inside[1:] if int((self.mask(other) & m).sum()) < 0.9 * held]
+                rows = np.flatnonzero(self.mask(lab))  # a kind's items: few, next to the catalog
+                rivals = [x for x, other in inside[1:] if np.count_nonzero(self.mask(other)[rows]) < 0.9 * len(rows)]
                 second = rivals[0] if rivals else FLOOR
                 if best >= parent - GRAIN_BELOW and best - second >= GRAIN_APART and best >= FLOOR:
                     out.append(Reading(lab, r.confidence, self.mask(lab) & r.mask, within=r.label))
@@ -321,14 +320,16 @@ def _broader_below(readings: list[Reading], intent: TurnIntent) -> list[Reading]
         return readings
     out = []
     inside: dict[str, str] = {}  # a named kind found inside a broader reading: the broader one
+    rows = {g.label: np.flatnonzero(g.mask) for g in narrow}  # a kind's items: few, next to the catalog
     for r in readings:
         cap = None
         if not r.label.startswith("product: "):
+            size = np.count_nonzero(r.mask)
             for g in narrow:
                 if g is r or g.label == r.label:
                     continue
-                inner = int(g.mask.sum())
-                if 0 < inner < int(r.mask.sum()) and int((g.mask & r.mask).sum()) >= 0.9 * inner:
+                inner = len(rows[g.label])
+                if 0 < inner < size and np.count_nonzero(r.mask[rows[g.label]]) >= 0.9 * inner:
                     c = GRAIN_PARENT * g.confidence
                     cap = c if cap is None else max(cap, c)
                     if not g.within and (g.label not in inside or r.label.startswith("category: ")):
