@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from .recommender import Recommendation
+from .recommendation import Recommendation
 
 CAVEAT = "Attention shows what the model weighed; it is an indication, not a proof."
 COLORS = {"m_r": "#2a6fdb", "m_c": "#f0a202", "labels": "#d1495b", "image": "#7b4fd6", "text": "#2bb39a", "turn": "#4a5568"}

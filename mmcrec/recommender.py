@@ -9,7 +9,7 @@ goes through named stages, each a method of the request and the served model:
     score_items  Y = α·M_R + (1 − α)·M_C with them as bonuses (model.py: turn_scores, score)
     remember     the label memory's part (memory.py)
     page         the top k (a budget that orders: the kind asked for within it first; page.py)
-    explain      everything the explanation shows
+    explain      everything the explanation shows (recommendation.py)
 
 `scores` runs the first five (training and tests read them), `recommend` all seven.
 """
@@ -19,7 +19,7 @@ import gc
 import sys
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +33,7 @@ from .encoders import Encoder, create_encoder, minilm
 from .memory import NO_RECALL, BoundMemory, Recall, request_vectors
 from .kind_reading import KindIndex, kind_lifted, kind_rows, turn_readings
 from .page import page_order
+from .recommendation import Recommendation, explain_page
 from .turn_encoding import TurnEncoder
 from .embedding_cache import ItemIndex, build_index, cache_dir_for
 from .model import (
@@ -51,40 +52,6 @@ from .multilingual import available as multilingual_available
 
 
 SURE_KIND = 0.75  # a kind read by meaning this surely orders a budget's page as a named one does
-
-
-@dataclass
-class Recommendation:
-    model_version: str
-    alpha: float
-    turn_attention: list[float]
-    modality_weights: dict[str, float]
-    items: list[dict]
-    item_attention: list[float]  # the last turn's attention over the returned items
-    understood: dict
-    summary: str
-    notes: list[str]
-    vague: bool
-    n_candidates: int  # items the hard constraints (budget, exclusions, "only") leave
-    memory: dict | None = None  # the labelled requests the label memory recalled (None: none)
-    turn_labels: list[str] = field(default_factory=list)
-    n_items: int = 0  # the catalog's items
-
-    def to_json(self) -> dict:
-        """The explanation as docs/contracts.md §5 `recommend --json` prints it (plus extras)."""
-        return {
-            "model_version": self.model_version,
-            "alpha": self.alpha,
-            "turn_attention": self.turn_attention,
-            "modality_weights": self.modality_weights,
-            "items": self.items,
-            "item_attention": self.item_attention,
-            "understood": self.understood,
-            "notes": self.notes,
-            "vague": self.vague,
-            "turns": self.turn_labels,
-            "memory": self.memory,
-        }
 
 
 class TurnRowCache:
@@ -531,90 +498,8 @@ class Recommender:
         return page_order(self.vocab, state, s, k)
 
     def explain(self, state: DialogueState, s: DialogueScores, order: np.ndarray, served: ServedModel) -> Recommendation:
-        """Stage 7: the page with everything the explanation shows — each item's score and its
-        α-split, modality, the labels that moved it, its distance from the budget."""
-        rows = s.candidates  # the arrays' catalog rows (None: all of them)
-        items = []
-        mem = served.memory
-        evidence = mem.evidence(s.recall) if s.recall else {}
-        for i in order:
-            r = int(i if rows is None else rows[i])
-            row = self.catalog.item(r)
-            price = row.get("price")
-            from_labels = 0.0 if s.from_labels is None else float(s.from_labels[i])
-            items.append(
-                {
-                    "item_id": row["item_id"],
-                    "title": row["title"],
-                    "score": float(s.y[i]),
-                    "m_r": float(s.m_r[i]),
-                    "m_c": float(s.m_c[i]),
-                    "alpha_contribution": {"m_r": float(s.alpha * s.m_r[i]), "m_c": float((1 - s.alpha) * s.m_c[i])},
-                    "from_labels": from_labels,  # score = α·m_r + (1 − α)·m_c + from_labels
-                    "labels": evidence.get(r),
-                    "modality": {"image": float(s.beta[i]), "text": float(1 - s.beta[i])},
-                    "price": None if price is None or (isinstance(price, float) and np.isnan(price)) else float(price),
-                    # how far outside the budget (0: inside it, or no budget): the page says so
-                    "over_budget": state.over_budget(None if price is None else float(price)),
-                    "moved_by": self.moved_by(state, r, row, float(s.beta[i])),
-                    "category": row.get("category", ""),
-                    "color": row.get("color", ""),
-                    "description": row.get("description", ""),
-                    "image": row["image"],
-                }
-            )
-        ia = s.last_attention[order]
-        return Recommendation(
-            model_version=s.model.version,
-            alpha=s.alpha,
-            turn_attention=[float(x) for x in s.turn_attention],
-            modality_weights=({"image": float(s.image_share), "text": float(1 - s.image_share)} if s.live
-                              else {"image": 0.0, "text": 1.0}),
-            items=items,
-            item_attention=[float(x) for x in (ia / ia.sum() if ia.sum() > 0 else ia)],
-            understood=state.understood(),
-            summary=state.summary(),
-            notes=s.notes,
-            vague=state.is_vague,
-            n_candidates=s.n_eligible,
-            n_items=self.vocab.n,
-            memory=self._recall_summary(s.recall, mem),
-            turn_labels=[_turn_label(t, with_photo=state.photo_turn(j) not in (None, j)) for j, t in enumerate(state.turns)],
-        )
-
-    def moved_by(self, state: DialogueState, r: int, row: dict, picture: float) -> dict:
-        """What of the dialogue moved one item (the explanation): the kind it was read as, at
-        what grain and how surely; whether it has the wanted colour; where it stands against the
-        budget; how much its picture counted."""
-        kind = next(({k: g[k] for k in ("kind", "confidence", "within") if k in g}
-                     for g in sorted(state.inferred or [], key=lambda g: -g["confidence"])
-                     if self.kinds.covers(g["kind"], r)), None)
-        colour = bool(state.color_match(self.vocab, np.array([r]))[0]) if state.colors else None
-        price = row.get("price")
-        budget = None
-        if state.has_budget and price is not None and not (isinstance(price, float) and np.isnan(price)):
-            budget = state.over_budget(float(price))
-        return {"kind": kind, "colour": colour, "budget": budget, "picture": picture}
-
-    @staticmethod
-    def _recall_summary(recall: Recall, mem: BoundMemory | None) -> dict | None:
-        """The labelled requests the memory recalled, for the explanation (None: none)."""
-        if not recall:
-            return None
-        return {"threshold": mem.threshold, "requests": [
-            {"turns": list(mem.memory.entries[e].get("turns") or []), "similarity": float(sim), "weight": float(g)}
-            for e, sim, g in zip(recall.entries, recall.sims, recall.weights)]}
-
-def _turn_label(t: Turn, with_photo: bool = False) -> str:
-    """A turn as the charts name it; with_photo: its words are matched with an earlier photo."""
-    text = " ".join(t.text.split())
-    if len(text) > 40:
-        text = text[:39] + "…"
-    if t.has_image:
-        return f"[photo] {text}".strip()
-    if with_photo:
-        return f"[+ photo] {text}"
-    return text or "(empty)"
+        """Stage 7: the page with everything the explanation shows (recommendation.py)."""
+        return explain_page(self.catalog, self.vocab, self.kinds, state, s, order, served.memory)
 
 
 def load_recommender(

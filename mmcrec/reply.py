@@ -14,7 +14,7 @@ from typing import Callable
 from .dialogue import DialogueState, label_text
 from .explain import labels_reason
 from .lang import pack
-from .recommender import Recommendation
+from .recommendation import Recommendation
 
 logger = logging.getLogger(__name__)
 
