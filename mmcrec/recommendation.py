@@ -4,11 +4,16 @@ of serving, recommender.py), as the charts (explain.py), the reply (reply.py), t
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .dialogue import DialogueState, Turn, Vocabulary
 from .memory import BoundMemory, Recall
+
+if TYPE_CHECKING:
+    from .catalog import Catalog
+    from .kind_reading import KindIndex
 
 
 @dataclass
@@ -48,8 +53,8 @@ class Recommendation:
         }
 
 
-def explain_page(catalog, vocab: Vocabulary, kinds, state: DialogueState, s, order: np.ndarray,
-             mem: BoundMemory | None) -> Recommendation:
+def explain_page(catalog: Catalog, vocab: Vocabulary, kinds: KindIndex, state: DialogueState, s,
+                 order: np.ndarray, mem: BoundMemory | None) -> Recommendation:
     """Stage 7 of serving: the page (positions `order` in the arrays of s, recommender.
     DialogueScores) with everything the explanation shows — each item's score and its α-split,
     modality, the labels that moved it, its distance from the budget, what moved it."""
@@ -102,7 +107,7 @@ def explain_page(catalog, vocab: Vocabulary, kinds, state: DialogueState, s, ord
     )
 
 
-def moved_by(kinds, vocab: Vocabulary, state: DialogueState, r: int, row: dict, picture: float) -> dict:
+def moved_by(kinds: KindIndex, vocab: Vocabulary, state: DialogueState, r: int, row: dict, picture: float) -> dict:
     """What of the dialogue moved one item (the explanation): the kind it was read as, at
     what grain and how surely; whether it has the wanted colour; where it stands against the
     budget; how much its picture counted."""
