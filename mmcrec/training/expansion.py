@@ -18,7 +18,7 @@ from ..model import Expansion, Model, adapt_queries, masked_softmax, normalize, 
 from .config import TrainConfig
 from .data import Example, fold_of, session_groups
 from .trainable import score_examples
-from .verdict import label_metrics
+from .verdict import label_metrics, within_one_error
 
 
 @torch.no_grad()
@@ -130,8 +130,7 @@ def choose_expansion(cfg: TrainConfig, p, a: dict, items_raw: dict, batch: dict,
     # lucky fold would otherwise switch it on, and it crowds new requests' pages.
     pick = best
     for g in grid:
-        d = np.asarray(best["per_dialogue"]) - np.asarray(g["per_dialogue"])
-        if len(d) < 2 or d.mean() <= d.std(ddof=1) / np.sqrt(len(d)):
+        if len(best["per_dialogue"]) < 2 or within_one_error(best["per_dialogue"], g["per_dialogue"]):
             pick = g
             break
     for g in grid:

@@ -23,6 +23,7 @@ import torch
 from ..images import ImageError, open_image
 from ..memory import PHOTO_ALONE, LabelMemory, catalog_hashes, recall_weight, request_vectors
 from ..model import ModelParams, masked_softmax, turn_logits
+from .verdict import within_one_error
 
 THRESHOLDS = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
 STRENGTHS = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
@@ -245,7 +246,7 @@ def fit(entries: list[EntryVotes], vectors: tuple, queries: list, qvectors: tupl
         best_r = np.asarray(repeat[top])
 
         def close(x: float) -> bool:
-            return x > 0 and (_within_error(best_r, np.asarray(repeat[x])) if len(best_r) > 1 else x == top)
+            return x > 0 and (within_one_error(best_r, np.asarray(repeat[x])) if len(best_r) > 1 else x == top)
 
         strengths = [x for x in STRENGTHS if close(x)]
         if not strengths:
@@ -286,7 +287,7 @@ def fit(entries: list[EntryVotes], vectors: tuple, queries: list, qvectors: tupl
         # one θ has judged safe, and its shoppers' thumbs should show; one session's thumbs are a
         # noisy answer key that favours the gentle (benchmarks/bench_learning.py, dev)
         here = max(strengths, key=lambda x: score[(theta, x)])
-        tied = sorted(x for x in strengths if _within_error(per_request[(theta, here)], per_request[(theta, x)]))
+        tied = sorted(x for x in strengths if within_one_error(per_request[(theta, here)], per_request[(theta, x)]))
         s = tied[-1]
         if lam is not None or score[(theta, s)] > without + 1e-9:  # else: no repeats, and other requests gained nothing
             return {"threshold": theta, "strength": float(s), "other_requests_ndcg": score[(theta, s)], **common,
@@ -296,15 +297,6 @@ def fit(entries: list[EntryVotes], vectors: tuple, queries: list, qvectors: tupl
                 "why": "no request was rated in two sessions, and other wordings gained nothing"}
     # every θ recalls something that hurts: only requests asked in the very same words are recalled
     return {"threshold": 0.99, "strength": float(lam), **common}
-
-
-def _within_error(best: np.ndarray, other: np.ndarray) -> bool:
-    """Whether `other` ranks as well as `best` within one standard error of their paired difference
-    (the same requests, two strengths)."""
-    d = np.asarray(best, np.float64) - np.asarray(other, np.float64)
-    if len(d) < 2:
-        return bool(d.mean() <= 1e-9) if len(d) else True
-    return bool(d.mean() <= max(d.std(ddof=1) / np.sqrt(len(d)), 1e-9))
 
 
 def pair_counts(sims: np.ndarray, queries: list, entries: list[EntryVotes]) -> tuple[int, int]:

@@ -32,7 +32,7 @@ from .expansion import (
 from .memory import Remembered, heldout_shift, remember
 from .report import TrainResult, format_result
 from .trainable import Fitted, fit, frozen, score_examples, with_photo_style
-from .verdict import label_metrics, query_metrics, summary, verdict
+from .verdict import label_metrics, query_metrics, summary, verdict, within_one_error
 
 Progress = Callable[[float, str], None]
 
@@ -145,10 +145,7 @@ def clearly_better(new: np.ndarray, old: np.ndarray) -> bool:
     """Per validation dialogue NDCG@10, paired: better by more than one standard error of the mean
     difference. The validation requests are other needs than the fitted ones, and a handful of them
     is a noisy judge: scalars that win by less rank new needs worse as often as better."""
-    d = np.asarray(new, np.float64) - np.asarray(old, np.float64)
-    if len(d) < 2:
-        return False
-    return bool(float(d.mean()) > float(d.std(ddof=1)) / np.sqrt(len(d)))
+    return len(new) >= 2 and not within_one_error(new, old)
 
 
 def judge(current: Model, new: Model, memory: Remembered, split: Split, batches: Batches, rec: Recommender,

@@ -24,6 +24,16 @@ FALL_TOLERANCE = 0.01  # repeat or new needs whose held-out NDCG@10 falls by mor
 # -- metrics on labelled dialogues -------------------------------------------------------------
 
 
+def within_one_error(best, other) -> bool:
+    """Whether `other` ranks as well as `best` within one standard error of their paired difference
+    (the same dialogues under two settings): the rule every fit here uses to call settings tied, so
+    a lucky handful of dialogues does not pick a setting. With fewer than two, only when no worse."""
+    d = np.asarray(best, np.float64) - np.asarray(other, np.float64)
+    if len(d) < 2:
+        return bool(d.mean() <= 1e-9) if len(d) else True
+    return bool(d.mean() <= max(d.std(ddof=1) / np.sqrt(len(d)), 1e-9))
+
+
 def label_metrics(y: np.ndarray, examples: list[Example], local: dict[int, int], k: int = 10) -> dict:
     """AUC of up vs down (pairs within a dialogue); NDCG@k and MRR of the thumbs-up items among
     the judged items of each dialogue (condensed lists: a model is not penalised for surfacing
