@@ -30,8 +30,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from mmcrec.dialogue import DialogueState, Turn  # noqa: E402
 
-# asks whose words are all query, and asks with a budget the query leaves out: with a memory, the
-# latter's words as said are encoded too (one more sentence in the encoder's batch)
+# asks whose words are all query, and asks with a budget the query leaves out: the memory compares
+# the query as the turn already encoded it (the words as said would be one more sentence through
+# the encoder, +5 ms a turn here: docs/memory.md)
 PLAIN = ["something warm for winter evenings", "a gift for a coffee lover", "blue running shoes",
          "headphones for the train", "a toy for a five year old"]
 BUDGET = [f"{t} {{i}} under ${p}" for t, p in zip(PLAIN, (60, 30, 90, 80, 25))]
@@ -105,8 +106,8 @@ def main(argv=None) -> int:
           f"Written by `benchmarks/bench_memory.py --sizes {' '.join(map(str, args.sizes))} --repeats {args.repeats}`. "
           "Fresh text turns (new sentences, no cache hit), timed alternately without a memory and with one of N "
           "entries; p50 wall ms on one thread. Target: at most +1 ms at 10,000 entries.", "",
-          "Plain asks: all their words are the query. Budget asks (\"... under $60\"): their words as said are "
-          "encoded for the memory too (the query leaves the budget out), one more sentence per such turn.", "",
+          "Plain asks: all their words are the query. Budget asks (\"... under $60\"): the query leaves the "
+          "budget out, and the memory compares the query as the turn encoded it (no second encoding).", "",
           "| entries | asks | search | p50 without | p50 with | added | turns that recalled entries |", "|---|---|---|---|---|---|---|"]
     for n, kind, how, p0, p1, d, share in rows:
         md.append(f"| {n:,} | {kind} | {how} | {p0:.2f} ms | {p1:.2f} ms | {d:+.2f} ms | {share:.0%} |")
