@@ -181,6 +181,27 @@ def test_one_annotator_flooding_thumbs_cannot_outweigh_agreement():
     assert item_values(e1)[7][0] == pytest.approx(value)
 
 
+def test_thumbs_far_down_the_page_count_for_more_in_the_fit():
+    """Annotators judge the top of the page far more often than its tenth item: a thumbs-up there
+    is rarer evidence, and a ranking that lifts it is judged as one looking at every rank would."""
+    from mmcrec.training.memory import look_propensity, ndcg_up
+
+    e = EntryVotes(("a teapot",), "", None)
+    for s in range(20):  # every session judged the first item, one in five the tenth
+        e.ranks[(1, f"s{s}")] = 1
+        if s % 5 == 0:
+            e.ranks[(10, f"s{s}")] = 10
+    p = look_propensity([e])
+    assert p[1] == 1.0 and p[10] == pytest.approx(0.2)
+    # a held-out session liked both: the ranking that lifts the rarely seen one scores higher
+    weights = [[1 / p[1], 1 / p[10]]]
+    y_top_first = np.array([[0.0, 9.0, 1.0, 8.0]])  # local positions: 1 (seen at 1) first, 2 (seen at 10) third
+    y_rare_first = np.array([[0.0, 1.0, 9.0, 8.0]])
+    assert ndcg_up(y_rare_first, [[1, 2]], weights=weights)[0] > ndcg_up(y_top_first, [[1, 2]], weights=weights)[0]
+    assert ndcg_up(y_rare_first, [[1, 2]])[0] == pytest.approx(ndcg_up(y_top_first, [[1, 2]])[0])  # unweighted: a tie
+    assert look_propensity([EntryVotes(("x",), "", None)]) == {}  # no ranks recorded: every thumb counts 1
+
+
 def test_unusable_labels_are_counted_with_a_reason_not_a_crash(demo_rec, tmp_path):
     rec = demo_rec
     iid = rec.catalog.ids[0]

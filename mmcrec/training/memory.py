@@ -45,6 +45,7 @@ class EntryVotes:
     sessions: set = field(default_factory=set)
     annotators: set = field(default_factory=set)
     labelled_at: str = ""
+    ranks: dict = field(default_factory=dict)  # (item position, session) -> the rank it was shown at
 
 
 def collect(labels: list, catalog) -> tuple[dict[tuple, EntryVotes], dict]:
@@ -82,6 +83,8 @@ def collect(labels: list, catalog) -> tuple[dict[tuple, EntryVotes], dict]:
         grade = getattr(lab, "grade", None)
         value = GRADE_VALUE.get(int(grade), 0.0) if grade is not None else float(np.sign(lab.label))
         e.votes.setdefault((pos[lab.item_id], lab.annotator), []).append((lab.session_id, value))
+        if getattr(lab, "rank", None):
+            e.ranks[(pos[lab.item_id], lab.session_id)] = int(lab.rank)
         if grade is not None:
             e.grades.setdefault(pos[lab.item_id], []).append(int(grade))
         e.sessions.add(lab.session_id)
@@ -158,18 +161,41 @@ def shifts(sims: np.ndarray, values: np.ndarray, theta: float, lam: float, top: 
     return lam * (g @ values) / np.maximum(1.0, g.sum(1, keepdims=True))
 
 
-def ndcg_up(y: np.ndarray, ups: list[list[int]], k: int = 10) -> np.ndarray:
-    """Per row of y (Q, n): NDCG@k of its thumbs-up items (local positions) in the whole ranking."""
+def ndcg_up(y: np.ndarray, ups: list[list[int]], k: int = 10, weights: list[list[float]] | None = None) -> np.ndarray:
+    """Per row of y (Q, n): NDCG@k of its thumbs-up items (local positions) in the whole ranking;
+    weights: each thumbs-up item's gain (None: 1 each)."""
     out = np.zeros(len(ups))
     disc = 1.0 / np.log2(np.arange(2, k + 2))
     for r, up in enumerate(ups):
         if not up:
             out[r] = np.nan
             continue
+        w = np.ones(len(up)) if weights is None else np.asarray(weights[r], np.float64)
+        gain = dict(zip(up, w))
         top = np.argsort(-y[r], kind="stable")[:k]
-        gains = np.isin(top, up)
-        out[r] = float((gains * disc[: len(top)]).sum() / disc[: min(len(up), k)].sum())
+        gains = np.array([gain.get(int(i), 0.0) for i in top])
+        ideal = np.sort(w)[::-1][:k]
+        out[r] = float((gains * disc[: len(top)]).sum() / (ideal * disc[: len(ideal)]).sum())
     return out
+
+
+PROPENSITY_FLOOR = 0.1  # the least a rank's chance of being looked at is taken to be (caps its weight at 10)
+
+
+def look_propensity(entries: list[EntryVotes]) -> dict[int, float]:
+    """How likely an annotator is to judge an item at each rank shown, relative to the most judged
+    rank, from the labels themselves: the share of judgements falling at rank r (every session
+    shows the same ranks). Thumbs are given where people look, mostly near the top, so a held-out
+    session's thumbs favour the ranking it was shown; weighting each by 1 / propensity (inverse
+    propensity scoring) judges a reordering as an annotator looking at every rank would."""
+    counts: dict[int, int] = {}
+    for e in entries:
+        for r in e.ranks.values():
+            counts[r] = counts.get(r, 0) + 1
+    if not counts:
+        return {}
+    top = max(counts.values())
+    return {r: max(PROPENSITY_FLOOR, c / top) for r, c in counts.items()}
 
 
 def fit(entries: list[EntryVotes], vectors: tuple, queries: list, qvectors: tuple, y: np.ndarray,
@@ -208,10 +234,19 @@ def fit(entries: list[EntryVotes], vectors: tuple, queries: list, qvectors: tupl
                 v[local[item]] = val
         return v
 
-    def agreed(k: int, keep: set | None = None) -> list[int]:
-        """The items request k's shoppers (of the sessions in `keep`; None: all) agreed they want."""
-        out = set(entries[k].sessions) - keep if keep is not None else None
-        return [local[i] for i, (val, _, _) in item_values(entries[k], out).items() if val > 0 and i in local]
+    propensity = look_propensity(entries)
+
+    def agreed(k: int, keep: set | None = None) -> tuple[list[int], list[float]]:
+        """The items request k's shoppers (of the sessions in `keep`; None: all) agreed they want,
+        and each one's weight: 1 / the propensity of the ranks they saw it at (1 without ranks)."""
+        e = entries[k]
+        out = set(e.sessions) - keep if keep is not None else None
+        items = [i for i, (val, _, _) in item_values(e, out).items() if val > 0 and i in local]
+        weights = []
+        for i in items:
+            seen = [r for (j, s_), r in e.ranks.items() if j == i and (keep is None or s_ in keep)]
+            weights.append(float(np.mean([1.0 / propensity.get(r, 1.0) for r in seen])) if seen else 1.0)
+        return [local[i] for i in items], weights
 
     # 1. λ from repeats: the request's own entry, from its other sessions, at full weight
     rng = np.random.default_rng(seed)
@@ -223,7 +258,7 @@ def fit(entries: list[EntryVotes], vectors: tuple, queries: list, qvectors: tupl
             e = entries[k]
             if not (e.sessions & held) or not (e.sessions - held):
                 continue
-            want = agreed(k, e.sessions & held)
+            want, gain = agreed(k, e.sessions & held)
             if not want:
                 continue
             v = value_row(k, held)
@@ -233,7 +268,7 @@ def fit(entries: list[EntryVotes], vectors: tuple, queries: list, qvectors: tupl
             yk = y[row_of[k]].astype(np.float64)
             yk = np.where(np.isin(np.arange(n), [i for i in np.flatnonzero(v) if i not in mine]), -np.inf, yk)
             for lam in repeat:
-                repeat[lam].append(ndcg_up((yk * np.exp(lam * v))[None], [want])[0])
+                repeat[lam].append(ndcg_up((yk * np.exp(lam * v))[None], [want], weights=[gain])[0])
     by_lam = {lam: float(np.mean(v)) for lam, v in repeat.items() if v}
     if by_lam:
         top = max(by_lam, key=lambda x: (by_lam[x], -x))
@@ -262,15 +297,17 @@ def fit(entries: list[EntryVotes], vectors: tuple, queries: list, qvectors: tupl
     sims = similarity_matrix(tuple(v[[row_of[k] for k in keys]] for v in qvectors), tuple(v for v in vectors),
                              [turns[k] for k in keys], turns)
     sims[np.arange(len(keys)), keys] = -np.inf
-    want = [agreed(k) for k in keys]
+    want, gain = zip(*[agreed(k) for k in keys]) if keys else ((), ())
     ok = [j for j, w in enumerate(want) if w]
     yk = y[[row_of[k] for k in keys]][ok]
     values = np.stack([value_row(k) for k in range(len(entries))])
-    without = float(np.mean(ndcg_up(yk, [want[j] for j in ok])))
+    gains = [gain[j] for j in ok]
+    without = float(np.mean(ndcg_up(yk, [want[j] for j in ok], weights=gains)))
     score, per_request = {}, {}
     for theta in THRESHOLDS:
         for s in strengths:
-            per_request[(theta, s)] = ndcg_up(yk * np.exp(shifts(sims[ok], values, theta, s)), [want[j] for j in ok])
+            per_request[(theta, s)] = ndcg_up(yk * np.exp(shifts(sims[ok], values, theta, s)), [want[j] for j in ok],
+                                              weights=gains)
             score[(theta, s)] = float(np.mean(per_request[(theta, s)]))
     best = max(without, *score.values())
     pairs, nonpairs = pair_counts(sims, [entries[k] for k in keys], entries)
