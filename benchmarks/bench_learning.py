@@ -119,17 +119,22 @@ def run_catalog(name: str, spec: dict, split: str, budgets: list[int], seeds: li
 def ceiling(rec, first: list, other: list, ranked: dict) -> dict:
     """What a perfect memory could give repeat needs under this protocol: annotators only ever see
     the untrained model's first SHOWN items, so at best every relevant one of those (by its true
-    grade) tops another wording's ranking, the rest of it unchanged."""
+    grade) tops another wording's ranking, the rest of it unchanged. `thumbs`: the same with what
+    thumbs can say, relevant or not (no grades): the relevant ones on top in the other wording's own
+    order."""
     grades = {q.query_id: q.relevant for q in first}
-    before, after = [], []
+    before, after, thumbs = [], [], []
     for p in other:
         g = grades[p.paraphrase_of]
-        lift = sorted((i for i in ranked[p.paraphrase_of][:SHOWN] if g.get(i, 0) > 0), key=lambda i: -g[i])
         own = ModelSystem(rec).rank(p, 100)
+        liked = [i for i in ranked[p.paraphrase_of][:SHOWN] if g.get(i, 0) > 0]
+        lift = sorted(liked, key=lambda i: -g[i])
+        as_ranked = sorted(liked, key=lambda i: own.index(i) if i in own else len(own))
         before.append(ndcg_at(own, p.relevant, 10))
         after.append(ndcg_at(lift + [i for i in own if i not in lift], p.relevant, 10))
-    b, a = float(np.mean(before)), float(np.mean(after))
-    return {"before": b, "after": a, "gain": a / b - 1 if b else 0.0}
+        thumbs.append(ndcg_at(as_ranked + [i for i in own if i not in as_ranked], p.relevant, 10))
+    b, a, t = float(np.mean(before)), float(np.mean(after)), float(np.mean(thumbs))
+    return {"before": b, "after": a, "gain": a / b - 1 if b else 0.0, "thumbs": t, "thumbs_gain": t / b - 1 if b else 0.0}
 
 
 def kind_of(queries: list, qid: str) -> str:
@@ -205,7 +210,8 @@ def main(argv=None) -> int:
     md += ["", "The ceiling of this protocol: a perfect memory (every relevant item among the first "
            f"{SHOWN} the annotators were shown, by its true grade, on top of another wording's ranking) gives repeat needs "
            + "; ".join(f"{name} {r['ceiling']['before']:.3f} → {r['ceiling']['after']:.3f} ({r['ceiling']['gain']:+.0%})"
-                       for name, r in results.items()) + "."]
+                       for name, r in results.items()) + "; with what thumbs can say (relevant or not, no grades), "
+           + "; ".join(f"{name} {r['ceiling']['thumbs_gain']:+.0%}" for name, r in results.items()) + "."]
     md += ["", "## By kind, at the largest budget", "", "| catalog | group | kind | n | NDCG@10 |", "|---|---|---|---|---|"]
     for name, r in results.items():
         t = r["by_budget"][str(budgets[-1])]
