@@ -188,9 +188,9 @@ def test_thumbs_far_down_the_page_count_for_more_in_the_fit():
 
     e = EntryVotes(("a teapot",), "", None)
     for s in range(20):  # every session judged the first item, one in five the tenth
-        e.ranks[(1, f"s{s}")] = 1
+        e.ranks.setdefault(1, {})[f"s{s}"] = 1
         if s % 5 == 0:
-            e.ranks[(10, f"s{s}")] = 10
+            e.ranks.setdefault(10, {})[f"s{s}"] = 10
     p = look_propensity([e])
     assert p[1] == 1.0 and p[10] == pytest.approx(0.2)
     # a held-out session liked both: the ranking that lifts the rarely seen one scores higher

@@ -45,7 +45,7 @@ class EntryVotes:
     sessions: set = field(default_factory=set)
     annotators: set = field(default_factory=set)
     labelled_at: str = ""
-    ranks: dict = field(default_factory=dict)  # (item position, session) -> the rank it was shown at
+    ranks: dict = field(default_factory=dict)  # item position -> {session: the rank it was shown at}
 
 
 def collect(labels: list, catalog) -> tuple[dict[tuple, EntryVotes], dict]:
@@ -84,7 +84,7 @@ def collect(labels: list, catalog) -> tuple[dict[tuple, EntryVotes], dict]:
         value = GRADE_VALUE.get(int(grade), 0.0) if grade is not None else float(np.sign(lab.label))
         e.votes.setdefault((pos[lab.item_id], lab.annotator), []).append((lab.session_id, value))
         if getattr(lab, "rank", None):
-            e.ranks[(pos[lab.item_id], lab.session_id)] = int(lab.rank)
+            e.ranks.setdefault(pos[lab.item_id], {})[lab.session_id] = int(lab.rank)
         if grade is not None:
             e.grades.setdefault(pos[lab.item_id], []).append(int(grade))
         e.sessions.add(lab.session_id)
@@ -190,8 +190,9 @@ def look_propensity(entries: list[EntryVotes]) -> dict[int, float]:
     propensity scoring) judges a reordering as an annotator looking at every rank would."""
     counts: dict[int, int] = {}
     for e in entries:
-        for r in e.ranks.values():
-            counts[r] = counts.get(r, 0) + 1
+        for shown in e.ranks.values():
+            for r in shown.values():
+                counts[r] = counts.get(r, 0) + 1
     if not counts:
         return {}
     top = max(counts.values())
@@ -244,7 +245,7 @@ def fit(entries: list[EntryVotes], vectors: tuple, queries: list, qvectors: tupl
         items = [i for i, (val, _, _) in item_values(e, out).items() if val > 0 and i in local]
         weights = []
         for i in items:
-            seen = [r for (j, s_), r in e.ranks.items() if j == i and (keep is None or s_ in keep)]
+            seen = [r for s_, r in e.ranks.get(i, {}).items() if keep is None or s_ in keep]
             weights.append(float(np.mean([1.0 / propensity.get(r, 1.0) for r in seen])) if seen else 1.0)
         return [local[i] for i in items], weights
 
