@@ -164,13 +164,14 @@ class KindIndex:
                 cap = GRAIN_PARENT * max(r.confidence for r in named)
                 out = [r if r in named or (r.mask & held).any() else
                        Reading(r.label, min(r.confidence, cap), r.mask, r.within) for r in out]
-        out = self._narrowest(out, sims, {self.labels[i] for i in picks})
+        out = self._narrowest(out, sims, {self.labels[i] for i in picks}, intent.kinds)
         out = _broader_below(out, intent)
         for g in intent.groups:  # a broad word ("something to wear") names shop categories outright
             out.append(Reading(f"group: {g}", 1.0, self.vocab.group_mask(g)))
         return [r for r in out if r.confidence > 0 and r.mask.any()]
 
-    def _narrowest(self, readings: list[Reading], sims: np.ndarray, picked: set[str]) -> list[Reading]:
+    def _narrowest(self, readings: list[Reading], sims: np.ndarray, picked: set[str],
+                   named: list[str] = ()) -> list[Reading]:
         """Readings at the narrowest grain the catalog supports: "running shoes" read as the shop's
         shoes category, with runners the one kind in it that stands out, is read as runners first
         (at the category's confidence), the category after them at a lower one. A category with no
@@ -206,7 +207,12 @@ class KindIndex:
                 rows = np.flatnonzero(self.mask(lab))  # a kind's items: few, next to the catalog
                 rivals = [x for x, other in inside[1:] if np.count_nonzero(self.mask(other)[rows]) < 0.9 * len(rows)]
                 second = rivals[0] if rivals else FLOOR
-                if best >= parent - GRAIN_BELOW and best - second >= GRAIN_APART and best >= FLOOR:
+                # a kind the words name that holds it is a broader reading too: the narrower kind must
+                # score close to it as well ("shoe" over "runner" in "running shoes" is; "cap" over
+                # "helmet" in "a baseball cap", where "baseball" alone brings the helmet near, is not)
+                holding = [float(sims[self._position[k]]) for k in named if k in self._position
+                           and np.count_nonzero(self.mask(k)[rows]) == len(rows)]
+                if best >= max([parent, *holding]) - GRAIN_BELOW and best - second >= GRAIN_APART and best >= FLOOR:
                     out.append(Reading(lab, r.confidence, self.mask(lab) & r.mask, within=r.label))
                     out.append(Reading(r.label, r.confidence * GRAIN_PARENT, r.mask))
                     continue

@@ -131,6 +131,19 @@ def test_a_colour_stays_inside_the_narrower_kind(demo_rec):
     assert r.items[0]["color"] == "black"
 
 
+def test_a_named_kind_is_not_narrowed_to_a_kind_its_words_are_far_from(openmoji_rec):
+    """"a baseball cap": the cap is the thing asked for. "baseball" alone brings the shop's helmets
+    near, the one kind that stands out among the others in "Hats & Caps", but the words are far
+    nearer the cap they name; under a budget no cap meets, the caps over it come before any helmet."""
+    st, r = talk(openmoji_rec, "a baseball cap under $15")
+    assert not any("helmet" in g["kind"] for g in st.inferred), st.inferred
+    titles = [it["title"].lower() for it in r.items]
+    caps = [i for i, t in enumerate(titles) if "baseball cap" in t]
+    helmets = [i for i, t in enumerate(titles) if "helmet" in t]
+    assert caps and all(r.items[i]["over_budget"] > 0 for i in caps), titles
+    assert not helmets or max(caps) < min(helmets), titles
+
+
 def test_a_correction_replaces(demo_rec):
     s, r = talk(demo_rec, "a teapot", "actually, a wall clock instead")
     assert s.superseded == [True, False]
