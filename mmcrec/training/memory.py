@@ -298,7 +298,7 @@ def fit(entries: list[EntryVotes], vectors: tuple, queries: list, qvectors: tupl
     sims = similarity_matrix(tuple(v[[row_of[k] for k in keys]] for v in qvectors), tuple(v for v in vectors),
                              [turns[k] for k in keys], turns)
     sims[np.arange(len(keys)), keys] = -np.inf
-    want, gain = zip(*[agreed(k) for k in keys]) if keys else ((), ())
+    want, gain = zip(*[agreed(k) for k in keys])  # at least two keys (returned above otherwise)
     ok = [j for j, w in enumerate(want) if w]
     yk = y[[row_of[k] for k in keys]][ok]
     values = np.stack([value_row(k) for k in range(len(entries))])
