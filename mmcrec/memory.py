@@ -19,8 +19,16 @@ At serving a request (t, p) recalls the entries whose similarity clears the thre
                                                         or e took more turns than the request
     g_e  = min(1, (sim − θ) / RAMP)                     0 at the threshold, 1 from θ + RAMP on
     Δ_i  = Σ_e g_e v_ei / max(1, Σ_e g_e)
-    y'_i = y_i · exp(λ Δ_i) / Z                         liked items up, disliked ones down; Z keeps
+    y'_i = y_i · exp(λ Δ_i S(y)) / Z                    liked items up, disliked ones down; Z keeps
                                                         the scores' total (others give up a share)
+    S(y) = log y_(1) − log y_(20)                       the request's own score spread: its best
+                                                        item over its 20th (at least 1)
+
+y is a softmax whose peakedness varies from request to request (the top 20 of one span 5 nats, of
+another 40), so λ is measured in that spread: λ·Δ = 1 lifts a request's 20th item level with its
+first, whatever the request. Another wording of a labelled need ranks the liked items lower than the
+labelled wording did, and a strength in nats fitted on exact repeats left them there
+(benchmarks/bench_learning.py, dev).
 
 Only items the hard constraints allow have a score to move (budget, exclusions still win), and with
 no entry above θ every Δ is 0: the ranking is exactly the model's without memory. θ and λ are fitted
@@ -42,6 +50,8 @@ RAMP = 0.1  # similarity above the threshold at which a recalled request counts 
 # a photo alone recalls only the same picture, or all but: image features of two different
 # products of one kind are as alike as two wordings of one need (two sneakers: 0.8)
 PHOTO_ALONE = 0.95
+SPREAD_RANK = 20  # S(y): a request's best score over its 20th, about two pages of results
+SPREAD_FLOOR = 1.0  # nats: a flat ranking (nothing stands out) still lets thumbs move it
 
 
 def item_hash(title: str, description: str = "", category: str = "", color: str = "") -> str:
@@ -76,6 +86,37 @@ def request_vectors(lm: np.ndarray, has_text: np.ndarray, native: np.ndarray, ha
     text = normalize_rows((wt[..., None] * np.asarray(lm, np.float64)).sum(-2))
     photo = normalize_rows((wi[..., None] * np.asarray(native, np.float64)).sum(-2))
     return text, photo, wt.sum(-1) > 0, wi.sum(-1) > 0
+
+
+def score_spread(y: np.ndarray) -> np.ndarray:
+    """S(y) per row of y (..., n): log of the best positive score over the SPREAD_RANK-th best (the
+    last, when fewer are positive), at least SPREAD_FLOOR."""
+    y = np.asarray(y, np.float64)
+    logs = np.where(y > 0, np.log(np.where(y > 0, y, 1.0)), -np.inf)
+    k = min(SPREAD_RANK, logs.shape[-1])
+    top = -np.partition(-logs, k - 1, axis=-1)[..., :k]  # the k best, unordered
+    best = top.max(-1)
+    kth = np.where(np.isfinite(top), top, np.inf).min(-1)  # the k-th best, or the last positive
+    spread = np.where(np.isfinite(best) & np.isfinite(kth), best - kth, 0.0)
+    return np.maximum(spread, SPREAD_FLOOR)
+
+
+def moved_scores(y: np.ndarray, shift: np.ndarray, spread: np.ndarray | None = None) -> np.ndarray:
+    """y' = y · exp(shift · S(y)), scaled back to the positive scores' total, per row of y (..., n);
+    shift: λ·Δ (BoundMemory.shift); spread: S when y is a part of the ranking it was measured on
+    (None: S(y)). Items without a positive score (outside the hard constraints) keep theirs. In log
+    space: a large shift must not round the other items' scores to zero."""
+    y = np.asarray(y, np.float64)
+    pos = y > 0
+    logs = np.where(pos, np.log(np.where(pos, y, 1.0)), -np.inf)
+    spread = score_spread(y) if spread is None else np.asarray(spread, np.float64)
+    moved = logs + np.asarray(shift, np.float64) * spread[..., None]
+    top = np.max(np.where(pos, moved, -np.inf), axis=-1, keepdims=True)
+    top = np.where(np.isfinite(top), top, 0.0)
+    e = np.where(pos, np.exp(moved - top), 0.0)
+    total = np.where(pos, y, 0.0).sum(-1, keepdims=True)
+    e *= total / np.maximum(e.sum(-1, keepdims=True), 1e-300)
+    return np.where(pos, e, y)
 
 
 @dataclass
@@ -275,7 +316,8 @@ class BoundMemory:
         return Recall(idx, sims, recall_weight(sims, theta))
 
     def shift(self, recall: Recall, n: int, rows: np.ndarray | None = None, strength: float | None = None) -> np.ndarray:
-        """(n,) log-score shift λ·Δ per item (rows: the catalog rows of the n scored items, None: all)."""
+        """(n,) shift λ·Δ per item, in units of the request's score spread (moved_scores applies it;
+        rows: the catalog rows of the n scored items, None: all)."""
         delta = np.zeros(n)
         if not recall:
             return delta

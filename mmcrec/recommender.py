@@ -30,7 +30,7 @@ from .vector_index import AnnIndex, ann_min_items
 from .catalog import Catalog, load_catalog
 from .dialogue import DialogueState, Turn, Vocabulary
 from .encoders import Encoder, create_encoder, minilm
-from .memory import NO_RECALL, BoundMemory, Recall, request_vectors
+from .memory import NO_RECALL, BoundMemory, Recall, moved_scores, request_vectors
 from .kind_reading import KindIndex, kind_lifted, kind_rows, turn_readings
 from .page import page_order
 from .recommendation import Recommendation, explain_page
@@ -354,8 +354,10 @@ class Recommender:
         cand = self.candidates(req)
         kind, color = self.soft_preferences(state, req.raws, rows=cand)
         core = self.score_items(req, cand, kind, color)
-        recall, from_labels = self.remember(req.served, req.d, core.turn_weights, core.y, cand, req.turns)
-        return self.collect(req, cand, kind, core, recall, from_labels, full)
+        # a colour asked for: other shoppers' liked items of other colours do not speak for this one
+        wanted = state.color_match(self.vocab, cand) > 0 if state.colors else None
+        recall, remembered = self.remember(req.served, req.d, core.turn_weights, core.y, cand, req.turns, wanted)
+        return self.collect(req, cand, kind, core, recall, remembered, full)
 
     def read(self, state: DialogueState, served: ServedModel, alpha: float | None = None, fill: int = 0) -> Request:
         """Stage 1: the dialogue read once for one model — the hard constraints' mask (a budget that
@@ -442,9 +444,13 @@ class Recommender:
         return asked
 
     def collect(self, req: Request, cand: np.ndarray | None, kind: np.ndarray, core: ItemScores, recall: Recall,
-                from_labels: np.ndarray | None, full: bool) -> DialogueScores:
-        """The stages' results as DialogueScores (full: catalog-long arrays even through the ANN index)."""
-        arrays = {"y": core.y if from_labels is None else core.y + from_labels, "m_r": core.m_r, "m_c": core.m_c,
+                remembered: np.ndarray | None, full: bool) -> DialogueScores:
+        """The stages' results as DialogueScores (full: catalog-long arrays even through the ANN index);
+        remembered: y with the label memory's part (None: it recalled nothing)."""
+        # y is the remembered score itself, not y + the difference: an item the memory pushes far
+        # down keeps its place among the others instead of rounding to zero
+        from_labels = None if remembered is None else remembered - core.y
+        arrays = {"y": core.y if remembered is None else remembered, "m_r": core.m_r, "m_c": core.m_c,
                   "beta": core.beta, "last_attention": core.last_attention, "mask": core.mask}
         if from_labels is not None:
             arrays["from_labels"] = from_labels
@@ -464,10 +470,13 @@ class Recommender:
 
     @staticmethod
     def remember(served: ServedModel, d: dict, weights: np.ndarray, y: np.ndarray,
-                 rows: np.ndarray | None, turns: int | None = None) -> tuple[Recall, np.ndarray | None]:
+                 rows: np.ndarray | None, turns: int | None = None,
+                 wanted: np.ndarray | None = None) -> tuple[Recall, np.ndarray | None]:
         """Stage 5, the label memory: the labelled requests like this dialogue (its turns' sentence
-        embeddings mixed by the turn weights, its photo), and what their thumbs add to each scored
-        item's y, y·exp(λΔ) renormalised to y's total (rows: the catalog rows of y, None = all).
+        embeddings mixed by the turn weights, its photo), and each scored item's y as their thumbs
+        move it, memory.moved_scores (rows: the catalog rows of y, None = all). wanted: the items of
+        the colour the shopper asked for, when they did: only those are lifted ("running shoes"
+        liked by others, asked for in blue: the blue ones among them rise, the red ones do not).
         (NO_RECALL, None) when the model has no
         memory or nothing in it is similar enough: the scores stay exactly the model's."""
         mem = served.memory
@@ -480,10 +489,11 @@ class Recommender:
         recall = mem.recall(text, photo, bool(has_text), bool(has_photo), turns=turns)
         if not recall:
             return recall, None
-        moved = y * np.exp(mem.shift(recall, len(y), rows))
+        shift = mem.shift(recall, len(y), rows)
+        if wanted is not None:
+            shift = np.where((shift > 0) & ~wanted, 0.0, shift)
         # the scores stay shares of the same total: what the labels lift, the others give up
-        moved *= float(y.sum()) / max(float(moved.sum()), 1e-300)
-        return recall, moved - y
+        return recall, moved_scores(y, shift)
 
     # -- the recommendation ------------------------------------------------------------------------
 

@@ -26,7 +26,7 @@ FAST = TrainConfig(max_epochs=3, patience=2, expand_pull=(0.0,))
 
 # needs asked in the labels (first wording), and other shoppers' wordings of them (never labelled)
 NEEDS = {
-    "marathon": ("running shoes for a marathon, under $100", "I need marathon trainers, max 100 dollars"),
+    "marathon": ("running shoes for a marathon, under $100", "shoes to run a marathon in, max 100 dollars"),
     "tea": ("a teapot to brew loose leaf tea", "something to steep my tea leaves in"),
     "music": ("headphones for the train", "something to listen to music on my commute"),
     "kids": ("a toy for a five year old", "a present a small child would play with"),
@@ -147,11 +147,14 @@ def test_hard_constraints_still_win_over_the_memory(demo_rec, trained):
     liked, _ = plan["marathon"]
     price = {iid: p for iid, p in zip(rec.catalog.ids, rec.catalog.items["price"])}
     cap = min(price[i] for i in liked) - 0.01  # every liked item is over this budget
+    # a wording read as trainers: the kind has items within the budget (runners alone would not)
+    other = "I need marathon trainers, max 100 dollars"
     rec.set_model(res.model)
     try:
-        r, _ = ask(rec, NEEDS["marathon"][1], f"under ${cap:.2f}", k=10)
+        r, _ = ask(rec, other, f"under ${cap:.2f}", k=10)
+        assert r.memory, "the memory recalls the rated request"
         rec.budget_filters = True  # a shop that keeps the budget a filter
-        strict, _ = ask(rec, NEEDS["marathon"][1], f"under ${cap:.2f}", k=10)
+        strict, _ = ask(rec, other, f"under ${cap:.2f}", k=10)
     finally:
         rec.budget_filters = False
         rec.set_model(Model())
@@ -291,3 +294,82 @@ def test_a_dialogue_recalls_only_rated_requests_it_has_got_as_far_as(demo_rec):
     assert [it["item_id"] for it in one_step.items] == [it["item_id"] for it in ask(demo_rec, "a teapot")[0].items]
     both, _ = ask(rec, "a teapot", "a cheaper one")
     assert both.memory is not None and both.memory["requests"][0]["turns"] == ["a teapot", "a cheaper one"]
+
+
+def test_thumbs_move_an_item_as_many_places_in_a_peaked_ranking_as_in_a_flat_one():
+    """The memory's strength is measured in the request's own score spread: the same thumbs lift an
+    item from 15th to the same place whether the model is sure of its order (peaked softmax) or not."""
+    from mmcrec.memory import moved_scores
+
+    logits = -np.linspace(0.0, 3.0, 40)
+    shift = np.zeros(40)
+    shift[14] = 0.5  # half a spread
+    places = []
+    for tau in (0.5, 0.02):  # flat, and peaked: the top 20 span 1.5 and 75 nats
+        y = np.exp(logits / tau) / np.exp(logits / tau).sum()
+        moved = moved_scores(y, shift)
+        assert moved.sum() == pytest.approx(y.sum())
+        places.append(int(np.argsort(-moved, kind="stable").tolist().index(14)))
+    assert places[0] == places[1] and places[0] < 14
+
+
+def test_a_strong_push_keeps_the_other_items_in_order():
+    """A ranking far more sure of its top than float64 holds beside 1 (top item ≈ 1 − 1e-20): the
+    liked item goes first and every other item keeps its place, none rounded to a tie at zero."""
+    from mmcrec.memory import moved_scores
+
+    y = np.exp(-np.arange(30) * 3.0)
+    y /= y.sum()
+    shift = np.zeros(30)
+    shift[20] = 2.0
+    moved = moved_scores(y, shift)
+    order = np.argsort(-moved, kind="stable").tolist()
+    assert order[0] == 20 and order[1:] == [i for i in range(30) if i != 20]
+    assert len(set(moved.tolist())) == 30  # no ties
+    outside = y.copy()
+    outside[5] = 0.0  # an item the hard constraints removed stays removed
+    assert moved_scores(outside, shift)[5] == 0.0
+
+
+def test_a_colour_asked_for_lifts_only_the_liked_items_of_that_colour(demo_rec, trained):
+    """Shoppers liked a grey and a red runner for marathon shoes; another shopper asks the same
+    in blue: the liked items are not lifted above the blue ones."""
+    res, plan = trained
+    rec = demo_rec
+    liked, _ = plan["marathon"]
+    colour = {iid: c for iid, c in zip(rec.catalog.ids, rec.catalog.items["color"])}
+    assert all(colour[i] != "blue" for i in liked)
+    rec.set_model(res.model)
+    try:
+        plain, _ = ask(rec, NEEDS["marathon"][1], k=len(rec.catalog))
+        blue, st = ask(rec, NEEDS["marathon"][1], "blue ones", k=len(rec.catalog))
+    finally:
+        rec.set_model(Model())
+    assert st.colors == ["blue"] and blue.memory
+    # how much the memory multiplied each item's score (what a disliked item gives up, every other
+    # item shares: an item nobody judged is multiplied too)
+    gain = lambda r: {it["item_id"]: it["score"] / (it["score"] - it["from_labels"]) for it in r.items}  # noqa: E731
+    unjudged = next(it["item_id"] for it in blue.items if colour[it["item_id"]] == "blue")
+    assert all(gain(plain)[i] > 1.5 * gain(plain)[unjudged] for i in liked)  # lifted when no colour is asked
+    assert all(gain(blue)[i] == pytest.approx(gain(blue)[unjudged]) for i in liked)  # in blue: not lifted
+    assert colour[blue.items[0]["item_id"]] == "blue"
+
+
+def test_thumbs_that_agree_no_better_than_chance_make_no_memory(demo_rec, tmp_path):
+    """Annotators who contradict each other session after session on the same request: their
+    thumbs say nothing about the next shopper, so the version has no memory and the card says why."""
+    rec = demo_rec
+    labels = []
+    for need in ("tea", "hat"):
+        text = NEEDS[need][0]
+        top = [it["item_id"] for it in ask(rec, text)[0].items][:4]
+        for s in range(10):
+            sid, who = f"{need}-{s}", f"ann{s}"
+            for j, iid in enumerate(top):
+                v = 1 if (s + j) % 2 else -1  # every item liked in one session, disliked in the next
+                labels.append(Label(label_id=make_label_id(sid, who, "item", iid, [text]), session_id=sid, annotator=who,
+                                    created_at="2026-01-01T00:00:00Z", turns=[text], item_id=iid, rank=j + 1,
+                                    target="item", label=v))
+    res = train_next(labels, rec.catalog, rec, Registry(tmp_path), seed=0, config=FAST)
+    assert res.model.memory is None
+    assert "no better than chance" in res.model.card["memory"]["why"]

@@ -15,6 +15,7 @@ import torch
 
 from ..catalog import Catalog
 from ..clock import utc_now
+from ..memory import moved_scores
 from ..model import Model
 from ..recommender import Recommender
 from ..registry import Registry
@@ -156,7 +157,7 @@ def judge(current: Model, new: Model, memory: Remembered, split: Split, batches:
     def held_metrics(m: Model, mem) -> tuple[dict, np.ndarray]:
         y = score_examples(*frozen(m, device), with_expansion(batches.items_raw, m, batches.ids, device), batches.held)
         shift, recalled = heldout_shift(mem, m, batches.held, split.held, rec, catalog, batches.items)
-        return label_metrics(y if shift is None else y * np.exp(shift), split.held, batches.local), recalled
+        return label_metrics(y if shift is None else moved_scores(y, shift), split.held, batches.local), recalled
 
     m_cur, _ = held_metrics(current, current.memory)
     m_new, recalled = held_metrics(new, memory.train)
