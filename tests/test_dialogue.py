@@ -34,6 +34,40 @@ def test_prices(text, lo, hi):
     assert it.price_min == lo and it.price_max == hi
 
 
+@pytest.mark.parametrize(
+    "text, lo, hi",
+    [
+        # a lower bound said with a "not" is the upper one
+        ("a lamp, nothing above 70 dollars", None, 70),
+        ("not over $35", None, 35),
+        ("I really don't want to spend more than 90 bucks", None, 90),
+        ("we won't pay over 45 dollars for a kettle", None, 45),
+        ("no, over $100 please", 100, None),  # "no" answers; the bound stays a lower one
+        # amounts in words, before a currency
+        ("a kettle for under forty bucks", None, 40),
+        ("thirty-five dollars at most", None, 35),
+        ("no more than a hundred and twenty dollars", None, 120),
+        ("between sixty and eighty dollars", 60, 80),
+        ("a toy for a three year old", None, None),  # a number in words that is no amount
+        # an upper bound said after the amount
+        ("$35 at most", None, 35),
+        ("a mug, 20 bucks or less", None, 20),
+    ],
+)
+def test_budgets_said_with_a_not_or_in_words(text, lo, hi):
+    it = parse_turn(text)
+    assert (it.price_min, it.price_max) == (lo, hi), text
+    if lo is None and hi is not None:
+        assert not any(ch.isdigit() for ch in it.content) and not {"dollars", "bucks", "most", "less"} & set(it.content.split())
+
+
+def test_words_that_only_point_at_the_photo_leave_no_content():
+    """"ones like this in any colour except black": the photo says what; nothing is left to embed."""
+    assert parse_turn("ones like this in any colour except black").content == ""
+    assert parse_turn("one of these but nothing over 150 dollars").content == ""
+    assert parse_turn("a scarf in a soft colour").content  # a thing named stays
+
+
 def test_colors_and_exclusions(vocab):
     it = parse_turn("like this but in blue", vocab)
     assert it.colors == ["blue"] and not it.excluded_colors

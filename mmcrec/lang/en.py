@@ -75,6 +75,8 @@ STOP = {
     "other", "another", "only", "same", "so", "hi", "hello", "hey", "thanks", "ok", "okay", "buy", "shop", "sorry",
     # words that point at a photo or at what was shown ("this style", "something similar") name nothing
     "style", "similar", "kind", "sort", "type",
+    # nor does the word colour without one ("like this in any colour except black")
+    "colour", "color", "colours", "colors",
 }
 # words that shade a colour ("light blue", "dark green") without naming anything else
 SHADES = {"light", "dark", "pale", "bright", "deep", "pastel", "neon", "soft", "coloured", "colored", "color", "colour"}
@@ -95,6 +97,26 @@ PRICE_MAX = re.compile(
     rf"(?:under|below|less than|cheaper than|max(?:imum)?|up to|at most|no more than|within|budget(?: of| is)?|<|≤)\s*{CUR}\s*{NUM}\s*{CUR}"
 )
 PRICE_MIN = re.compile(rf"(?:over|above|more than|at least|min(?:imum)?|>|≥|starting at)\s*{CUR}\s*{NUM}\s*{CUR}")
+# an upper bound said after the amount: "$35 at most", "40 dollars max", "20 bucks or less"
+PRICE_MAX_AFTER = re.compile(rf"(?:\$\s*{NUM}\s*{CUR}|{NUM}\s*(?:usd|dollars?|bucks|eur|euros?|€|£|pounds?))\s*"
+                             r"(?:at (?:the )?most|max(?:imum)?\b|or less|or under|tops\b)")
+# a lower bound said with a "not" is an upper one: "nothing over $200", "not above 30 dollars",
+# "I don't want to spend more than 40 dollars", "won't pay over 60"
+PRICE_NOT_OVER = re.compile(
+    rf"\b(?:not|nothing|no|never|cannot|\w+n't)\s+(?:(?:want|like|going|able|afford|willing)\s+(?:to\s+)?)?"
+    rf"(?:(?:spend|pay|go)\s+)?(?:over|above|more than|higher than|beyond)\s*{CUR}\s*{NUM}\s*{CUR}"
+)
+# amounts in words before a currency: "under fifty bucks", "twenty-five dollars", "a hundred and
+# twenty dollars", "between sixty and eighty dollars" (the first of a range takes the second's)
+_UNITS = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve thirteen "
+                                     "fourteen fifteen sixteen seventeen eighteen nineteen".split())}
+_TENS = {w: 10 * i for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split(), start=2)}
+_U = "|".join(list(_UNITS)[1:10])
+_BELOW_100 = rf"(?:(?:{'|'.join(_TENS)})(?:[\s-]+(?:{_U}))?|{'|'.join(_UNITS)})"
+_AMOUNT_WORDS = (rf"\b(?:(?:a|an|{_U})\s+hundred(?:\s+(?:and\s+)?{_BELOW_100})?|(?:a|an|{_BELOW_100})\s+thousand"
+                 rf"|{_BELOW_100})\b")
+_CURRENCY_WORD = r"(?:dollars?|bucks|usd|euros?|pounds?|quid)\b"
+SPELLED_AMOUNT = re.compile(rf"{_AMOUNT_WORDS}(?=\s*(?:{_CURRENCY_WORD}|(?:and|to|-|–)\s*{_AMOUNT_WORDS}\s*{_CURRENCY_WORD}))")
 PRICE_AROUND = re.compile(rf"(?:around|about|roughly|approximately|~)\s*{CUR}\s*{NUM}\s*{CUR}")
 PRICE_BARE = re.compile(r"(?:\$\s*(\d+(?:\.\d+)?))|(?:(\d+(?:\.\d+)?)\s*(?:\$|dollars|bucks|usd))")
 CHEAPER = re.compile(r"\b(cheaper|less expensive|lower price|more affordable|on a budget|budget option)\b")
@@ -109,6 +131,34 @@ NEGATION = re.compile(
     r"\b(?:not|no|without|except|excluding|anything but|nothing|none of the|avoid|hate|don't want|dont want|"
     r"don't like|dont like|no more)\s+(?:a |an |any |the |in |more )?((?:(?!and\b|or\b|but\b)[\w'-]+\s*){1,3})"
 )
+
+
+def spelled_number(phrase: str) -> int | None:
+    """The number a phrase of number words says ("twenty-five", "a hundred and fifty"), None when
+    it says none."""
+    total = current = 0
+    seen = False
+    for w in re.split(r"[\s-]+", phrase.strip()):
+        if w == "and":
+            continue
+        if w in ("a", "an"):
+            current = 1  # only counts before "hundred" or "thousand"
+        elif w in _UNITS:
+            current = (0 if not seen else current) + _UNITS[w]
+            seen = True
+        elif w in _TENS:
+            current = (0 if not seen else current) + _TENS[w]
+            seen = True
+        elif w == "hundred":
+            current, seen = max(current, 1) * 100, True
+        elif w == "thousand":
+            total, current, seen = total + max(current, 1) * 1000, 0, True
+    return total + current if seen else None
+
+
+def _digits(m: re.Match) -> str:
+    n = spelled_number(m.group(0))
+    return m.group(0) if n is None else str(n)
 
 
 def _words(text: str) -> list[str]:
@@ -131,7 +181,7 @@ def singular(w: str) -> str:
 def read(text: str, vocab: CatalogWords | None = None) -> TurnIntent:
     """What one English turn says: prices, colours, kinds, exclusions, changes of mind."""
     text = normalize_text(text)
-    low = text.lower().replace("’", "'")
+    low = SPELLED_AMOUNT.sub(_digits, text.lower().replace("’", "'"))
     it = TurnIntent(text=text)
     kinds = vocab.kinds if vocab else set(SYNONYMS)
     # membership tests, not a union: a 1M-item catalog's vocabulary has millions of words
@@ -151,6 +201,14 @@ def read(text: str, vocab: CatalogWords | None = None) -> TurnIntent:
         for m in PRICE_DASH.finditer(low):
             a, b = _num(m.group(1)), _num(m.group(2))
             it.price_min, it.price_max = min(a, b), max(a, b)
+            take(m)
+    for m in PRICE_MAX_AFTER.finditer(low):
+        if not _inside(m.span(), consumed):
+            it.price_max = _num(m.group(1) or m.group(2))
+            take(m)
+    for m in PRICE_NOT_OVER.finditer(low):
+        if not _inside(m.span(), consumed):
+            it.price_max = _num(m.group(1))
             take(m)
     for m in PRICE_MAX.finditer(low):
         if not _inside(m.span(), consumed):
