@@ -489,3 +489,20 @@ def test_graded_judgements_rank_exact_above_acceptable(rec):
     # plain thumbs (no grades): no exact items, so no such pairs
     (plain,), _ = make_examples([Label(**{k: v for k, v in vars(lab).items() if k != "grade"}) for lab in labels], rec.catalog)
     assert plain.exact == []
+
+
+def test_one_dialogue_that_differs_is_no_proof_either_way():
+    """The tie rule of every fit: with a single dialogue ranked worse, the mean difference equals its
+    standard error exactly; rounding must not make that one dialogue a significant loss (a memory
+    fit once fell back to exact wordings only for it)."""
+    from mmcrec.training.verdict import within_one_error
+
+    for n in (5, 33, 100):
+        for loss in (0.0004, 0.0039, 0.3):
+            best = np.full(n, 0.8)
+            other = best.copy()
+            other[3] -= loss
+            assert within_one_error(best, other)
+    best = np.full(33, 0.8)
+    worse = best - np.linspace(0.01, 0.05, 33)  # every dialogue worse: a real loss
+    assert not within_one_error(best, worse)
