@@ -82,6 +82,32 @@ def test_change_of_mind_is_not_an_exclusion(vocab):
     assert it.change_of_mind and it.kinds == ["sunglasses"] and not it.excluded_kinds
 
 
+@pytest.mark.parametrize("text, content", [
+    ("oops, no - I meant a kettle", "a kettle"),
+    ("um, on second thoughts, a scarf", "a scarf"),
+    ("actually, make that a backpack", "a backpack"),
+    ("make it a blue mug", "a blue mug"),
+])
+def test_a_correction_said_other_ways_is_a_change_of_mind(vocab, text, content):
+    it = parse_turn(text, vocab)
+    assert it.change_of_mind and it.content == content and not it.excluded_kinds and not it.excluded_colors
+
+
+def test_a_change_of_mind_about_the_colour_keeps_the_thing(vocab):
+    """"hmm, changed my mind - pale blue": the dash is no word, so only the colour changed."""
+    st = DialogueState()
+    for t in ("some trousers please", "black ones", "hmm, changed my mind - pale blue"):
+        st.add(Turn(t), vocab)
+    assert st.superseded == [False, False, False] and st.colors == ["blue"] and "trousers" in st.kinds
+
+
+def test_words_that_only_look_like_a_correction_are_not_one(vocab):
+    for text in ("I want to make it myself", "a kit to make that cake", "well-made hiking boots"):
+        it = parse_turn(text, vocab)
+        assert not it.change_of_mind and it.content.split()[-1] == text.lower().split()[-1], text
+    assert parse_turn("hmm, pale blue", vocab).content == "pale blue"  # the colour is what was said
+
+
 def test_kind_is_the_head_not_what_it_is_for(vocab):
     it = parse_turn("a bag for my laptop", vocab)
     assert "bag" in it.kinds and "laptop" not in it.kinds

@@ -62,8 +62,12 @@ SYNONYMS: dict[str, set[str]] = {
 }
 CHANGE_OF_MIND = re.compile(
     r"\b(no wait|wait|actually|instead|rather|changed my mind|change of plan|forget (that|it|those)|scratch that|"
-    r"i mean|i meant)\b"
+    r"i mean|i meant|oops|on second thoughts?)\b"
+    # "make that a watch", "actually, make it a red one": at the start of a clause only ("I want to
+    # make it myself" changes nothing)
+    r"|(?:^|(?<=[,.;!?-]))\s*make (?:that|it)\b"
 )
+INTERJECTION = re.compile(r"^(?:(?:hmm+|um+|uh+|oh|oops|well|ok|okay)(?=[\s,.!]|$)[\s,.!-]*)+")
 ONLY = re.compile(r"\bonly\s+(?:the\s+|some\s+)?([\w'-]+)")
 ADDITIVE = re.compile(r"\b(also|too|as well|and also|plus)\b")
 STOP = {
@@ -73,6 +77,7 @@ STOP = {
     "anything", "thing", "things", "just", "maybe", "really", "very", "more", "less", "much", "what", "have",
     "has", "got", "give", "let", "see", "s", "m", "im", "i'm", "it's", "no", "not", "wait", "instead", "else",
     "other", "another", "only", "same", "so", "hi", "hello", "hey", "thanks", "ok", "okay", "buy", "shop", "sorry",
+    "hmm", "um", "uh", "oh", "oops", "well",
     # words that point at a photo or at what was shown ("this style", "something similar") name nothing
     "style", "similar", "kind", "sort", "type",
     # nor does the word colour without one ("like this in any colour except black")
@@ -248,7 +253,7 @@ def read(text: str, vocab: CatalogWords | None = None) -> TurnIntent:
     for m in NEGATION.finditer(low):
         if _inside(m.span(), consumed):
             continue
-        negated = [singular(w) for w in _words(m.group(1))]
+        negated = [singular(w) for w in _words(m.group(1)) if any(ch.isalpha() for ch in w)]  # "no - I wanted ...": no word
         hit = False
         for w in negated:
             if w in ("wait",):
@@ -324,8 +329,9 @@ def read(text: str, vocab: CatalogWords | None = None) -> TurnIntent:
                 it.groups.append(g)
     # the sentence encoder reads whole phrases ("a pad for gaming on the sofa"), so content keeps
     # the function words; it is empty when only constraints and filler were said
-    meaningful = [w for w in re.findall(r"[\w'-]+", rest) if w not in STOP]
+    meaningful = [w for w in re.findall(r"[\w'-]+", rest) if w not in STOP and any(ch.isalnum() for ch in w)]
     it.content = " ".join(re.sub(r"[\s,;:.!?]+", " ", rest).split()).strip(" ,.") if meaningful else ""
+    it.content = INTERJECTION.sub("", it.content).strip(" -")  # "hmm - pale blue": the colour is what was said
     only_colours = bool(it.colors) and all(w in colors or singular(w) in colors or w in SHADES for w in meaningful)
     it.qualifies = not (it.kinds or it.groups) and (only_colours or _points_back(_words(rest)))
     return it
