@@ -101,6 +101,19 @@ def test_a_change_of_mind_about_the_colour_keeps_the_thing(vocab):
     assert st.superseded == [False, False, False] and st.colors == ["blue"] and "trousers" in st.kinds
 
 
+@pytest.mark.parametrize("text, colour", [("grey is a no", "grey"), ("a scarf, but green's out", "green"),
+                                          ("white is not an option", "white")])
+def test_a_colour_refused_after_it_is_named_is_excluded(vocab, text, colour):
+    it = parse_turn(text, vocab)
+    assert it.excluded_colors == [colour] and colour not in it.content
+
+
+def test_costs_less_asks_for_cheaper(vocab):
+    assert parse_turn("anything that costs less?", vocab).cheaper
+    assert parse_turn("is there a lower-priced one", vocab).cheaper
+    assert not parse_turn("the party is out of town", vocab).excluded_kinds
+
+
 def test_words_that_only_look_like_a_correction_are_not_one(vocab):
     for text in ("I want to make it myself", "a kit to make that cake", "well-made hiking boots"):
         it = parse_turn(text, vocab)

@@ -124,7 +124,11 @@ _CURRENCY_WORD = r"(?:dollars?|bucks|usd|euros?|pounds?|quid)\b"
 SPELLED_AMOUNT = re.compile(rf"{_AMOUNT_WORDS}(?=\s*(?:{_CURRENCY_WORD}|(?:and|to|-|–)\s*{_AMOUNT_WORDS}\s*{_CURRENCY_WORD}))")
 PRICE_AROUND = re.compile(rf"(?:around|about|roughly|approximately|~)\s*{CUR}\s*{NUM}\s*{CUR}")
 PRICE_BARE = re.compile(r"(?:\$\s*(\d+(?:\.\d+)?))|(?:(\d+(?:\.\d+)?)\s*(?:\$|dollars|bucks|usd))")
-CHEAPER = re.compile(r"\b(cheaper|less expensive|lower price|more affordable|on a budget|budget option)\b")
+CHEAPER = re.compile(r"\b(cheaper|less expensive|lower price|lower-priced|more affordable|on a budget|budget option|"
+                     r"costs? less|costing less|less pricey)\b")
+# a refusal said after the thing: "black is a no", "leather's out", "pink is not an option"
+REFUSED_AFTER = re.compile(r"\b([\w-]+)(?:\s+(?:is|are)|'s)\s+(?:a no(?:-go)?|out|off the table|not an option)"
+                           r"(?=\s*(?:$|[,.;!?]|and\b|but\b|though\b|too\b|for me\b))")  # not "is out of town"
 PRICIER = re.compile(r"\b(pricier|more expensive|higher end|high-end|fancier|premium)\b")
 # "something to go with this", "cups to go with it", "the leaves to steep in this": with a photo,
 # the photo shows what the shopper has, not what they want ("in this colour" is not one of them)
@@ -248,6 +252,18 @@ def read(text: str, vocab: CatalogWords | None = None) -> TurnIntent:
     consumed.extend(m.span() for m in com)
     it.additive = bool(ADDITIVE.search(low))
     it.goes_with = bool(GOES_WITH.search(low))
+
+    for m in REFUSED_AFTER.finditer(low):
+        if _inside(m.span(), consumed):
+            continue
+        w = singular(m.group(1))
+        if m.group(1) in colors:
+            it.excluded_colors.append(COLOR_ALIASES.get(m.group(1), m.group(1)))
+        elif excludable(w):
+            it.excluded_kinds.append(w)
+        else:
+            continue
+        take(m)
 
     # negations: "not black", "no backpacks", "without a hood"
     for m in NEGATION.finditer(low):
