@@ -108,6 +108,21 @@ def test_a_colour_refused_after_it_is_named_is_excluded(vocab, text, colour):
     assert it.excluded_colors == [colour] and colour not in it.content
 
 
+def test_colours_refused_in_a_list_are_all_refused(vocab):
+    it = parse_turn("not pink or black", vocab)
+    assert sorted(it.excluded_colors) == ["black", "pink"] and not it.colors
+    assert sorted(parse_turn("no red, orange or yellow", vocab).excluded_colors) == ["orange", "red", "yellow"]
+
+
+@pytest.mark.parametrize("text, lo, hi", [("budget 70 to 90 bucks", 70, 90), ("spending 40 to 50 dollars", 40, 50),
+                                          ("my budget is below 16 bucks", None, 16),
+                                          ("a hat that costs less than 25 dollars", None, 25)])
+def test_the_words_leading_into_a_budget_are_the_budget(vocab, text, lo, hi):
+    it = parse_turn(text, vocab)
+    assert (it.price_min, it.price_max) == (lo, hi)
+    assert not {"budget", "spending", "costs", "to", "bucks", "dollars"} & set(it.content.split()), it.content
+
+
 def test_costs_less_asks_for_cheaper(vocab):
     assert parse_turn("anything that costs less?", vocab).cheaper
     assert parse_turn("is there a lower-priced one", vocab).cheaper

@@ -97,7 +97,11 @@ VAGUE = {
 NUM = r"(\d+(?:[.,]\d+)?)\s*(?:k\b)?"
 CUR = r"(?:\$|usd|dollars?|bucks|eur|euros?|€|£|pounds?)?"
 PRICE_RANGE = re.compile(rf"(?:between|from)\s*{CUR}\s*{NUM}\s*{CUR}\s*(?:and|to|-|–)\s*{CUR}\s*{NUM}\s*{CUR}")
-PRICE_DASH = re.compile(rf"{CUR}\s*(\d+)\s*(?:-|–)\s*{CUR}\s*(\d+)\s*(?:\$|usd|dollars?|bucks|€|£)")
+PRICE_DASH = re.compile(rf"{CUR}\s*(\d+)\s*(?:-|–|to)\s*{CUR}\s*(\d+)\s*(?:\$|usd|dollars?|bucks|€|£)")
+# the words that lead into an amount ("budget is below 16 bucks", "spending 40 to 50 dollars", "a hat
+# that costs less than 25 dollars", "keep it under $125"): said for the budget, not for the thing
+PRICE_LEAD_IN = re.compile(r"(?:\b(?:my|our|the|a)\s+)?\b(?:budget(?:\s+(?:is|of|would be|will be))?|spending|spend|"
+                           r"pay|paying|keep it|(?:that|which)\s+costs?|costs?|costing|priced(?:\s+at)?)\s*$")
 PRICE_MAX = re.compile(
     rf"(?:under|below|less than|cheaper than|max(?:imum)?|up to|at most|no more than|within|budget(?: of| is)?|<|≤)\s*{CUR}\s*{NUM}\s*{CUR}"
 )
@@ -126,6 +130,7 @@ PRICE_AROUND = re.compile(rf"(?:around|about|roughly|approximately|~)\s*{CUR}\s*
 PRICE_BARE = re.compile(r"(?:\$\s*(\d+(?:\.\d+)?))|(?:(\d+(?:\.\d+)?)\s*(?:\$|dollars|bucks|usd))")
 CHEAPER = re.compile(r"\b(cheaper|less expensive|lower price|lower-priced|more affordable|on a budget|budget option|"
                      r"costs? less|costing less|less pricey)\b")
+COLOUR_LIST_TAIL = re.compile(r"\s*(?:,|or|nor|and|&)\s*(?:or\s+|and\s+)?(?:no\s+|not\s+)?([\w-]+)")
 # a refusal said after the thing: "black is a no", "leather's out", "pink is not an option"
 REFUSED_AFTER = re.compile(r"\b([\w-]+)(?:\s+(?:is|are)|'s)\s+(?:a no(?:-go)?|out|off the table|not an option)"
                            r"(?=\s*(?:$|[,.;!?]|and\b|but\b|though\b|too\b|for me\b))")  # not "is out of town"
@@ -237,6 +242,10 @@ def read(text: str, vocab: CatalogWords | None = None) -> TurnIntent:
             if not _inside(m.span(), consumed):
                 it.price_max = _num(m.group(1) or m.group(2))
                 take(m)
+    for a_, _b in list(consumed):
+        lead = PRICE_LEAD_IN.search(low[:a_])
+        if lead:
+            consumed.append(lead.span())
     if it.price_min is not None and it.price_max is not None and it.price_min > it.price_max:
         it.price_min, it.price_max = it.price_max, it.price_min  # "under 20 over 40": read as a range
     if CHEAPER.search(low) and it.price_max is None:
@@ -286,6 +295,15 @@ def read(text: str, vocab: CatalogWords | None = None) -> TurnIntent:
         # a negated phrase is never embedded as something wanted: "for filming, not photos"
         # must not pull toward photo cameras, even where "photos" names no kind to exclude
         take(m)
+        # "not pink or black", "no red, orange or yellow": the colours listed on are refused too
+        end = m.end()
+        while negated and negated[-1] in colors:
+            more = COLOUR_LIST_TAIL.match(low, end)
+            if not more or more.group(1) not in colors:
+                break
+            it.excluded_colors.append(COLOR_ALIASES.get(more.group(1), more.group(1)))
+            consumed.append(more.span())
+            end = more.end()
 
     # what remains: colours and kinds asked for, and the content words
     rest = _strip(low, consumed)
