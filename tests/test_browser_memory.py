@@ -18,7 +18,7 @@ from mmcrec.model import Model
 pytestmark = browser_marks()
 
 ASKED = "running shoes for a marathon, under $100"
-OTHER_WORDING = "shoes to run a marathon in, max 100 dollars"
+OTHER_WORDING = "I need marathon trainers, max 100 dollars"
 # the rest of the day's labels: other shoppers' needs, each asked in several sessions
 DAY = ["a teapot to brew loose leaf tea", "headphones for the train", "a toy for a five year old",
        "a hat to keep the sun off", "a warm scarf for winter"]

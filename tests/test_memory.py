@@ -26,7 +26,7 @@ FAST = TrainConfig(max_epochs=3, patience=2, expand_pull=(0.0,))
 
 # needs asked in the labels (first wording), and other shoppers' wordings of them (never labelled)
 NEEDS = {
-    "marathon": ("running shoes for a marathon, under $100", "shoes to run a marathon in, max 100 dollars"),
+    "marathon": ("running shoes for a marathon, under $100", "I need marathon trainers, max 100 dollars"),
     "tea": ("a teapot to brew loose leaf tea", "something to steep my tea leaves in"),
     "music": ("headphones for the train", "something to listen to music on my commute"),
     "kids": ("a toy for a five year old", "a present a small child would play with"),
