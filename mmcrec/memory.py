@@ -101,16 +101,14 @@ def score_spread(y: np.ndarray) -> np.ndarray:
     return np.maximum(spread, SPREAD_FLOOR)
 
 
-def moved_scores(y: np.ndarray, shift: np.ndarray, spread: np.ndarray | None = None) -> np.ndarray:
+def moved_scores(y: np.ndarray, shift: np.ndarray) -> np.ndarray:
     """y' = y · exp(shift · S(y)), scaled back to the positive scores' total, per row of y (..., n);
-    shift: λ·Δ (BoundMemory.shift); spread: S when y is a part of the ranking it was measured on
-    (None: S(y)). Items without a positive score (outside the hard constraints) keep theirs. In log
-    space: a large shift must not round the other items' scores to zero."""
+    shift: λ·Δ (BoundMemory.shift). Items without a positive score (outside the hard constraints)
+    keep theirs. In log space: a large shift must not round the other items' scores to zero."""
     y = np.asarray(y, np.float64)
     pos = y > 0
     logs = np.where(pos, np.log(np.where(pos, y, 1.0)), -np.inf)
-    spread = score_spread(y) if spread is None else np.asarray(spread, np.float64)
-    moved = logs + np.asarray(shift, np.float64) * spread[..., None]
+    moved = logs + np.asarray(shift, np.float64) * score_spread(y)[..., None]
     top = np.max(np.where(pos, moved, -np.inf), axis=-1, keepdims=True)
     top = np.where(np.isfinite(top), top, 0.0)
     e = np.where(pos, np.exp(moved - top), 0.0)
