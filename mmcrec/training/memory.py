@@ -232,24 +232,23 @@ def fit(entries: list[EntryVotes], vectors: tuple, queries: list, qvectors: tupl
     if len(keys) < 2:
         return {"threshold": None, "strength": 0.0, **common, "why": f"too few labelled requests to fit ({len(keys)})"}
 
-    def value_row(k: int, leave_out: set | None = None) -> np.ndarray:
+    def value_row(k: int) -> np.ndarray:
         v = np.zeros(n, np.float32)
-        for item, (val, _, _) in item_values(entries[k], leave_out).items():
+        for item, (val, _, _) in item_values(entries[k]).items():
             if item in local:
                 v[local[item]] = val
         return v
 
     propensity = look_propensity(entries)
 
-    def agreed(k: int, keep: set | None = None) -> tuple[list[int], list[float]]:
-        """The items request k's shoppers (of the sessions in `keep`; None: all) agreed they want,
-        and each one's weight: 1 / the propensity of the ranks they saw it at (1 without ranks)."""
+    def agreed(k: int) -> tuple[list[int], list[float]]:
+        """The items request k's shoppers agreed they want, and each one's weight: 1 / the
+        propensity of the ranks they saw it at (1 without ranks)."""
         e = entries[k]
-        out = set(e.sessions) - keep if keep is not None else None
-        items = [i for i, (val, _, _) in item_values(e, out).items() if val > 0 and i in local]
+        items = [i for i, (val, _, _) in item_values(e).items() if val > 0 and i in local]
         weights = []
         for i in items:
-            seen = [r for s_, r in e.ranks.get(i, {}).items() if keep is None or s_ in keep]
+            seen = list(e.ranks.get(i, {}).values())
             weights.append(float(np.mean([1.0 / propensity.get(r, 1.0) for r in seen])) if seen else 1.0)
         return [local[i] for i in items], weights
 
