@@ -4,6 +4,11 @@ the second encoder costs (a text turn's latency, indexing time).
 
 - demo: the demo catalog's requests (`dev` or `test`) and their hand-written Chinese versions
   (`dev_zh` / `test_zh`, same needs, same answer keys): NDCG@10 of each, and Chinese / English;
+- demo, other wordings (dev only, `dev_zh_paraphrases`): Chinese versions of the other shoppers'
+  wordings of the dev needs, written after the packs were tuned on `dev_zh` — a check that what was
+  tuned holds for wordings no one tuned on;
+- openmoji (dev only, `dev_zh` of openmoji): the second catalog's worded dev requests in Chinese,
+  also written after the packs were tuned, on a catalog they were not tuned on;
 - zh: the Chinese demo catalog's own requests (half Chinese, half English), by language;
 - smoke: `smoke_multilingual`, two requests per language (reported on every split: it is not tuned on);
 - latency: a text turn on the demo catalog, English and Chinese, p50 and p95 over repeated
@@ -92,6 +97,22 @@ def main(argv=None) -> int:
     out["demo"] = {"english": ndcg(ModelSystem(demo), en), "chinese": ndcg(ModelSystem(demo), zh),
                    "semantic_english": ndcg(SemanticSystem(demo.catalog, demo.index, demo.encoder), en), "semantic_chinese": ndcg(SemanticSystem(demo.catalog, demo.index, demo.encoder), zh)}
     out["demo"]["ratio"] = out["demo"]["chinese"]["ndcg"] / out["demo"]["english"]["ndcg"]
+    key = f"{args.split}_zh_paraphrases"  # other shoppers' wordings, in Chinese (dev: a fresh check of the packs)
+    if key in sets["demo"]:
+        zp = load_queries(ROOT / sets["demo"][key])
+        ep = {q.query_id: q for q in load_queries(ROOT / sets["demo"][f"{args.split}_paraphrases"])}
+        ep = [ep[q.query_id.removesuffix("-zh")] for q in zp]
+        out["demo_other_wordings"] = {"english": ndcg(ModelSystem(demo), ep), "chinese": ndcg(ModelSystem(demo), zp)}
+        o = out["demo_other_wordings"]
+        o["ratio"] = o["chinese"]["ndcg"] / o["english"]["ndcg"]
+    if f"{args.split}_zh" in sets["openmoji"]:  # a second English catalog, asked in Chinese
+        orec = load_recommender(ROOT / sets["openmoji"]["catalog"], "offline")
+        oz = load_queries(ROOT / sets["openmoji"][f"{args.split}_zh"])
+        oe = {q.query_id: q for q in load_queries(ROOT / sets["openmoji"][args.split])}
+        oe = [oe[q.query_id.removesuffix("-zh")] for q in oz]
+        out["openmoji"] = {"english": ndcg(ModelSystem(orec), oe), "chinese": ndcg(ModelSystem(orec), oz)}
+        out["openmoji"]["ratio"] = out["openmoji"]["chinese"]["ndcg"] / out["openmoji"]["english"]["ndcg"]
+        del orec
     zrec = load_recommender(ROOT / sets["zh"]["catalog"], "offline")
     out["zh_catalog"] = {"model": ndcg(ModelSystem(zrec), load_queries(ROOT / sets["zh"][args.split])),
                          "semantic": ndcg(SemanticSystem(zrec.catalog, zrec.index, zrec.encoder), load_queries(ROOT / sets["zh"][args.split]))}
@@ -107,6 +128,16 @@ def main(argv=None) -> int:
           f"| demo, English | {d['english']['n']} | {d['english']['ndcg']:.3f} | {d['semantic_english']['ndcg']:.3f} |",
           f"| demo, the same needs in Chinese | {d['chinese']['n']} | {d['chinese']['ndcg']:.3f} | {d['semantic_chinese']['ndcg']:.3f} |",
           f"| Chinese / English | | **{d['ratio']:.2f}** | |"]
+    if "demo_other_wordings" in out:
+        o = out["demo_other_wordings"]
+        md += [f"| demo, other shoppers' wordings, English | {o['english']['n']} | {o['english']['ndcg']:.3f} | |",
+               f"| demo, the same in Chinese | {o['chinese']['n']} | {o['chinese']['ndcg']:.3f} | |",
+               f"| Chinese / English, other wordings | | **{o['ratio']:.2f}** | |"]
+    if "openmoji" in out:
+        o = out["openmoji"]
+        md += [f"| openmoji, English | {o['english']['n']} | {o['english']['ndcg']:.3f} | |",
+               f"| openmoji, the same needs in Chinese | {o['chinese']['n']} | {o['chinese']['ndcg']:.3f} | |",
+               f"| Chinese / English, openmoji | | **{o['ratio']:.2f}** | |"]
     for lg, m in out["zh_catalog"]["model"]["by_language"].items():
         md.append(f"| Chinese catalog, asked in {lg} | {m['n']} | {m['ndcg']:.3f} | "
                   f"{out['zh_catalog']['semantic']['by_language'].get(lg, {}).get('ndcg', float('nan')):.3f} |")

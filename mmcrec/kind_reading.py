@@ -155,6 +155,15 @@ class KindIndex:
             if i is not None and i not in picks:
                 picks.append(i)
         out = [Reading(self.labels[i], _confidence(float(sims[i])), self.mask(self.labels[i])) for i in picks]
+        named = [r for r in out if r.label in intent.kinds and r.mask.any()]
+        if ml_vector is not None and named:
+            # read in the multilingual space, where a label's similarity is loose ("墨镜", sunglasses,
+            # is nearer "glasses" than "sunglasses" there): a kind the language pack's words name is
+            # as sure as the surest reading, and a reading by meaning of nothing it holds stays below
+            sure = max(r.confidence for r in out)
+            held = np.logical_or.reduce([r.mask for r in named])
+            out = [Reading(r.label, sure, r.mask, r.within) if r in named else r if (r.mask & held).any() else
+                   Reading(r.label, min(r.confidence, GRAIN_PARENT * sure), r.mask, r.within) for r in out]
         if intent.purpose:
             # "a warm hat for skiing": the words name the thing, then what it is for; a reading by
             # meaning of nothing the named kinds hold comes from the purpose (no ski), and stays below

@@ -45,7 +45,7 @@ def understood_words(state: DialogueState, language: str) -> str:
     u = state.understood()
     parts = []
     if "kind" in u:
-        parts.append(say["kind"].format(v=u["kind"]))
+        parts.append(say["kind"].format(v=say["list_sep"].join(word(k) for k in state.groups + state.kinds)))
     if "price_min" in u and "price_max" in u:
         parts.append(say["price_range"].format(lo=f"{u['price_min']:g}", hi=f"{u['price_max']:g}"))
     elif "price_max" in u:
@@ -63,7 +63,7 @@ def understood_words(state: DialogueState, language: str) -> str:
         best = sorted(state.inferred, key=lambda x: -x["confidence"])[:2]
         parts.append(say["looks_like"].format(v=say["or"].join(
             (say["sure_within"] if x.get("within") else say["sure"]).format(
-                kind=label_text(x["kind"]), p=f"{x['confidence']:.0%}", within=label_text(x.get("within", "")))
+                kind=word(label_text(x["kind"])), p=f"{x['confidence']:.0%}", within=word(label_text(x.get("within", ""))))
             for x in best)))
     return say["sep"].join(parts)
 
@@ -77,7 +77,7 @@ def _has_colour(item: dict) -> bool:
 def plain_reply(rec: Recommendation, state: DialogueState, categories: list[str], currency: str = "USD") -> str:
     """The reply, in the language of the shopper's latest words."""
     language = reply_language(state)
-    say = pack(language).REPLY
+    say, words = pack(language).REPLY, pack(language).WORDS_BACK
     if rec.vague:
         return clarifying_question(state, categories)
     lines = []
@@ -125,7 +125,6 @@ def plain_reply(rec: Recommendation, state: DialogueState, categories: list[str]
     if state.colors and not any(_has_colour(it) for it in rec.items[:3]):
         # "a mauve dress" where no dress is purple: said, not silently ignored (the first three are
         # what the shopper sees first)
-        words = pack(language).WORDS_BACK
         lines.append(say["no_color"].format(color=say["list_sep"].join(words.get(c, c) for c in state.colors)))
     if len(rec.items) > 1:
         lines.append(say["also"].format(titles=say["list_sep"].join(it["title"] for it in rec.items[1:3])))
@@ -134,7 +133,7 @@ def plain_reply(rec: Recommendation, state: DialogueState, categories: list[str]
         inside = sum(1 for it in rec.items if not it.get("over_budget") and it is not None)
         key = "over_budget_none" if over[0] is rec.items[0] else "over_budget_some"
         grain = list(dict.fromkeys(g["kind"] for g in state.inferred or [] if g.get("within")))  # "runner", not "shoe"
-        lines.append(say[key].format(kind=say["list_sep"].join(grain or state.kinds), n=len(over), cheapest=_price(min(
+        lines.append(say[key].format(kind=say["list_sep"].join(words.get(k, k) for k in grain or state.kinds), n=len(over), cheapest=_price(min(
             (it["price"] for it in over if it.get("price") is not None), default=None)), inside=inside))
     # how many items the hard constraints leave, only when there are some: without a budget or an
     # exclusion every item "fits", and saying so would count the whole catalog

@@ -98,11 +98,14 @@ class View:
     status: str
 
 
-def item_caption(rank: int, item: dict, rated: int | None = None) -> str:
+def item_caption(rank: int, item: dict, rated: int | None = None, language: str = "en") -> str:
+    """A gallery caption; language: the replies' (an item over budget says so in it)."""
+    from ..lang import pack
+
     price = item.get("price")
     p = f" · ${price:,.2f}" if price is not None else ""
     if item.get("over_budget"):  # shown because it is the kind asked for, and said plainly
-        p += f" ({_money(item['over_budget'])} over budget)"
+        p += " (" + pack(language).REPLY["over_caption"].format(amount=_money(item["over_budget"])) + ")"
     mark = {1: " · ✓👍", -1: " · ✓👎"}.get(rated or 0, "")
     return f"{rank}. {one_line(item['title'], 60)}{p} · score {score_text(item['score'])}{mark}"
 
@@ -154,7 +157,10 @@ def render(ctx: AppContext, s: Session, status: str = "") -> View:
     if s.last is None:
         return View(list(s.messages), [], {"turns": None, "alpha": None, "modality": None, "items": None}, {},
                     selected_text(s), status)
-    gallery = [(ctx.thumbnail(it), item_caption(r, it, s.rated.get(s.item_label_id(it["item_id"]))))
+    from ..reply import reply_language
+
+    language = reply_language(s.dialogue) if s.dialogue is not None else "en"
+    gallery = [(ctx.thumbnail(it), item_caption(r, it, s.rated.get(s.item_label_id(it["item_id"])), language))
                for r, it in enumerate(s.last.items, start=1)]
     return View(list(s.messages), gallery, explain_all(s.last), explanation_json(s), selected_text(s), status)
 

@@ -439,6 +439,7 @@ REPLY = {
     "moved_down": "{title} moved down: {reason}.",
     "also": "Also worth a look: {titles}.",
     "list_sep": ", ",
+    "over_caption": "{amount} over budget",
     "fit": "{n} of the catalog's {total} items meet {what}.",
     "over_budget_none": ("Nothing of that kind ({kind}) is within your budget: these are the nearest prices, from "
                          "{cheapest}, each marked with how far over it is."),
