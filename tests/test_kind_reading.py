@@ -434,6 +434,22 @@ def test_the_thing_named_comes_before_what_its_purpose_matches(demo_rec):
     assert "Tennis" in pages[-1].items[0]["title"]
 
 
+@pytest.mark.parametrize("text, word", [("a yellow dress", "dress"), ("a pink umbrella", "umbrella"),
+                                        ("white sneakers", "sneaker"), ("a red handbag", "handbag")])
+def test_a_colour_counts_within_the_kind_asked_for(demo_rec, text, word):
+    """A colour's word in the query pulls up items of that colour of any kind ("a yellow dress": a
+    yellow tee); the kind asked for comes first, its wanted colour leading it."""
+    _, r = talk(demo_rec, text)
+    mask = demo_rec.vocab.kind_mask(word)
+    ids = demo_rec.catalog.ids
+    n = min(5, int(mask.sum()))
+    titles = [it["title"] for it in r.items]
+    assert all(mask[ids.index(it["item_id"])] for it in r.items[:n]), titles
+    colour = text.split()[-2]
+    if (mask & demo_rec.vocab.color_mask(colour)).any():  # the shop has that kind in that colour
+        assert r.items[0]["color"] == colour, titles
+
+
 def test_the_explanation_says_what_moved_each_item(demo_rec):
     from mmcrec.explain import explain_alpha
 
