@@ -426,7 +426,7 @@ def score(p, q: dict, f: torch.Tensor, mask: torch.Tensor, color: torch.Tensor, 
     logits = turn_logits(q, p)
     w = masked_softmax(logits, q["has_text"] | q["has_image"])
     bonus = p.color_bonus * color
-    if kind is not None:
+    if kind is not None and w.shape[-1] > 0:  # (a dialogue of no turns has no kind to lift)
         rel = w / w.amax(-1, keepdim=True).clamp(min=1e-12)
         bonus = bonus + p.kind_bonus * (rel[..., None] * kind.to(w.dtype)).sum(-2)
     a = masked_softmax(f / p.tau_r + bonus[..., None, :], mask[..., None, :])
