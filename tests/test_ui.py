@@ -381,3 +381,15 @@ def test_a_thumb_without_a_name_keeps_the_page_and_says_not_saved(ctx):
     assert ctx.store.count() == 0
     with pytest.raises(gr.Error):  # no conversation at all: nothing on the page to keep
         thumb_on_page(ctx, None, "", lambda s: ratings.rate_selected(ctx, s, -1, ""))
+
+
+def test_the_line_under_the_gallery_is_in_the_shoppers_language(ctx):
+    """A Chinese shopper reads the rating hint and the rated line in Chinese; an English one in English."""
+    s, v = chat.chat_turn(ctx, msg("想买个保温杯"), [], None)
+    assert "评价" in v.selected and "Select a product" not in v.selected
+    s, line = chat.select_item(s, 0)
+    assert line.startswith("**#1 ") and "还没有评价" in line
+    s, v = chat.chat_turn(ctx, msg("a warm hat"), [], None)
+    assert v.selected.startswith("Select a product")
+    s, line = chat.select_item(s, 1)
+    assert "not rated yet" in line

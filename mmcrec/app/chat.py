@@ -142,13 +142,18 @@ def public_image_name(ref: Any) -> str:
 
 
 def selected_text(s: Session) -> str:
-    """The line under the gallery: which product is picked for 👍/👎, and its current rating."""
+    """The line under the gallery, in the replies' language: which product is picked for 👍/👎,
+    and its current rating."""
+    from ..lang import pack
+    from ..reply import reply_language
+
+    say = pack(reply_language(s.dialogue) if s.dialogue is not None else "en").REPLY
     if s.last is None or s.selected is None or s.selected >= len(s.last.items):
-        return "Select a product in the gallery, then rate it with 👍 or 👎 (a second click takes it back)."
+        return say["select_hint"]
     it = s.last.items[s.selected]
     cur = s.rated.get(s.item_label_id(it["item_id"]), 0)
-    state = {1: "you rated it 👍", -1: "you rated it 👎"}.get(cur, "not rated yet")
-    return f"**#{s.selected + 1} {md_escape(one_line(it['title'], 80))}** — {state}."
+    state = say[{1: "rated_up", -1: "rated_down"}.get(cur, "not_rated")]
+    return say["selected"].format(n=s.selected + 1, title=md_escape(one_line(it["title"], 80)), state=state)
 
 
 def render(ctx: AppContext, s: Session, status: str = "") -> View:

@@ -15,7 +15,7 @@ import gradio as gr
 from ..model import ModelParams
 from .boundary import MAX_NAME, alpha_arg, guarded, mapping_arg, number_arg, text_arg
 from .chat import (WALKTHROUGHS, Session, View, chat_turn, example_messages, explanation_json, new_session,
-                   play_walkthrough, render, rephrase_last_reply, rerank, reset, select_item, selected_text)
+                   play_walkthrough, render, rephrase_last_reply, rerank, reset, select_item)
 from .context import AppContext, header_markdown, issues_markdown
 from .header import REMEMBERED, Page
 from .identity import NotAllowed
@@ -87,7 +87,7 @@ def lay_out(ctx: AppContext) -> RecommendTab:
                 gallery = gr.Gallery(label=t("gallery_label"), show_label=False, columns=4, height=None,
                                      object_fit="contain", allow_preview=False, elem_id="mm-gallery",
                                      buttons=[], interactive=False)
-                selected = gr.Markdown(selected_text(new_session()), elem_id="mm-selected")
+                selected = gr.Markdown(t("select_hint"), elem_id="mm-selected")
                 with gr.Row():
                     up_btn = gr.Button(t("good_match"), size="sm", elem_id="mm-up")
                     down_btn = gr.Button(t("not_for_me"), size="sm", elem_id="mm-down")

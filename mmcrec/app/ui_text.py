@@ -25,6 +25,7 @@ EN: dict[str, str] = {
     "note_remembered": "Your name is remembered in this browser (it only tells annotators apart).",
     # Recommend tab
     "tab_recommend": "Recommend",
+    "select_hint": "Select a product in the gallery, then rate it with 👍 or 👎 (a second click takes it back).",
     "chat_label": "Conversation",
     "chat_placeholder": "Tell me what you are looking for — or attach a photo.",
     "input_placeholder": "Describe what you want, or attach a photo (📎)…",
@@ -116,6 +117,7 @@ ZH: dict[str, str] = {
     "note_remembered": "昵称只保存在本浏览器里（仅用来区分不同的评价人）。",
     # Recommend tab
     "tab_recommend": "推荐",
+    "select_hint": "在商品列表里选一件商品，再点 👍 或 👎 评价（再点一次即撤回）。",
     "chat_label": "对话",
     "chat_placeholder": "告诉我你想找什么，也可以发张照片。",
     "input_placeholder": "说说你想要什么，或上传照片（📎）…",

@@ -440,6 +440,11 @@ REPLY = {
     "also": "Also worth a look: {titles}.",
     "list_sep": ", ",
     "over_caption": "{amount} over budget",
+    "select_hint": "Select a product in the gallery, then rate it with 👍 or 👎 (a second click takes it back).",
+    "selected": "**#{n} {title}** — {state}.",
+    "rated_up": "you rated it 👍",
+    "rated_down": "you rated it 👎",
+    "not_rated": "not rated yet",
     "fit": "{n} of the catalog's {total} items meet {what}.",
     "over_budget_none": ("Nothing of that kind ({kind}) is within your budget: these are the nearest prices, from "
                          "{cheapest}, each marked with how far over it is."),
