@@ -53,8 +53,8 @@ _DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4,
 _UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10000}
 _CN = "零〇一二两三四五六七八九十百千万"
 _CN_AMOUNT = re.compile(
-    rf"(不超过|不要超过|别超过|低于|少于|不到|最多|预算|顶多|小于|超过|高于|至少|不低于|起码|大概|大约|差不多)([{_CN}]+)"
-    rf"|()([{_CN}]+)(?=\s*(?:美元|美金|块钱|人民币|欧元|英镑|日元|刀|块|元|以下|以内|之内|左右|上下|以上|到|至))")
+    rf"(不超过|不要超过|别超过|低于|少于|不到|最多|预算|顶多|小于|超过|高于|至少|不低于|起码|大概|大约|差不多)([{_CN}]{{1,12}})"
+    rf"|()(?<![{_CN}])([{_CN}]{{1,12}})(?=\s*(?:美元|美金|块钱|人民币|欧元|英镑|日元|刀|块|元|以下|以内|之内|左右|上下|以上|到|至))")
 
 
 def chinese_number(word: str) -> int | None:
@@ -188,6 +188,7 @@ KINDS: dict[str, tuple[str, ...]] = {
     "锤子": ("hammer",), "螺丝刀": ("screwdriver",), "扳手": ("spanner",), "梯子": ("ladder",), "工具箱": ("toolbox",),
 }
 _KIND_WORDS = sorted(KINDS, key=len, reverse=True)
+_KIND_LONGEST = len(_KIND_WORDS[0])
 # words for a class of things a shop has several kinds of: they name the kind, but what narrows it
 # is in the words around them ("有黑白键的乐器" is a keyboard, "走山路穿的鞋" a boot)
 BROAD = {"衣服", "上衣", "裤子", "长裤", "裙子", "鞋", "鞋子", "包", "包包", "帽子", "眼镜", "乐器", "玩具", "水果", "锅",
@@ -199,9 +200,11 @@ def named_kind(phrase: str, vocab: CatalogWords | None = None, end: bool = True)
     (the word that ends it; end=False: anywhere in it, for a short refused phrase such as "双肩包"),
     when the catalog knows the word."""
     phrase = TAIL.sub("", phrase.strip(" ，。,.的"))
-    for word in _KIND_WORDS:
+    # the words that could end it (a clause may be long: only its last few characters are looked at)
+    words = [phrase[-n:] for n in range(_KIND_LONGEST, 0, -1) if phrase[-n:] in KINDS] if end else _KIND_WORDS
+    for word in words:
         at = len(phrase) - len(word) if end else phrase.find(word)
-        if (phrase.endswith(word) if end else at >= 0) and not (at > 0 and phrase[at - 1].isdigit()):  # "60刀": an amount
+        if at >= 0 and not (at > 0 and phrase[at - 1].isdigit()):  # "60刀": an amount
             for english in KINDS[word]:
                 if vocab is None or english in vocab.kinds:
                     return english, word in BROAD
