@@ -2,9 +2,10 @@
 
 The items that meet every constraint come first and the closest others after them when there are
 too few. A thing named before what it is for ("a bag for tennis") comes before what its purpose
-matches, and a thing named with a colour ("a yellow dress") before other kinds in that colour. With a budget that orders, the kind asked for within the budget leads, then that kind
-over it (the wanted colour first, then the nearest price), then the rest. A vague request gets a
-varied first page.
+matches, and a thing named with a colour ("a yellow dress") before other kinds in that colour.
+With a budget that orders, the kind asked for within the budget leads, then that kind over it
+(the wanted colour first, then the nearest price), then the rest. A vague request gets a varied
+first page.
 """
 from __future__ import annotations
 

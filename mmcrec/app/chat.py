@@ -141,13 +141,19 @@ def public_image_name(ref: Any) -> str:
     return ref if ref.startswith(("http://", "https://")) else Path(ref).name
 
 
+def _language(s: Session) -> str:
+    """The language the session's replies are in (the shopper's latest words)."""
+    from ..reply import reply_language
+
+    return reply_language(s.dialogue) if s.dialogue is not None else "en"
+
+
 def selected_text(s: Session) -> str:
     """The line under the gallery, in the replies' language: which product is picked for 👍/👎,
     and its current rating."""
     from ..lang import pack
-    from ..reply import reply_language
 
-    say = pack(reply_language(s.dialogue) if s.dialogue is not None else "en").REPLY
+    say = pack(_language(s)).REPLY
     if s.last is None or s.selected is None or s.selected >= len(s.last.items):
         return say["select_hint"]
     it = s.last.items[s.selected]
@@ -162,9 +168,7 @@ def render(ctx: AppContext, s: Session, status: str = "") -> View:
     if s.last is None:
         return View(list(s.messages), [], {"turns": None, "alpha": None, "modality": None, "items": None}, {},
                     selected_text(s), status)
-    from ..reply import reply_language
-
-    language = reply_language(s.dialogue) if s.dialogue is not None else "en"
+    language = _language(s)
     gallery = [(ctx.thumbnail(it), item_caption(r, it, s.rated.get(s.item_label_id(it["item_id"])), language))
                for r, it in enumerate(s.last.items, start=1)]
     return View(list(s.messages), gallery, explain_all(s.last), explanation_json(s), selected_text(s), status)
