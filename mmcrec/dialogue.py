@@ -211,6 +211,16 @@ class DialogueState:
     only_kinds: list[str] = field(default_factory=list)  # "only X": the kind that filters
     inferred: list[dict] = field(default_factory=list)  # kinds read by meaning, with confidence (Recommender)
 
+    def _another_thing(self, it: TurnIntent, vocab: Vocabulary | None) -> bool:
+        """The turn names a kind of thing none of the request's kinds holds, and not as an addition
+        ("a cap", then "a red dress": a new request, not a red dress-cap; "shoes", then "running
+        shoes", or "also a scarf", go on with it)."""
+        if vocab is None or not it.kinds or not self.kinds or it.additive or not self.turns[:-1]:
+            return False
+        new = np.logical_or.reduce([vocab.kind_mask(k) for k in it.kinds])
+        old = np.logical_or.reduce([vocab.kind_mask(k) for k in self.kinds])
+        return bool(new.any() and old.any() and not (new & old).any())
+
     def add(self, turn: Turn, vocab: Vocabulary | None) -> TurnIntent:
         it = parse_turn(turn.text, vocab)
         j = len(self.turns)
@@ -223,7 +233,8 @@ class DialogueState:
         # attention favours the latest); only a change of mind or a new photo replaces the request
         replaces = (it.change_of_mind and (bool(it.kinds or it.groups) or turn.has_image or
                                            (bool(it.content) and not it.qualifies))) or (
-            turn.has_image and bool(self.kinds or self.groups)) or photo_after_vague
+            turn.has_image and bool(self.kinds or self.groups)) or photo_after_vague or (
+            self._another_thing(it, vocab))
         if replaces:
             for k in range(j):
                 self.superseded[k] = True

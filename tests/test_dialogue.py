@@ -223,3 +223,14 @@ def test_a_verb_that_is_also_a_product_is_not_a_kind(vocab):
     assert parse_turn("a watch for my dad", vocab).kinds == ["watch"]
     assert parse_turn("an art print for the hallway", vocab).kinds == ["print"]
     assert parse_turn("print", vocab).kinds == ["print"]
+
+
+def test_a_turn_that_names_another_kind_of_thing_starts_a_new_request(vocab):
+    """"a scarf", then "a blue backpack": the shopper moved on (no backpack-scarf); a narrower kind
+    of the same thing, or one asked for as well, goes on with the request."""
+    s = _run(vocab, "a scarf", "a blue backpack")
+    assert s.kinds == ["backpack"] and s.superseded == [True, False] and s.colors == ["blue"]
+    s = _run(vocab, "show me shoes", "running shoes")
+    assert s.superseded == [False, False] and "shoe" in s.kinds
+    s = _run(vocab, "a scarf", "also a hat")
+    assert s.superseded == [False, False] and {"scarf", "hat"} <= set(s.kinds)
